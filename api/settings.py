@@ -1,0 +1,38 @@
+"""Service settings, read once from the environment (``CIVGEO_*`` and ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from geo import localdb
+from geo.errors import SetupError
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, str(default))
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SetupError(f"{name}={raw!r} must be a whole number from {low} to {high}.")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment."""
+
+    database_url: str
+    pool_min: int = 1
+    pool_max: int = 10
+    statement_timeout_ms: int = 30_000
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read the settings; an unusable value raises SetupError naming the variable."""
+        return cls(
+            database_url=localdb.database_url(),
+            pool_min=_int("CIVGEO_POOL_MIN", 1, 0, 50),
+            pool_max=_int("CIVGEO_POOL_MAX", 10, 1, 200),
+            statement_timeout_ms=_int("CIVGEO_STATEMENT_TIMEOUT_MS", 30_000, 100, 3_600_000),
+            public_base_url=os.environ.get("CIVGEO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        )

@@ -1,0 +1,102 @@
+"""Connections, transactions and named SQL blocks (DESIGN §2, STYLE §7.3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import psycopg2.extras
+
+from geo.errors import SetupError
+
+_NAME_LINE = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
+
+
+def mask_url(url: str) -> str:
+    """Return ``url`` with its password replaced by ``***`` (for messages and logs)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def connect(url: str, *, statement_timeout_ms: int | None = None,
+            application_name: str = "civgeo") -> psycopg2.extensions.connection:
+    """Open a connection, or raise SetupError with one line saying what to fix."""
+    options = f"-c statement_timeout={statement_timeout_ms}" if statement_timeout_ms else ""
+    try:
+        return psycopg2.connect(url, options=options, application_name=application_name,
+                                connect_timeout=10)
+    except psycopg2.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SetupError(
+            f"cannot connect to {mask_url(url)}: {first}. Check DATABASE_URL, or unset it "
+            "and run `civgeo db up` to use the embedded cluster."
+        ) from None
+
+
+@contextmanager
+def transaction(conn) -> Iterator[Any]:
+    """Commit what the block did, or roll it all back if it raised."""
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def load_queries(module_file: str) -> dict[str, str]:
+    """Read the ``-- name: <fn>`` blocks of the ``.sql`` file beside ``module_file``."""
+    text = Path(module_file).with_suffix(".sql").read_text(encoding="utf-8")
+    pieces = _NAME_LINE.split(text)
+    return {name: body.strip() for name, body in zip(pieces[1::2], pieces[2::2], strict=True)}
+
+
+def fetch_all(conn, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    """Run ``sql`` and return every row as a dict."""
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(sql, params)
+        return [dict(r) for r in cur.fetchall()]
+
+
+def fetch_one(conn, sql: str, params: Any = None) -> dict[str, Any] | None:
+    """Run ``sql`` and return its first row as a dict, or None."""
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+        return dict(row) if row is not None else None
+
+
+def fetch_value(conn, sql: str, params: Any = None) -> Any:
+    """Run ``sql`` and return the first column of its first row (None when no row)."""
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+        return row[0] if row is not None else None
+
+
+def execute(conn, sql: str, params: Any = None) -> int:
+    """Run a statement and return its row count."""
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
+
+
+def fetch_frame(conn, sql: str, params: Any = None, geom_col: str = "geom", srid: int = 4490):
+    """Run ``sql`` (its ``geom_col`` selected as WKB) and return a GeoDataFrame.
+
+    Used instead of ``geopandas.read_postgis``, which wants an SQLAlchemy engine.
+    """
+    import geopandas as gpd
+    import shapely
+
+    rows = fetch_all(conn, sql, params)
+    wkb = [None if r[geom_col] is None else bytes(r.pop(geom_col)) for r in rows]
+    return gpd.GeoDataFrame(rows, geometry=shapely.from_wkb(wkb), crs=srid)

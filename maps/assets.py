@@ -1,0 +1,90 @@
+"""Browser assets served locally, so maps and API docs work with no internet (DESIGN §5).
+
+folium's defaults load Leaflet, jQuery, Bootstrap and the marker plugins from public
+CDNs, and FastAPI's /docs loads Swagger UI from one; on an intranet those pages stay
+blank. ``fetch_assets`` takes the same files from the npm registry (``npm pack``) into
+``.civgeo/assets``; the API serves them under ``/static/vendor`` and exported maps get
+a copy beside them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+from geo.errors import SetupError
+from geo.localdb import home
+
+# npm package -> files (under the tarball's package/ folder) to keep; '/' ends a folder.
+PACKAGES: dict[str, tuple[str, ...]] = {
+    "leaflet@1.9.4": ("dist/leaflet.js", "dist/leaflet.css", "dist/images/"),
+    "jquery@3.7.1": ("dist/jquery.min.js",),
+    "bootstrap@5.2.2": ("dist/js/bootstrap.bundle.min.js", "dist/css/bootstrap.min.css"),
+    "leaflet.awesome-markers@2.0.5": ("dist/leaflet.awesome-markers.js",
+                                      "dist/leaflet.awesome-markers.css", "dist/images/"),
+    "@fortawesome/fontawesome-free@6.2.0": ("css/all.min.css", "webfonts/"),
+    "swagger-ui-dist@5.17.14": ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"),
+}
+
+
+def assets_dir() -> Path:
+    """Where the fetched assets live (``CIVGEO_ASSETS`` or ``.civgeo/assets``)."""
+    return Path(os.environ.get("CIVGEO_ASSETS") or home() / "assets")
+
+
+def folder(spec: str) -> str:
+    """The folder name of an npm package spec: 'leaflet@1.9.4' -> 'leaflet'."""
+    return spec.rsplit("@", 1)[0].replace("@", "").replace("/", "-")
+
+
+def missing() -> list[str]:
+    """Package specs whose files are not all present."""
+    root = assets_dir()
+    return [spec for spec, files in PACKAGES.items()
+            if not all((root / folder(spec) / f).exists() for f in files)]
+
+
+def fetch_assets() -> list[str]:
+    """Fetch whatever is missing; return the specs fetched."""
+    todo = missing()
+    for spec in todo:
+        _fetch(spec, PACKAGES[spec], assets_dir() / folder(spec))
+    return todo
+
+
+def _fetch(spec: str, files: tuple[str, ...], dest: Path) -> None:
+    proc = subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(_tmp()), spec],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise SetupError(f"npm could not fetch {spec}: {tail[0]} (is npm installed? `make deps`)")
+    tgz = _tmp() / proc.stdout.strip().splitlines()[-1]
+    with tarfile.open(tgz) as tar:
+        for member in tar.getmembers():
+            rel = member.name.removeprefix("package/")
+            if member.isfile() and any(rel == f or (f.endswith("/") and rel.startswith(f))
+                                       for f in files):
+                target = dest / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(tar.extractfile(member).read())
+    tgz.unlink()
+
+
+def _tmp() -> Path:
+    path = home() / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def copy_beside(html_dir: Path, name: str = "vendor") -> Path:
+    """Copy the assets into ``html_dir/name`` for exported maps; return that folder."""
+    if todo := missing():
+        raise SetupError(f"map assets missing ({', '.join(todo)}): run `civgeo assets fetch`")
+    target = html_dir / name
+    if not target.exists():
+        shutil.copytree(assets_dir(), target)
+    return target
+

@@ -1,0 +1,111 @@
+"""The base of every civgeo map: local assets, the configured base layer, attribution,
+and a legend that says which layers are real and which synthetic (DESIGN §5).
+
+Base layer (``CIVGEO_BASEMAP``): ``osm`` (default), ``tianditu`` (天地图, CGCS2000, the
+lawful base map for government maps in China; needs ``CIVGEO_TIANDITU_KEY``), ``amap``
+(GCJ-02: every data layer is shifted for display only) or ``none`` (intranets with no
+tile server). The data layers, legend and layer control draw whatever the base layer does.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+
+from geo.crs import geometry_cgcs2000_to_gcj02, wgs84_to_gcj02
+
+BASEMAPS = ("osm", "tianditu", "amap", "none")
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    """How maps are drawn: base layer and where the browser finds the assets."""
+
+    basemap: str = "osm"
+    tianditu_key: str | None = None
+    assets_url: str = "/static/vendor"
+
+    @classmethod
+    def from_env(cls, assets_url: str = "/static/vendor") -> MapSettings:
+        """Read ``CIVGEO_BASEMAP`` and ``CIVGEO_TIANDITU_KEY``."""
+        basemap = os.environ.get("CIVGEO_BASEMAP", "osm")
+        if basemap not in BASEMAPS:
+            raise ValueError(f"CIVGEO_BASEMAP={basemap!r}: choose one of {', '.join(BASEMAPS)}")
+        return cls(basemap, os.environ.get("CIVGEO_TIANDITU_KEY"), assets_url)
+
+
+def _local_assets(m: folium.Map, base: str) -> None:
+    m.default_js = [
+        ("leaflet", f"{base}/leaflet/dist/leaflet.js"),
+        ("jquery", f"{base}/jquery/dist/jquery.min.js"),
+        ("bootstrap", f"{base}/bootstrap/dist/js/bootstrap.bundle.min.js"),
+        ("awesome_markers", f"{base}/leaflet.awesome-markers/dist/leaflet.awesome-markers.js"),
+    ]
+    m.default_css = [
+        ("leaflet_css", f"{base}/leaflet/dist/leaflet.css"),
+        ("bootstrap_css", f"{base}/bootstrap/dist/css/bootstrap.min.css"),
+        ("awesome_markers_font_css", f"{base}/fortawesome-fontawesome-free/css/all.min.css"),
+        ("awesome_markers_css", f"{base}/leaflet.awesome-markers/dist/leaflet.awesome-markers.css"),
+    ]
+
+
+def _tiles(m: folium.Map, settings: MapSettings, attribution: str) -> None:
+    if settings.basemap == "osm":
+        folium.TileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap",
+                         attr=attribution or "© OpenStreetMap contributors").add_to(m)
+    elif settings.basemap == "tianditu" and settings.tianditu_key:
+        url = ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+               "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+               f"&TILECOL={{x}}&tk={settings.tianditu_key}")
+        folium.TileLayer(url, name="天地图", attr="天地图 " + attribution,
+                         subdomains="01234567").add_to(m)
+    elif settings.basemap == "amap":
+        folium.TileLayer("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+                         "&style=8&x={x}&y={y}&z={z}", name="高德 (GCJ-02)",
+                         attr="高德地图 " + attribution, subdomains="1234").add_to(m)
+
+
+def base_map(bounds: tuple[float, float, float, float], settings: MapSettings, *,
+             attribution: str = "") -> folium.Map:
+    """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy, CGCS2000 lon/lat)."""
+    minx, miny, maxx, maxy = bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None,
+                   control_scale=True, prefer_canvas=True)
+    _local_assets(m, settings.assets_url)
+    _tiles(m, settings, attribution)
+    if settings.basemap == "amap":
+        (minx, maxx), (miny, maxy) = wgs84_to_gcj02([minx, maxx], [miny, maxy])
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if attribution:
+        # Shown even with no base layer: the data's own licence notice (e.g. ODbL).
+        m.get_root().html.add_child(folium.Element(
+            '<div class="civgeo-attribution" style="position:fixed;bottom:2px;left:4px;'
+            'z-index:1000;background:rgba(255,255,255,.8);font:11px sans-serif;padding:1px 4px">'
+            f"{html.escape(attribution)}</div>"))
+    return m
+
+
+def for_display(frame: gpd.GeoDataFrame, settings: MapSettings,
+                simplify_m: float = 0.0) -> gpd.GeoDataFrame:
+    """Prepare a layer for drawing: simplified (display only) and shifted for GCJ-02 bases."""
+    out = frame.copy()
+    if simplify_m:
+        out = out.set_geometry(out.geometry.simplify(simplify_m / 111_000, preserve_topology=True))
+    if settings.basemap == "amap":
+        out = out.set_geometry(geometry_cgcs2000_to_gcj02(out.geometry.values))
+    return out
+
+
+def add_legend(m: folium.Map, title: str, rows: list[tuple[str, str]]) -> None:
+    """A fixed legend: (CSS colour or style, label) rows; labels are HTML-escaped."""
+    items = "".join(
+        f'<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
+        f'{style}"></span>{html.escape(label)}</div>' for style, label in rows)
+    m.get_root().html.add_child(folium.Element(
+        '<div class="civgeo-legend" style="position:fixed;bottom:24px;right:10px;z-index:1000;'
+        'background:#fff;padding:6px 8px;border:1px solid #999;border-radius:4px;'
+        f'font:12px sans-serif;max-width:320px"><b>{html.escape(title)}</b>{items}</div>'))
