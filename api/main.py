@@ -8,11 +8,15 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from psycopg2.pool import ThreadedConnectionPool
 
-from api import admin, health, problems
+from api import admin, health, maps, problems
 from api.settings import Settings
 from geo.db import connect
+from maps.assets import assets_dir
 
 try:
     VERSION = version("civgeo")
@@ -42,11 +46,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.pool.closeall()
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = FastAPI(title="civgeo", version=VERSION, lifespan=lifespan,
+    app = FastAPI(title="civgeo", version=VERSION, lifespan=lifespan, docs_url=None,
+                  redoc_url=None,
                   description="Geospatial service for civil-affairs (民政) departments: place "
                               "names, house numbers, administrative boundaries, facilities.")
     app.state.settings = settings
     problems.install(app)
     app.include_router(health.router)
     app.include_router(admin.router)
+    app.include_router(maps.router)
+    # Browser assets from our own server: pages work with no internet (DESIGN §5).
+    app.mount("/static/vendor", StaticFiles(directory=assets_dir(), check_dir=False),
+              name="vendor")
+    app.add_api_route("/docs", _docs, include_in_schema=False, response_class=HTMLResponse)
     return app
+
+
+def _docs() -> HTMLResponse:
+    """Swagger UI served from local assets instead of a CDN."""
+    base = "/static/vendor/swagger-ui-dist"
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="civgeo API",
+                               swagger_js_url=f"{base}/swagger-ui-bundle.js",
+                               swagger_css_url=f"{base}/swagger-ui.css",
+                               swagger_favicon_url=f"{base}/favicon-32x32.png")

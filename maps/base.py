@@ -10,6 +10,7 @@ tile server). The data layers, legend and layer control draw whatever the base l
 from __future__ import annotations
 
 import html
+import json
 import os
 from dataclasses import dataclass
 
@@ -53,20 +54,20 @@ def _local_assets(m: folium.Map, base: str) -> None:
     ]
 
 
-def _tiles(m: folium.Map, settings: MapSettings, attribution: str) -> None:
+def _tiles(m: folium.Map, settings: MapSettings) -> None:
     if settings.basemap == "osm":
         folium.TileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap",
-                         attr=attribution or "© OpenStreetMap contributors").add_to(m)
+                         attr="© OpenStreetMap contributors").add_to(m)
     elif settings.basemap == "tianditu" and settings.tianditu_key:
         url = ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
                "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
                f"&TILECOL={{x}}&tk={settings.tianditu_key}")
-        folium.TileLayer(url, name="天地图", attr="天地图 " + attribution,
+        folium.TileLayer(url, name="天地图", attr="天地图",
                          subdomains="01234567").add_to(m)
     elif settings.basemap == "amap":
         folium.TileLayer("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
                          "&style=8&x={x}&y={y}&z={z}", name="高德 (GCJ-02)",
-                         attr="高德地图 " + attribution, subdomains="1234").add_to(m)
+                         attr="高德地图", subdomains="1234").add_to(m)
 
 
 def base_map(bounds: tuple[float, float, float, float], settings: MapSettings, *,
@@ -76,16 +77,16 @@ def base_map(bounds: tuple[float, float, float, float], settings: MapSettings, *
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None,
                    control_scale=True, prefer_canvas=True)
     _local_assets(m, settings.assets_url)
-    _tiles(m, settings, attribution)
+    _tiles(m, settings)
     if settings.basemap == "amap":
         (minx, maxx), (miny, maxy) = wgs84_to_gcj02([minx, maxx], [miny, maxy])
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     if attribution:
-        # Shown even with no base layer: the data's own licence notice (e.g. ODbL).
-        m.get_root().html.add_child(folium.Element(
-            '<div class="civgeo-attribution" style="position:fixed;bottom:2px;left:4px;'
-            'z-index:1000;background:rgba(255,255,255,.8);font:11px sans-serif;padding:1px 4px">'
-            f"{html.escape(attribution)}</div>"))
+        # The data's own notices (e.g. ODbL) go into Leaflet's attribution control, which
+        # shows even with no base layer.
+        notice = json.dumps(html.escape(attribution))
+        m.get_root().script.add_child(folium.Element(
+            f"{m.get_name()}.attributionControl.addAttribution({notice});"))
     return m
 
 
