@@ -9,8 +9,9 @@ CIVGEO := $(VENV)/bin/civgeo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages: the database server with PostGIS and pgRouting, GDAL tools, and npm
-# (the offline map and API-docs assets are fetched from the npm registry).
-DEB_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin npm
+# (the offline map and API-docs assets are fetched from the npm registry), and Chromium
+# for the tests that open maps in a real headless browser.
+DEB_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin npm chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test bench fixtures deps venv assets db stop status lint clean

@@ -190,7 +190,8 @@ def users_revoke(args) -> None:
             n = users.revoke_user(conn, Actor.cli(), args.name, disable=args.disable)
     finally:
         conn.close()
-    print(f"revoked {n} token(s) of {args.name}" + (" and disabled the user" if args.disable else ""))
+    disabled = " and disabled the user" if args.disable else ""
+    print(f"revoked {n} token(s) of {args.name}{disabled}")
 
 
 # ------------------------------------------------------------------ maps and assets

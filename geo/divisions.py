@@ -91,7 +91,8 @@ def upsert_population(conn, rows: Sequence[PopulationRow], dataset: str | None) 
 
 def get_division(conn, code: str, on: dt.date | None = None) -> dict:
     """Return the division with ``code`` as it was on ``on`` (today by default)."""
-    row = fetch_one(conn, _Q["get_division"], {"code": check_code(code), "on": on or dt.date.today()})
+    params = {"code": check_code(code), "on": on or dt.date.today()}
+    row = fetch_one(conn, _Q["get_division"], params)
     if row is None:
         raise NotFound(f"no division with code {code}", field="division")
     return row

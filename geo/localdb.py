@@ -105,7 +105,8 @@ def bindir() -> Path:
         if (Path(cand) / "pg_ctl").exists() and (Path(cand) / "initdb").exists():
             return Path(cand)
     raise SetupError("PostgreSQL 15 server programs not found: run `make deps` (installs "
-                     "postgresql-15-postgis-3 and postgresql-15-pgrouting) or set CIVGEO_PG_BINDIR.")
+                     "postgresql-15-postgis-3 and postgresql-15-pgrouting) or set "
+                     "CIVGEO_PG_BINDIR.")
 
 
 def _server_user() -> pwd.struct_passwd | None:
@@ -225,7 +226,8 @@ def start(c: Cluster) -> bool:
     proc = _run([str(bindir() / "pg_ctl"), "-D", str(c.data), "-l", str(c.log), "-w", "-t", "60",
                  "-o", opts, "start"], check=False)
     if proc.returncode != 0:
-        log_tail = c.log.read_text(errors="replace").strip().splitlines()[-2:] if c.log.exists() else []
+        log = c.log.read_text(errors="replace") if c.log.exists() else ""
+        log_tail = log.strip().splitlines()[-2:]
         raise SetupError(f"the database server did not start: {' / '.join(log_tail)} "
                          f"(full log: {c.log})")
     return True

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geo.crs import geometry_cgcs2000_to_gcj02, wgs84_to_gcj02
 
@@ -70,6 +72,18 @@ def _tiles(m: folium.Map, settings: MapSettings) -> None:
                          attr="高德地图", subdomains="1234").add_to(m)
 
 
+class _Attribution(MacroElement):
+    """Adds the data's notice to the map's attribution control, after the map exists."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.notice }});
+    {% endmacro %}""")
+
+    def __init__(self, notice: str) -> None:
+        super().__init__()
+        self.notice = json.dumps(notice)
+
+
 def base_map(bounds: tuple[float, float, float, float], settings: MapSettings, *,
              attribution: str = "") -> folium.Map:
     """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy, CGCS2000 lon/lat)."""
@@ -84,9 +98,7 @@ def base_map(bounds: tuple[float, float, float, float], settings: MapSettings, *
     if attribution:
         # The data's own notices (e.g. ODbL) go into Leaflet's attribution control, which
         # shows even with no base layer.
-        notice = json.dumps(html.escape(attribution))
-        m.get_root().script.add_child(folium.Element(
-            f"{m.get_name()}.attributionControl.addAttribution({notice});"))
+        _Attribution(html.escape(attribution)).add_to(m)
     return m
 
 

@@ -36,7 +36,8 @@ def _classes(values: np.ndarray) -> tuple[np.ndarray, list[float]]:
 def overview_map(frame: gpd.GeoDataFrame, *, title: str, home_code: str,
                  settings: MapSettings, attribution: str = "") -> folium.Map:
     """Draw a division frame (from ``geo.divisions.divisions_frame``) as a layered map."""
-    own = frame[frame["code"].str.startswith(division_prefix(home_code)) | (frame.level != "county")]
+    mine = frame["code"].str.startswith(division_prefix(home_code))
+    own = frame[mine | (frame.level != "county")]
     m = base_map(tuple(own.total_bounds), settings, attribution=attribution)
     tip = ["name", "code", "kind", "population", "aged_60_plus", "area_km2", "source"]
     aliases = ["名称", "代码", "类别", "人口", "60岁以上", "面积 km²", "几何来源"]

@@ -22,6 +22,11 @@ MAP = Grid("""
 """, step_m=100)
 
 
+def mine(found: list[dict]) -> list[dict]:
+    """Only the test's divisions (the sample data may lie under the same grid)."""
+    return [d for d in found if d["code"].startswith("4399")]
+
+
 @pytest.fixture
 def county(conn):
     add_division(conn, "439901", MAP.polygon("1", "3", "10", "4"), total=10_000,
@@ -37,14 +42,15 @@ def county(conn):
 
 def test_containing_lists_levels_top_down(conn, county):
     inside = MAP["5"][0] + 0.0002, MAP["5"][1] - 0.0002
-    found = divisions.containing(conn, *inside)
+    found = mine(divisions.containing(conn, *inside))
     assert [d["code"] for d in found] == ["439901", "439901001", "439901001001"]
     assert [d["level"] for d in found] == ["county", "township", "community"]
 
 
 def test_point_in_second_township(conn, county):
     lon, lat = MAP["3"][0] - 0.001, MAP["3"][1] - 0.001
-    assert [d["code"] for d in divisions.containing(conn, lon, lat)] == ["439901", "439901002"]
+    assert [d["code"] for d in mine(divisions.containing(conn, lon, lat))] == ["439901",
+                                                                              "439901002"]
 
 
 def test_population_under_sums_one_level(conn, county):

@@ -43,14 +43,12 @@ def test_lines_crossing_without_a_shared_vertex_are_not_joined():
 def test_import_routes_with_pgrouting(conn):
     net = add_network(conn, STREETS, "1 2 3", "2 4 5", "4 7", "6 7")
     assert (net.nodes, net.edges) == (7, 6)
+    start, _ = network.nearest_node(conn, net.id, *STREETS["1"])
+    end, _ = network.nearest_node(conn, net.id, *STREETS["5"])
     route_m = fetch_value(conn, """
         SELECT sum(cost) FROM pgr_dijkstra(
             'SELECT id, source, target, cost, reverse_cost FROM walk_edges WHERE network_id = '
-            || %(net)s,
-            (SELECT id FROM network_nodes WHERE network_id = %(net)s ORDER BY geom <-> ST_SetSRID(ST_MakePoint(%(x1)s, %(y1)s), 4490) LIMIT 1),
-            (SELECT id FROM network_nodes WHERE network_id = %(net)s ORDER BY geom <-> ST_SetSRID(ST_MakePoint(%(x2)s, %(y2)s), 4490) LIMIT 1),
-            false)""", {"net": net.id, "x1": STREETS["1"][0], "y1": STREETS["1"][1],
-                        "x2": STREETS["5"][0], "y2": STREETS["5"][1]})
+            || %s, %s, %s, false)""", (net.id, start, end))
     expected = GEOD.geometry_length(STREETS.line("1", "2", "4", "5"))
     assert route_m == pytest.approx(expected, rel=1e-6)
 

