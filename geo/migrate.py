@@ -66,8 +66,9 @@ def _explain(path: Path, exc: psycopg2.Error) -> str:
     if "extension" in message and ("not available" in message or "could not open" in message
                                    or "permission denied" in message):
         return (f"{message}: install the server packages with `make deps` "
-                "(postgresql-15-postgis-3, postgresql-15-pgrouting), or have the server's administrator run CREATE EXTENSION "
-                "for postgis, pgrouting, pg_trgm, fuzzystrmatch and btree_gist.")
+                "(postgresql-15-postgis-3, postgresql-15-pgrouting), or have the server's "
+                "administrator run CREATE EXTENSION for postgis, pgrouting, pg_trgm, "
+                "fuzzystrmatch and btree_gist.")
     return f"migration {path.name} failed: {message}"
 
 
