@@ -241,7 +241,7 @@ def serve(args) -> None:
     """Run the API with uvicorn."""
     import uvicorn
 
-    localdb.database_url()  # fail early, in one line, when there is no database
+    connect(localdb.database_url()).close()  # fail early, in one line, with no database
     uvicorn.run("api.main:create_app", factory=True, host=args.host, port=args.port,
                 workers=1, log_level="info")
 

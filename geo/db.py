@@ -9,12 +9,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import numpy as np
 import psycopg2
 import psycopg2.extras
 
 from geo.errors import SetupError
 
 _NAME_LINE = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
+
+# NumPy scalars reach queries from analyses; psycopg2 would write them as "np.float64(…)".
+for _type in (np.float64, np.float32, np.int64, np.int32):
+    psycopg2.extensions.register_adapter(_type, lambda v: psycopg2.extensions.AsIs(repr(v.item())))
+psycopg2.extensions.register_adapter(np.bool_, lambda v: psycopg2.extensions.AsIs(bool(v)))
 
 
 def mask_url(url: str) -> str:

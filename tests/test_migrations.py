@@ -3,6 +3,8 @@
 import threading
 from pathlib import Path
 
+import pytest
+
 from geo.db import connect, fetch_all, fetch_value
 from geo.migrate import MIGRATIONS, migrate
 from tests.conftest import recreate_database
@@ -55,3 +57,20 @@ def test_schema_stores_cgcs2000(conn):
     srids = {r["srid"] for r in fetch_all(
         conn, "SELECT DISTINCT srid FROM geometry_columns WHERE f_table_schema = 'public'")}
     assert srids == {4490}
+
+
+def test_missing_extension_is_one_clear_line(monkeypatch, tmp_path):
+    from geo import migrate as migrate_module
+    from geo.errors import SetupError
+
+    (tmp_path / "0001_needs_more.sql").write_text("CREATE EXTENSION IF NOT EXISTS postgis_wished;")
+    monkeypatch.setattr(migrate_module, "MIGRATIONS", tmp_path)
+    monkeypatch.setattr(migrate_module, "FUNCTIONS", tmp_path / "none")
+    conn = connect(recreate_database("civgeo_migrate_ext"))
+    try:
+        with pytest.raises(SetupError) as err:
+            migrate(conn)
+    finally:
+        conn.close()
+    text = str(err.value)
+    assert "postgis_wished" in text and "make deps" in text and "\n" not in text

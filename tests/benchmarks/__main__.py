@@ -1,0 +1,119 @@
+"""Foundation benchmarks (``make bench``): figures are medians, with ratios against a
+baseline measured in the same run; the machine is shared, so read them as orders.
+
+1. GCJ-02 → CGCS2000 conversion: vectorised NumPy against a per-point loop (prcoords).
+2. Building the sample cities into an empty database (divisions, census, network).
+3. Point-in-division lookups (province → community) on the loaded sample.
+4. A 15-minute walk (900 m) from one point with pgRouting: whole edge table against a
+   bounding-box prefilter (PERF.md says the prefilter is ~12× faster).
+5. ``GET /health`` through the full app stack.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import prcoords
+
+from fixtures.load import SAMPLES, load_city
+from geo import crs, divisions
+from geo.db import connect, fetch_value, transaction
+from geo.migrate import migrate
+from tests.conftest import recreate_database
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Wall-clock seconds of ``repeat`` calls."""
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.2f} ms"
+
+
+def bench_crs() -> None:
+    rng = np.random.default_rng(1)
+    lon, lat = rng.uniform(100, 120, 1_000_000), rng.uniform(20, 40, 1_000_000)
+    vec = statistics.median(timed(lambda: crs.gcj02_to_wgs84(lon, lat), 5)) / 1_000_000
+    pts = [prcoords.Coords(a, o) for o, a in zip(lon[:20_000], lat[:20_000], strict=True)]
+    loop = statistics.median(timed(lambda: [prcoords.gcj_wgs_bored(p) for p in pts], 3)) / 20_000
+    print(f"crs  gcj02→cgcs2000 (iterated to 1e-9°): {1 / vec:,.0f} points/s vectorised, "
+          f"{1 / loop:,.0f} points/s per-point loop (prcoords) → {loop / vec:.0f}× faster")
+
+
+def bench_load() -> str:
+    url = recreate_database("civgeo_bench")
+    conn = connect(url)
+    migrate(conn)
+    for name, spec in SAMPLES.items():
+        t = time.perf_counter()
+        with transaction(conn):
+            s = load_city(conn, spec, progress=lambda _m: None)
+        extra = f", {s['network_edges']:,} network edges" if "network_edges" in s else ""
+        print(f"load {name}: {time.perf_counter() - t:.1f} s for {s['counties']} counties, "
+              f"{s['townships']} townships, {s['communities']} communities{extra} (one run)")
+    conn.close()
+    return url
+
+
+def bench_lookups(url: str) -> None:
+    conn = connect(url)
+    rng = np.random.default_rng(2)
+    pts = np.column_stack([rng.uniform(113.0, 113.9, 500), rng.uniform(26.1, 28.0, 500)])
+    it = iter(pts)
+    times = timed(lambda: divisions.containing(conn, *next(it)), 500)
+    print(f"reverse  point → divisions (province…community), 500 random points in Zhuzhou: "
+          f"median {ms(times)}, p95 {np.percentile(times, 95) * 1000:.2f} ms")
+    start = fetch_value(conn, """
+        SELECT n.id FROM network_nodes n JOIN networks w ON w.id = n.network_id
+        WHERE w.name = 'wuhan-walk'
+        ORDER BY n.geom <-> ST_SetSRID(ST_MakePoint(114.2866, 30.5822), 4490) LIMIT 1""")
+    whole = """SELECT count(*) FROM pgr_drivingDistance(
+        'SELECT id, source, target, cost, reverse_cost FROM walk_edges', %s, 900, false)"""
+    boxed = """SELECT count(*) FROM pgr_drivingDistance(format(
+        'SELECT id, source, target, cost, reverse_cost FROM walk_edges
+         WHERE geom && ST_Expand((SELECT geom FROM network_nodes WHERE id = %%s), 0.012)',
+        %s), %s, 900, false)"""
+    n_whole = fetch_value(conn, whole, (start,))
+    n_boxed = fetch_value(conn, boxed, (start, start))
+    t_whole = timed(lambda: fetch_value(conn, whole, (start,)), 7)
+    t_boxed = timed(lambda: fetch_value(conn, boxed, (start, start)), 15)
+    ratio = statistics.median(t_whole) / statistics.median(t_boxed)
+    print(f"walk  900 m from Jianghan Road, pgRouting: whole table {ms(t_whole)}, bbox "
+          f"prefilter {ms(t_boxed)} → {ratio:.0f}× faster; same nodes reached: "
+          f"{n_whole == n_boxed} ({n_boxed})")
+    conn.close()
+
+
+def bench_health(url: str) -> None:
+    warnings.filterwarnings("ignore", message="Using `httpx`")
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        client.get("/health")
+        times = timed(lambda: client.get("/health"), 200)
+    print(f"api  GET /health (pool, versions, datasets): median {ms(times)} over 200 calls")
+
+
+def main() -> None:
+    print("civgeo foundation benchmarks (medians; 2-core shared machine)")
+    bench_crs()
+    url = bench_load()
+    bench_lookups(url)
+    bench_health(url)
+
+
+if __name__ == "__main__":
+    main()
