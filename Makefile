@@ -11,7 +11,10 @@ PORT ?= 8000
 # Debian packages: the database server with PostGIS and pgRouting, GDAL tools, and npm
 # (the offline map and API-docs assets are fetched from the npm registry), and Chromium
 # for the tests that open maps in a real headless browser.
-DEB_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin npm chromium
+# Packages checked by name; tools checked by command (npm may come with a Node.js that was
+# not installed from Debian, and installing Debian's npm over it would conflict).
+DEB_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting
+DEB_COMMANDS := ogr2ogr:gdal-bin npm:npm chromium:chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test bench fixtures deps venv assets db stop status lint clean
@@ -35,6 +38,9 @@ fixtures: venv db  ## fetch the registry data and load the sample cities
 deps:  ## Debian packages, installed only when missing
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	for cp in $(DEB_COMMANDS); do \
+	  command -v $${cp%%:*} >/dev/null || missing="$$missing $${cp#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
