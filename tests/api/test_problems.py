@@ -94,3 +94,26 @@ def test_internal_errors_hide_their_details(client):
 def test_conflict_carries_extra_members(client):
     body = client.get("/_test/conflict").json()
     assert body["field"] == "version" and body["current"] == 4
+
+
+def test_statement_timeout_answers_503(db_url):
+    from fastapi.testclient import TestClient
+
+    from api.deps import Conn
+    from api.main import create_app
+    from api.settings import Settings
+    from geo.db import fetch_value
+
+    application = create_app(Settings(database_url=db_url, statement_timeout_ms=200))
+    router = APIRouter()
+
+    @router.get("/_test/slow")
+    def slow(conn: Conn):
+        return {"slept": fetch_value(conn, "SELECT pg_sleep(2) IS NULL")}
+
+    application.include_router(router)
+    with TestClient(application) as client:
+        r = client.get("/_test/slow")
+        assert r.status_code == 503
+        assert r.json()["type"] == "/problems/timeout"
+        assert client.get("/health").status_code == 200  # the connection went back usable

@@ -1,0 +1,89 @@
+"""OGC API – Features: the published layers, paged GeoJSON, and GDAL reading them."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+
+def test_landing_and_conformance(app):
+    links = {link["rel"]: link["href"] for link in app.get("/ogc/").json()["links"]}
+    assert {"self", "conformance", "data", "service-desc"} <= links.keys()
+    classes = app.get("/ogc/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in classes
+
+
+def test_collections_have_extents(app, sample):
+    cols = {c["id"]: c for c in app.get("/ogc/collections").json()["collections"]}
+    assert set(cols) == {"divisions", "network_edges"}
+    minx, miny, maxx, maxy = cols["network_edges"]["extent"]["spatial"]["bbox"][0]
+    assert 113.9 < minx < maxx < 114.6 and 30.3 < miny < maxy < 30.8
+
+
+def test_items_page_with_next_link(app, sample):
+    r = app.get("/ogc/collections/divisions/items",
+                params={"level": "township", "under": "430202", "limit": 3})
+    assert r.headers["content-type"] == "application/geo+json"
+    body = r.json()
+    assert body["numberMatched"] == 7 and body["numberReturned"] == 3
+    nxt = next(link["href"] for link in body["links"] if link["rel"] == "next")
+    second = app.get(nxt).json()
+    first_codes = [f["id"] for f in body["features"]]
+    assert not set(first_codes) & {f["id"] for f in second["features"]}
+    assert all(f["properties"]["source"].startswith("synthetic") for f in body["features"])
+
+
+def test_bbox_filters_network_edges(app, sample):
+    body = app.get("/ogc/collections/network_edges/items",
+                   params={"bbox": "114.28,30.58,114.29,30.59", "limit": 1000}).json()
+    assert 50 < body["numberMatched"] < 1000
+    for f in body["features"]:
+        xs = [c[0] for c in f["geometry"]["coordinates"]]
+        assert min(xs) <= 114.29 and max(xs) >= 114.28
+    assert body["features"][0]["properties"]["attribution"].endswith("ODbL")
+
+
+def test_one_feature_and_errors(app, sample):
+    f = app.get("/ogc/collections/divisions/items/430202").json()
+    assert f["properties"]["name"] == "荷塘区" and f["geometry"]["type"] == "MultiPolygon"
+    assert app.get("/ogc/collections/divisions/items/999999").status_code == 404
+    assert app.get("/ogc/collections/roads/items").status_code == 404
+    bad = app.get("/ogc/collections/divisions/items", params={"bbox": "1,2,x,4"})
+    assert bad.status_code == 422 and bad.json()["field"] == "bbox"
+
+
+@pytest.fixture
+def server(db_url, sample):
+    """The API served by uvicorn on a free port, for clients outside Python."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                            env={**os.environ, "DATABASE_URL": db_url},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_gdal_reads_the_layers(server, tmp_path):
+    listing = subprocess.run(["ogrinfo", "-ro", f"OAPIF:{server}/ogc"], capture_output=True,
+                             text=True, timeout=60)
+    assert "divisions" in listing.stdout and "network_edges" in listing.stdout
+    out = tmp_path / "counties.geojson"
+    subprocess.run(["ogr2ogr", "-f", "GeoJSON", str(out), f"OAPIF:{server}/ogc", "divisions",
+                    "-where", "level = 'county'", "-spat", "113.1", "27.8", "113.2", "27.9"],
+                   check=True, capture_output=True, timeout=120)
+    names = {f["properties"]["name"] for f in json.loads(out.read_text())["features"]}
+    assert {"荷塘区", "芦淞区", "石峰区", "天元区"} <= names
