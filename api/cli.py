@@ -211,7 +211,7 @@ def map_overview(args) -> None:
     from geo.divisions import divisions_frame
     from maps.assets import copy_beside
     from maps.base import MapSettings
-    from maps.overview import overview_map
+    from maps.overview import OVERVIEW_LEVELS, overview_map
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -225,7 +225,7 @@ def map_overview(args) -> None:
             targets = [(args.division, args.division, args.division,
                         sorted({a for d in loaded for a in d["attribution"]}))]
         for name, code, title, attribution in targets:
-            frame = divisions_frame(conn, code, neighbours=True)
+            frame = divisions_frame(conn, code, OVERVIEW_LEVELS, neighbours=True)
             m = overview_map(frame, title=title, home_code=code, settings=settings,
                              attribution=" · ".join(attribution))
             path = out / f"overview-{name}.html"

@@ -12,7 +12,7 @@ from geo import datasets
 from geo.audit import Actor
 from geo.divisions import divisions_frame, get_division
 from maps.base import MapSettings
-from maps.overview import overview_map
+from maps.overview import OVERVIEW_LEVELS, overview_map
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 Planner = Annotated[Actor, Depends(require("planner"))]
@@ -24,7 +24,7 @@ Division = Annotated[str, Query(description="6-, 9- or 12-digit division code, e
 def divisions_map(conn: Conn, actor: Planner, division: Division) -> HTMLResponse:
     """Real county polygons, synthetic township/community areas (labelled), 60+ per community."""
     home = get_division(conn, division)
-    frame = divisions_frame(conn, division, neighbours=True)
+    frame = divisions_frame(conn, division, OVERVIEW_LEVELS, neighbours=True)
     attribution = sorted({a for d in datasets.list_datasets(conn) for a in d["attribution"]})
     m = overview_map(frame, title=f"{home['name']} {division}", home_code=division,
                      settings=MapSettings.from_env(), attribution=" · ".join(attribution))

@@ -119,6 +119,6 @@ def add_legend(m: folium.Map, title: str, rows: list[tuple[str, str]]) -> None:
         f'<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
         f'{style}"></span>{html.escape(label)}</div>' for style, label in rows)
     m.get_root().html.add_child(folium.Element(
-        '<div class="civgeo-legend" style="position:fixed;bottom:24px;right:10px;z-index:1000;'
+        '<div class="civgeo-legend" style="position:fixed;bottom:48px;right:10px;z-index:1000;'
         'background:#fff;padding:6px 8px;border:1px solid #999;border-radius:4px;'
         f'font:12px sans-serif;max-width:320px"><b>{html.escape(title)}</b>{items}</div>'))

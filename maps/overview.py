@@ -12,6 +12,7 @@ import numpy as np
 from geo.divisions import division_prefix
 from maps.base import MapSettings, add_legend, base_map, for_display
 
+OVERVIEW_LEVELS = ("county", "township", "community")
 _PALETTE = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
 _COUNTY_STYLE = {"color": "#222", "weight": 2.5, "fill": False}
 _NEIGHBOUR_STYLE = {"color": "#888", "weight": 1.5, "fill": False, "dashArray": "6 4"}
@@ -36,8 +37,12 @@ def _classes(values: np.ndarray) -> tuple[np.ndarray, list[float]]:
 def overview_map(frame: gpd.GeoDataFrame, *, title: str, home_code: str,
                  settings: MapSettings, attribution: str = "") -> folium.Map:
     """Draw a division frame (from ``geo.divisions.divisions_frame``) as a layered map."""
-    mine = frame["code"].str.startswith(division_prefix(home_code))
-    own = frame[mine | (frame.level != "county")]
+    # The area of interest: counties that were filled with townships (the loaded ones), or
+    # those under home_code when none were; bordering counties only frame them.
+    filled = set(frame.loc[frame.level == "township", "parent_code"])
+    in_home = frame["code"].str.startswith(division_prefix(home_code))
+    is_own_county = frame["code"].isin(filled) if filled else in_home
+    own = frame[(frame.level == "county") & is_own_county | (frame.level != "county") & in_home]
     m = base_map(tuple(own.total_bounds), settings, attribution=attribution)
     tip = ["name", "code", "kind", "population", "aged_60_plus", "area_km2", "source"]
     aliases = ["名称", "代码", "类别", "人口", "60岁以上", "面积 km²", "几何来源"]
@@ -61,7 +66,7 @@ def overview_map(frame: gpd.GeoDataFrame, *, title: str, home_code: str,
     counties = frame[frame.level == "county"]
     if len(counties):
         cty = for_display(_escaped(counties, ["name", "kind", "source"]), settings, 30)
-        is_own = cty["code"].isin(own["code"])
+        is_own = cty["code"].isin(own["code"])  # the rest are drawn as neighbours
         for subset, name, style in ((cty[is_own], "区县 counties (real polygons)", _COUNTY_STYLE),
                                     (cty[~is_own], "neighbouring counties (real polygons)",
                                      _NEIGHBOUR_STYLE)):
