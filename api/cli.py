@@ -316,6 +316,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:  # e.g. `civgeo db status | head`
+        sys.stderr.close()
+        sys.exit(0)
 
 
 if __name__ == "__main__":
