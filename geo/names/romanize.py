@@ -1,0 +1,197 @@
+"""罗马字母拼写 of place names by the 1984 rules (中国地名汉语拼音字母拼写规则, DOMAIN §B).
+
+- 专名 and 通名 are written apart (汾河 Fen He); a generic that has become part of the
+  proper name stays in it (黑龙江省 Heilongjiang Sheng).
+- Natural villages and towns are written as one word (周口店 Zhoukoudian, 王村 Wangcun).
+- A one-syllable modifier goes with the part it modifies: generics such as 新河, 后街 are
+  listed with their modifier (``data/generics.txt``).
+- Numerals are spelled in pinyin (五指山 Wuzhi Shan), except street ordinals before 条 / 巷
+  / 弄 / 胡同, which are Arabic digits (东四十二条 Dongsi 12 Tiao); 第N is its own word.
+- Place-name readings of polyphones come from ``data/readings.tsv`` on top of pypinyin.
+- Apostrophe before a/o/e starting a non-initial syllable (Chang'an); 儿化 as ``r``.
+- Minority-language names (``data/minority.txt``) are never generated: a romanization must
+  be entered by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pypinyin import Style, lazy_pinyin, load_phrases_dict
+
+from geo.errors import InvalidInput
+
+_DATA = Path(__file__).with_name("data")
+_NUMERALS = "零〇一二两三四五六七八九十百千"
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+           "七": 7, "八": 8, "九": 9}
+_ORDINAL_GENERICS = ("条", "巷", "弄", "胡同", "里")
+_DIRECTIONS = "东西南北"
+_HAN = re.compile(r"^[\u3400-\u9fff\u3007]+$")
+
+
+def _lines(name: str) -> list[str]:
+    text = (_DATA / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@cache
+def generics() -> tuple[str, ...]:
+    """Known 通名, longest first (so 自治区 wins over 区)."""
+    return tuple(sorted(set(_lines("generics.txt")), key=len, reverse=True))
+
+
+@cache
+def _minority() -> tuple[str, ...]:
+    return tuple(_lines("minority.txt"))
+
+
+@cache
+def _load_readings() -> bool:
+    phrases = {}
+    for line in _lines("readings.tsv"):
+        word, reading = line.split("\t")
+        syllables = reading.split()
+        if len(syllables) != len(word):
+            raise ValueError(f"readings.tsv: {word} has {len(word)} characters but "
+                             f"{len(syllables)} syllables")
+        phrases[word] = [[s] for s in syllables]
+    load_phrases_dict(phrases)
+    return True
+
+
+@dataclass(frozen=True)
+class Split:
+    """A name split into its parts."""
+
+    ordinal: str   # a leading 第N, written as its own word ('' if none)
+    proper: str    # 专名
+    number: str    # a street ordinal before the generic, as Arabic digits ('' if none)
+    generic: str   # 通名 ('' if none)
+
+
+@dataclass(frozen=True)
+class Romanization:
+    """Tone-less and tone-marked spellings."""
+
+    plain: str
+    toned: str
+
+
+def needs_manual(name: str) -> bool:
+    """Whether ``name`` is a minority-language name whose romanization is entered by hand."""
+    return name.startswith(_minority())
+
+
+def chinese_number(text: str) -> int | None:
+    """Value of a Chinese numeral below 10,000 (十二 → 12, 四十二 → 42), or None."""
+    if not text or any(c not in _NUMERALS for c in text):
+        return None
+    total, current = 0, 0
+    for ch in text:
+        if ch in _DIGITS:
+            current = _DIGITS[ch]
+        else:
+            unit = {"十": 10, "百": 100, "千": 1000}[ch]
+            total += (current or 1) * unit
+            current = 0
+    return total + current
+
+
+def split(name: str, generic: str | None = None) -> Split:
+    """Split ``name`` into 第N, 专名, street number and 通名 (``generic`` overrides the lookup)."""
+    ordinal = ""
+    rest = name
+    m = re.match(rf"^第[{_NUMERALS}]+", rest)
+    if m and len(rest) > m.end():
+        ordinal, rest = m.group(), rest[m.end():]
+    if generic is None:
+        generic = next((g for g in generics() if rest.endswith(g) and len(rest) > len(g)), "")
+    elif not rest.endswith(generic):
+        raise InvalidInput(f"{name} does not end with the generic {generic}", field="generic")
+    proper = rest[: len(rest) - len(generic)]
+    number = ""
+    if generic in _ORDINAL_GENERICS:
+        proper, number = _street_number(proper)
+    return Split(ordinal, proper, number, generic)
+
+
+def _street_number(proper: str) -> tuple[str, str]:
+    """Peel a trailing numeral off the proper part: 东四十二 → (东四, 12)."""
+    m = re.search(rf"[{_NUMERALS}]+$", proper)
+    if not m or m.start() == 0:
+        return proper, ""
+    digits = m.group()
+    # 东四十二: a bare direction left over means the first numeral belongs to the place
+    # (东四 Dongsi), so the ordinal is the rest (十二 → 12).
+    if m.start() == 1 and proper[0] in _DIRECTIONS and len(digits) > 1:
+        return proper[:2], str(chinese_number(digits[1:]))
+    value = chinese_number(digits)
+    return (proper[: m.start()], str(value)) if value is not None else (proper, "")
+
+
+def _syllables(text: str, style: Style) -> list[tuple[str, str]]:
+    """(plain, styled) syllable per character, read over the whole name so phrases count
+    across the 专名/通名 boundary (太行山: háng, not xíng); 儿化 merges into the syllable
+    before it and leaves an empty entry."""
+    _load_readings()
+    plain = lazy_pinyin(text, style=Style.NORMAL, errors="default")
+    styled = lazy_pinyin(text, style=style, errors="default")
+    out: list[tuple[str, str]] = []
+    for ch, p, s in zip(text, plain, styled, strict=True):
+        if ch == "儿" and out:  # 儿化: 盆儿 Penr
+            i = max(j for j, syl in enumerate(out) if syl[0])
+            out[i] = (out[i][0], out[i][1] + "r")
+            out.append(("", ""))
+            continue
+        out.append((p, s))
+    return out
+
+
+def _word(syllables: list[tuple[str, str]]) -> str:
+    """Syllables joined, apostrophe before a non-initial a/o/e, first letter capital."""
+    parts = []
+    for plain, styled in (s for s in syllables if s[0]):
+        parts.append(("'" if parts and plain[:1] in "aoe" else "") + styled)
+    word = "".join(parts)
+    return word[:1].upper() + word[1:]
+
+
+def romanize(name: str, *, joined: bool = False, generic: str | None = None,
+             manual: str | None = None) -> Romanization:
+    """Romanize a standard name.
+
+    Parameters
+    ----------
+    joined
+        Write the whole name as one word (natural villages and towns, rule 3).
+    generic
+        The 通名 when the caller knows it; otherwise the longest known suffix.
+    manual
+        A hand-entered romanization (required for minority-language names); returned as is.
+    """
+    if manual:
+        return Romanization(manual.strip(), manual.strip())
+    if not name or not _HAN.match(name):
+        raise InvalidInput("a place name to romanize must be Chinese characters only",
+                           field="name")
+    if needs_manual(name):
+        raise InvalidInput(f"{name} is a minority-language name: enter its romanization by hand",
+                           field="roman")
+    parts = split(name, generic)
+    return Romanization(*(_assemble(parts, style, joined) for style in (Style.NORMAL,
+                                                                          Style.TONE)))
+
+
+def _assemble(parts: Split, style: Style, joined: bool) -> str:
+    text = parts.ordinal + parts.proper + parts.generic
+    syl = _syllables(text, style)
+    if joined:
+        return _word(syl)
+    cuts = [len(parts.ordinal), len(parts.ordinal) + len(parts.proper)]
+    words = [_word(syl[: cuts[0]]), _word(syl[cuts[0]: cuts[1]]), parts.number,
+             _word(syl[cuts[1]:])]
+    return " ".join(w for w in words if w)
