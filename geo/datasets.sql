@@ -7,6 +7,7 @@ SELECT name, title, params, summary, attribution, loaded_at FROM datasets ORDER 
 -- name: remove_dataset
 -- Rows a dataset created go with it; rows it shared with others (a province another load
 -- created first) stay.
+DELETE FROM place_names WHERE dataset = %(name)s;
 DELETE FROM population WHERE dataset = %(name)s;
 DELETE FROM divisions WHERE dataset = %(name)s;
 DELETE FROM networks WHERE dataset = %(name)s;

@@ -23,7 +23,7 @@ ON CONFLICT (division_code, year) DO UPDATE SET
 -- name: get_division
 SELECT id, code, name, short_name, level, kind, urban, parent_code, source, name_source,
        lower(valid) AS valid_from, upper(valid) AS valid_to,
-       ST_AsGeoJSON(centre)::json AS centre
+       ST_AsGeoJSON(centre, 7, 0)::json AS centre
 FROM divisions
 WHERE code = %(code)s AND valid @> %(on)s::date
 

@@ -3,7 +3,7 @@
 -- numberMatched in the same pass); GeoJSON is built only for the rows of the page.
 SELECT json_build_object(
            'type', 'Feature', 'id', d.code,
-           'geometry', ST_AsGeoJSON(d.geom, 7)::json,
+           'geometry', ST_AsGeoJSON(d.geom, 7, 0)::json,
            'properties', json_build_object(
                'code', d.code, 'name', d.name, 'short_name', d.short_name, 'level', d.level,
                'kind', d.kind, 'parent_code', d.parent_code, 'source', d.source,
@@ -28,7 +28,7 @@ ORDER BY d.code
 -- name: network_edges_items
 SELECT json_build_object(
            'type', 'Feature', 'id', e.id,
-           'geometry', ST_AsGeoJSON(e.geom, 7)::json,
+           'geometry', ST_AsGeoJSON(e.geom, 7, 0)::json,
            'properties', json_build_object(
                'network', n.name, 'source_node', e.source, 'target_node', e.target,
                'highway', e.highway, 'name', e.name, 'length_m', round(e.length_m::numeric, 2),

@@ -55,3 +55,20 @@ def committed_token(db_url: str, role: str = "planner", name: str | None = None)
             return add_user(conn, role, name)
     finally:
         conn.close()
+
+
+def add_name(conn, name: str, category: str = "0801", *, division: str | None = "439901",
+             geom=None, status: str = "standard", current_id: int | None = None,
+             valid: tuple[str | None, str | None] | None = None) -> int:
+    """Insert one place name (romanized, with search keys); return its id."""
+    from geo.db import execute, fetch_value
+    from geo.names import gazetteer
+
+    gazetteer.load_categories(conn)
+    gazetteer.add_names(conn, [gazetteer.NameRow(name, category, "test", division, geom,
+                                                 status=status)], None)
+    new_id = fetch_value(conn, "SELECT max(id) FROM place_names")
+    if current_id is not None or valid is not None:
+        execute(conn, "UPDATE place_names SET current_id = %s, valid = daterange(%s, %s) "
+                      "WHERE id = %s", (current_id, *(valid or (None, None)), new_id))
+    return new_id

@@ -1,0 +1,80 @@
+"""Public place-name lookup (DESIGN §4a): search, reverse, one name with its history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from api.deps import Conn
+from geo.crs import gcj02_to_wgs84
+from geo.errors import InvalidInput
+from geo.names import gazetteer, search
+
+router = APIRouter(prefix="/names", tags=["place names (public)"])
+GEOJSON = "application/geo+json"
+Crs = Annotated[str, Query(pattern="^(cgcs2000|wgs84|gcj02)$",
+                           description="CRS of the coordinates given: cgcs2000 (= wgs84) or gcj02")]
+
+
+def _numbers(raw: str, count: int, field: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in raw.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != count:
+        raise InvalidInput(f"{field} must be {count} numbers separated by commas", field=field)
+    return values
+
+
+def _to_cgcs(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    if crs != "gcj02":
+        return lon, lat
+    x, y = gcj02_to_wgs84(lon, lat)
+    return float(x), float(y)
+
+
+def _feature(hit: dict) -> dict:
+    props = {k: v for k, v in hit.items() if k != "point"}
+    return {"type": "Feature", "id": hit["id"], "geometry": hit["point"], "properties": props}
+
+
+@router.get("/search", summary="Search standard names")
+def search_names(
+    conn: Conn,
+    q: Annotated[str | None, Query(description="characters (简/繁), pinyin, initials")] = None,
+    division: Annotated[str | None, Query(description="6/9/12-digit division code")] = None,
+    category: Annotated[str | None, Query(description="category code prefix, e.g. 0801")] = None,
+    bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
+    near: Annotated[str | None, Query(description="lon,lat")] = None,
+    radius_m: Annotated[float, Query(gt=0, le=100_000)] = 5000,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    crs: Crs = "cgcs2000",
+) -> JSONResponse:
+    """Ranked hits (exact first, standard before historical), each with ``why`` it matched."""
+    box = _numbers(bbox, 4, "bbox") if bbox else None
+    if box and crs == "gcj02":
+        box = (*_to_cgcs(box[0], box[1], crs), *_to_cgcs(box[2], box[3], crs))
+    point = _to_cgcs(*_numbers(near, 2, "near"), crs) if near else None
+    hits = search.search(conn, q, division=division, category=category, bbox=box, near=point,
+                         radius_m=radius_m, limit=limit)
+    return JSONResponse({"type": "FeatureCollection", "query": q,
+                         "numberReturned": len(hits), "features": [_feature(h) for h in hits]},
+                        media_type=GEOJSON)
+
+
+@router.get("/reverse", summary="Divisions and names at a point")
+def reverse_names(conn: Conn, lon: float, lat: float,
+                  limit: Annotated[int, Query(ge=1, le=50)] = 5,
+                  crs: Crs = "cgcs2000") -> dict:
+    """The divisions containing the point (province → community) and the nearest names."""
+    lon, lat = _to_cgcs(lon, lat, crs)
+    return {"lon": lon, "lat": lat, **search.reverse(conn, lon, lat, limit)}
+
+
+@router.get("/{name_id}", summary="One name with its history")
+def get_name(conn: Conn, name_id: int) -> dict:
+    """Standard name, romanization, category, meaning/origin/history, former names, and the
+    current standard name when this one is historical."""
+    return gazetteer.get_name(conn, name_id)

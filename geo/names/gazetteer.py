@@ -1,0 +1,152 @@
+"""The standard-name gazetteer: categories, name records with romanization, history, and
+the bulk loaders used for the sample data and the national list."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+from pypinyin import Style, lazy_pinyin
+
+from geo.db import fetch_all, fetch_one, load_queries
+from geo.errors import InvalidInput, NotFound
+from geo.names import romanize as rz
+
+_Q = load_queries(__file__)
+CATEGORIES_FILE = Path(__file__).with_name("data") / "categories.csv"
+# Division level → category code (see data/categories.csv).
+LEVEL_CATEGORY = {"province": "0401", "prefecture": "0402", "county": "0403",
+                  "township": "0404", "community": "0501"}
+VILLAGE_CATEGORY = "0502"
+STREET_CATEGORY = "0801"
+
+
+def load_categories(conn, path: Path = CATEGORIES_FILE) -> int:
+    """Insert or update the category table from a CSV file; return the rows read."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    rows.sort(key=lambda r: len(r["code"]))  # parents first
+    with conn.cursor() as cur:
+        for r in rows:
+            cur.execute(_Q["upsert_category"], {
+                "code": r["code"], "name": r["name"], "parent_code": r["parent_code"] or None,
+                "scope": r["scope"] or None, "joined": r["joined"] == "true",
+                "rank": int(r["rank"])})
+    return len(rows)
+
+
+def categories(conn) -> dict[str, dict]:
+    """Every category by code."""
+    return {r["code"]: r for r in fetch_all(conn, _Q["categories"])}
+
+
+@dataclass(frozen=True)
+class SearchKeys:
+    """Latin keys of a name: pinyin run together, of its 专名, and initials."""
+
+    pinyin: str
+    proper_pinyin: str
+    initials: str
+
+
+def search_keys(name: str, proper: str) -> SearchKeys:
+    """Tone-less pinyin keys, read with the place-name readings."""
+    rz._load_readings()
+    syllables = [s for s in lazy_pinyin(name, style=Style.NORMAL, errors="ignore") if s]
+    proper_syllables = [s for s in lazy_pinyin(proper, style=Style.NORMAL, errors="ignore") if s]
+    return SearchKeys("".join(syllables).lower(), "".join(proper_syllables).lower(),
+                      "".join(s[0] for s in syllables).lower())
+
+
+@dataclass(frozen=True)
+class NameRow:
+    """A place name to insert."""
+
+    name: str
+    category_code: str
+    source: str
+    division_code: str | None = None
+    geom: object | None = None
+    meaning: str | None = None
+    status: str = "standard"
+
+
+def _prepare(row: NameRow, joined: bool) -> list:
+    parts = rz.split(row.name)
+    proper = row.name[: len(row.name) - len(parts.generic)]  # 专名, ordinals and numbers included
+    try:
+        roman = rz.romanize(row.name, joined=joined)
+        plain, toned = roman.plain, roman.toned
+    except InvalidInput:  # minority-language or non-Chinese names: romanized by hand later
+        plain = toned = None
+    keys = search_keys(row.name, proper)
+    wkb = None if row.geom is None else "\\\\x" + shapely.to_wkb(row.geom, hex=True)
+    return [row.name, proper, parts.generic, plain, toned, row.category_code,
+            row.division_code, wkb, row.meaning, row.status, row.source, keys.pinyin,
+            keys.proper_pinyin, keys.initials]
+
+
+def _copy_field(value) -> str:
+    if value is None:
+        return "\\N"
+    text = str(value)
+    if text.startswith("\\\\x"):
+        return text
+    return text.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
+
+
+def add_names(conn, rows: Iterable[NameRow], dataset: str | None) -> int:
+    """Bulk-insert names with romanization and search keys; return how many."""
+    joined = {code: c["joined"] for code, c in categories(conn).items()}
+    buf = io.StringIO()
+    count = 0
+    for row in rows:
+        if row.category_code not in joined:
+            raise InvalidInput(f"unknown category {row.category_code}", field="category")
+        buf.write("\t".join(_copy_field(v) for v in _prepare(row, joined[row.category_code])))
+        buf.write("\n")
+        count += 1
+    buf.seek(0)
+    with conn.cursor() as cur:
+        cur.execute(_Q["stage_names"])
+        cur.copy_expert("COPY names_stage FROM STDIN", buf)
+        cur.execute(_Q["insert_staged"], {"dataset": dataset})
+        cur.execute("DROP TABLE names_stage")
+    return count
+
+
+def get_name(conn, name_id: int) -> dict:
+    """A name with its category, geometry, former names and (if historical) its successor."""
+    row = fetch_one(conn, _Q["get_name"], {"id": name_id})
+    if row is None:
+        raise NotFound(f"no place name with id {name_id}", field="id")
+    row["former_names"] = fetch_all(conn, _Q["former_names"], {"id": name_id})
+    row["current"] = None
+    if row["current_id"] is not None:
+        cur = fetch_one(conn, _Q["get_name"], {"id": row["current_id"]})
+        row["current"] = {"id": cur["id"], "name": cur["name"], "roman": cur["roman"]}
+    return row
+
+
+def names_from_divisions(conn, code: str, dataset: str | None) -> int:
+    """Make the sample divisions under ``code`` into standard names (source: the division's)."""
+    rows = []
+    for d in fetch_all(conn, _Q["division_names"], {"code": code}):
+        category = LEVEL_CATEGORY[d["level"]]
+        if d["level"] == "community" and d["urban"] is False:
+            category = VILLAGE_CATEGORY
+        rows.append(NameRow(d["name"], category, "china-division 2.7.0 (NBS 2023)",
+                            d["code"], shapely.from_wkb(bytes(d["wkb"]))))
+    return add_names(conn, rows, dataset)
+
+
+def names_from_network(conn, network_id: int, dataset: str | None) -> int:
+    """Named streets of a network become 街路巷 names (geometry: the merged street)."""
+    rows = [NameRow(r["name"], STREET_CATEGORY, "OpenStreetMap street names (ODbL)",
+                    r["division_code"], shapely.from_wkb(bytes(r["wkb"])))
+            for r in fetch_all(conn, _Q["street_names"], {"network_id": network_id})]
+    return add_names(conn, rows, dataset)

@@ -1,0 +1,56 @@
+-- name: rank_hits
+-- Candidate ids come from the branches (each on its own index, each limited); here the
+-- best reason per name wins and the order is: match quality, standard before historical,
+-- category rank (province … street), distance to `near`, shorter names.
+WITH hits AS (
+    {branches}
+), best AS (
+    SELECT DISTINCT ON (id) id, score, why FROM hits ORDER BY id, score
+)
+SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_code, n.status,
+       b.why, b.score,
+       CASE WHEN n.current_id IS NOT NULL THEN
+            json_build_object('id', cur.id, 'name', cur.name, 'roman', cur.roman) END AS current,
+       (SELECT string_agg(p.name, ' ' ORDER BY length(p.division_code), p.division_code)
+        FROM place_names p
+        WHERE p.division_code IN (left(n.division_code, 2) || '0000',
+                                  left(n.division_code, 4) || '00',
+                                  left(n.division_code, 6), left(n.division_code, 9))
+          AND p.division_code <> n.division_code AND p.category_code LIKE '04%%'
+          AND p.status = 'standard') AS within,
+       ST_AsGeoJSON(ST_PointOnSurface(n.geom), 6, 0)::json AS point,
+       CASE WHEN %(lon)s::float8 IS NOT NULL AND n.geom IS NOT NULL THEN
+            round(ST_Distance(n.geom::geography,
+                  ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490)::geography))::int
+       END AS distance_m
+FROM best b
+JOIN place_names n ON n.id = b.id
+JOIN place_categories c ON c.code = n.category_code
+LEFT JOIN place_names cur ON cur.id = n.current_id
+ORDER BY b.score, n.status <> 'standard', c.rank, distance_m NULLS LAST, length(n.name), n.id
+LIMIT %(limit)s
+
+-- name: nearby
+SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_code, n.status,
+       'near' AS why, 9 AS score, NULL::json AS current, NULL AS within,
+       ST_AsGeoJSON(ST_PointOnSurface(n.geom), 6, 0)::json AS point,
+       round(ST_Distance(n.geom::geography, p::geography))::int AS distance_m
+FROM place_names n
+JOIN place_categories c ON c.code = n.category_code,
+     ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) AS p
+WHERE n.geom IS NOT NULL AND n.status = 'standard'
+  AND NOT (n.category_code LIKE '04%%' AND ST_Intersects(n.geom, p)) {filters}
+ORDER BY n.geom <-> p
+LIMIT %(limit)s
+
+-- name: nearest_features
+-- Reverse lookup: the named features nearest a point that are not divisions containing it.
+SELECT n.id, n.name, n.roman, c.name AS category, n.division_code,
+       round(ST_Distance(n.geom::geography, p::geography))::int AS distance_m
+FROM place_names n
+JOIN place_categories c ON c.code = n.category_code,
+     ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) AS p
+WHERE n.geom IS NOT NULL AND n.status = 'standard'
+  AND NOT (n.category_code LIKE '04%%' AND ST_Intersects(n.geom, p))
+ORDER BY n.geom <-> p
+LIMIT %(limit)s
