@@ -29,6 +29,7 @@ test: deps venv assets db  ## the test suite, on its own database of the same se
 	$(VENV)/bin/python -m pytest -q
 
 bench: deps venv db fixtures  ## speed and memory figures (not part of `make test`)
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	$(VENV)/bin/python -m tests.benchmarks
 
 fixtures: venv db  ## fetch the registry data and load the sample cities

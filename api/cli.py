@@ -118,6 +118,19 @@ def fixtures_load_city(args) -> None:
     _load(spec, args.force)
 
 
+def fixtures_load_national(args) -> None:
+    """Load the national list of ~660k division names (for search benchmarks)."""
+    from fixtures.national import load_national
+
+    conn = _conn()
+    try:
+        with transaction(conn):
+            summary = load_national(conn)
+    finally:
+        conn.close()
+    print("national names: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
 def _load(spec, force: bool) -> None:
     from fixtures.load import load_city
 
@@ -243,7 +256,8 @@ def serve(args) -> None:
 
     connect(localdb.database_url()).close()  # fail early, in one line, with no database
     uvicorn.run("api.main:create_app", factory=True, host=args.host, port=args.port,
-                workers=1, log_level="info")
+                workers=args.workers, log_level=args.log_level,
+                access_log=args.log_level != "warning")
 
 
 # ------------------------------------------------------------------ wiring
@@ -271,6 +285,7 @@ def _parser() -> argparse.ArgumentParser:
     load = cmd(fx, "load", fixtures_load)
     load.add_argument("--only", action="append", metavar="SAMPLE", help="zhuzhou or wuhan")
     load.add_argument("--force", action="store_true", help="rebuild even if loaded")
+    cmd(fx, "load-national", fixtures_load_national)
     city = cmd(fx, "load-city", fixtures_load_city)
     city.add_argument("code", help="prefecture or county code, e.g. 430300 or 430302")
     city.add_argument("--network", help="street network file (GPKG, GeoJSON, SHP, .osm, .pbf…)")
@@ -303,6 +318,9 @@ def _parser() -> argparse.ArgumentParser:
     sv = cmd(sub, "serve", serve)
     sv.add_argument("--host", default=os.environ.get("CIVGEO_HOST", "127.0.0.1"))
     sv.add_argument("--port", type=int, default=int(os.environ.get("CIVGEO_PORT", "8000")))
+    sv.add_argument("--workers", type=int, default=int(os.environ.get("CIVGEO_WORKERS", "1")),
+                    help="worker processes (each with its own connection pool)")
+    sv.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     return p
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 import psycopg2
+import psycopg2.pool
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -16,9 +17,19 @@ from geo.errors import Forbidden
 
 
 def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
-    """Borrow a connection; roll back whatever the route left uncommitted and return it."""
-    pool = request.app.state.pool
-    conn = pool.getconn()
+    """Borrow a connection; roll back whatever the route left uncommitted and return it.
+
+    psycopg2's pool raises at once when every connection is out; the semaphore makes a
+    request wait for one instead (up to the pool timeout, then 503).
+    """
+    state = request.app.state
+    if not state.pool_slots.acquire(timeout=state.settings.pool_timeout_s):
+        raise psycopg2.pool.PoolError("no database connection became free in time")
+    try:
+        conn = state.pool.getconn()
+    except BaseException:
+        state.pool_slots.release()
+        raise
     try:
         yield conn
     finally:
@@ -28,7 +39,8 @@ def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
                 conn.rollback()
             except psycopg2.Error:
                 broken = True
-        pool.putconn(conn, close=broken)
+        state.pool.putconn(conn, close=broken)
+        state.pool_slots.release()
 
 
 Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]

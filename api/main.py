@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -27,8 +28,10 @@ except PackageNotFoundError:  # running from a checkout without installing
 def make_pool(settings: Settings) -> ThreadedConnectionPool:
     """A thread-safe pool whose connections carry the statement timeout."""
     connect(settings.database_url).close()  # fail with one clear line if unreachable
+    # psycopg2's pool closes any returned connection beyond `minconn`, so a smaller minconn
+    # would open a new backend for every concurrent request: keep them all.
     return ThreadedConnectionPool(
-        settings.pool_min, settings.pool_max, settings.database_url,
+        settings.pool_max, settings.pool_max, settings.database_url,
         options=f"-c statement_timeout={settings.statement_timeout_ms}",
         application_name="civgeo-api", connect_timeout=10)
 
@@ -40,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = make_pool(settings)
+        app.state.pool_slots = threading.BoundedSemaphore(settings.pool_max)
         try:
             yield
         finally:

@@ -59,9 +59,8 @@ def search_names(
     point = _to_cgcs(*_numbers(near, 2, "near"), crs) if near else None
     hits = search.search(conn, q, division=division, category=category, bbox=box, near=point,
                          radius_m=radius_m, limit=limit)
-    return JSONResponse({"type": "FeatureCollection", "query": q,
-                         "numberReturned": len(hits), "features": [_feature(h) for h in hits]},
-                        media_type=GEOJSON)
+    return JSONResponse({"type": "FeatureCollection", "query": q, "numberReturned": len(hits),
+                         "features": [_feature(h) for h in hits]}, media_type=GEOJSON)
 
 
 @router.get("/reverse", summary="Divisions and names at a point")

@@ -21,9 +21,9 @@ class Settings:
     """Everything the service reads from its environment."""
 
     database_url: str
-    pool_min: int = 1
     pool_max: int = 10
     statement_timeout_ms: int = 30_000
+    pool_timeout_s: float = 10.0
     public_base_url: str = "http://127.0.0.1:8000"
 
     @classmethod
@@ -31,8 +31,8 @@ class Settings:
         """Read the settings; an unusable value raises SetupError naming the variable."""
         return cls(
             database_url=localdb.database_url(),
-            pool_min=_int("CIVGEO_POOL_MIN", 1, 0, 50),
             pool_max=_int("CIVGEO_POOL_MAX", 10, 1, 200),
             statement_timeout_ms=_int("CIVGEO_STATEMENT_TIMEOUT_MS", 30_000, 100, 3_600_000),
+            pool_timeout_s=_int("CIVGEO_POOL_TIMEOUT_S", 10, 1, 600),
             public_base_url=os.environ.get("CIVGEO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         )

@@ -7,6 +7,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
     SELECT coalesce(array_agg(DISTINCT substr(txt, i, 2)), '{}')
     FROM generate_series(1, length(txt) - 1) AS i
 $$;
+CREATE FUNCTION civgeo_chars(txt text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT coalesce(array_agg(DISTINCT substr(txt, i, 1)), '{}')
+    FROM generate_series(1, length(txt)) AS i
+$$;
+COMMENT ON FUNCTION civgeo_chars(text) IS
+    'Distinct characters of a name: the GIN key for a typo in the middle of a short name '
+    '(东崔浒 → 东?浒: no bigram survives, the rarest character narrows it down).';
+
 COMMENT ON FUNCTION civgeo_bigrams(text) IS
     'Distinct 2-character substrings of a name: the GIN key for Chinese substring search '
     '(pg_trgm needs three characters; most Chinese place-name queries have two).';
@@ -64,12 +73,23 @@ CREATE TABLE place_names (
 CREATE INDEX place_names_bigrams ON place_names USING gin (civgeo_bigrams(name));
 CREATE INDEX place_names_name ON place_names (name text_pattern_ops);
 CREATE INDEX place_names_reverse ON place_names (reverse(name) text_pattern_ops);
+CREATE INDEX place_names_chars ON place_names USING gin (civgeo_chars(name));
 CREATE INDEX place_names_proper ON place_names (proper);
--- Latin search: prefix by btree, typos by trigrams.
+-- Latin search: exact and prefix by btree. Typos by the pigeonhole rule: one edit leaves
+-- a prefix or a suffix of the query intact, so candidates come from prefix scans on the
+-- pinyin and on the reversed pinyin, per length (length first keeps each scan to names
+-- of about the query's length). Trigrams over pinyin (a small alphabet: 'ang', 'xia'
+-- are everywhere) scanned far too much.
 CREATE INDEX place_names_pinyin ON place_names (pinyin text_pattern_ops);
-CREATE INDEX place_names_pinyin_trgm ON place_names USING gin (pinyin gin_trgm_ops);
+CREATE INDEX place_names_pinyin_len ON place_names (length(pinyin), pinyin text_pattern_ops);
+CREATE INDEX place_names_pinyin_len_rev
+    ON place_names (length(pinyin), reverse(pinyin) text_pattern_ops);
 CREATE INDEX place_names_initials ON place_names (initials text_pattern_ops);
-CREATE INDEX place_names_proper_pinyin ON place_names (proper_pinyin);
+CREATE INDEX place_names_proper_pinyin ON place_names (proper_pinyin text_pattern_ops);
+CREATE INDEX place_names_proper_pinyin_len
+    ON place_names (length(proper_pinyin), proper_pinyin text_pattern_ops);
+CREATE INDEX place_names_proper_pinyin_len_rev
+    ON place_names (length(proper_pinyin), reverse(proper_pinyin) text_pattern_ops);
 CREATE INDEX place_names_division ON place_names (division_code text_pattern_ops);
 CREATE INDEX place_names_geom ON place_names USING gist (geom);
 CREATE INDEX place_names_current ON place_names (current_id);

@@ -99,23 +99,29 @@ def _copy_field(value) -> str:
     return text.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
-def add_names(conn, rows: Iterable[NameRow], dataset: str | None) -> int:
-    """Bulk-insert names with romanization and search keys; return how many."""
-    joined = {code: c["joined"] for code, c in categories(conn).items()}
-    buf = io.StringIO()
-    count = 0
+def prepared_lines(rows: Iterable[NameRow], joined: dict[str, bool]):
+    """COPY lines (romanization and search keys computed) for ``rows``."""
     for row in rows:
         if row.category_code not in joined:
             raise InvalidInput(f"unknown category {row.category_code}", field="category")
-        buf.write("\t".join(_copy_field(v) for v in _prepare(row, joined[row.category_code])))
-        buf.write("\n")
-        count += 1
-    buf.seek(0)
+        yield "\t".join(_copy_field(v) for v in _prepare(row, joined[row.category_code])) + "\n"
+
+
+def copy_lines(conn, lines: io.TextIOBase, dataset: str | None) -> None:
+    """Insert prepared COPY lines (see ``prepared_lines``) in one statement."""
     with conn.cursor() as cur:
         cur.execute(_Q["stage_names"])
-        cur.copy_expert("COPY names_stage FROM STDIN", buf)
+        cur.copy_expert("COPY names_stage FROM STDIN", lines)
         cur.execute(_Q["insert_staged"], {"dataset": dataset})
         cur.execute("DROP TABLE names_stage")
+
+
+def add_names(conn, rows: Iterable[NameRow], dataset: str | None) -> int:
+    """Bulk-insert names with romanization and search keys; return how many."""
+    joined = {code: c["joined"] for code, c in categories(conn).items()}
+    buf = io.StringIO("".join(prepared_lines(rows, joined)))
+    count = buf.getvalue().count("\n")
+    copy_lines(conn, buf, dataset)
     return count
 
 

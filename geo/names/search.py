@@ -18,6 +18,7 @@ from geo.names.gazetteer import search_keys
 _Q = load_queries(__file__)
 MAX_QUERY = 50
 BRANCH_LIMIT = 50
+MIN_PINYIN_TYPO = 5  # shorter pinyin (one or two syllables) has too many one-edit neighbours
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # China's extent with a margin: a point outside it is a mistake (or lat/lon swapped).
@@ -90,48 +91,86 @@ def _prefix(code: str) -> str:
     return division_prefix(code)
 
 
-def _branches(q: Query) -> tuple[list[str], dict]:
-    """One indexed SELECT per way of matching, with its score and reason."""
-    out, params = [], {"q": q.text}
+def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
+    """One indexed SELECT per way of matching, with its score and reason.
+
+    Phase 1 holds the cheap, precise matches; phase 2 (typos, homophones, substrings) runs
+    only when phase 1 found no good match and fewer hits than asked for. Phase-2 hits
+    always rank below phase-1 hits (PERF.md: early limits).
+    Scores: below 1 is the top tier (exact, or exact 专名 with the 通名 folded), ordered
+    inside by status and category rank.
+    """
+    out, params = [], {"q": q.text, "q_prefix": q.text + "%"}
+
     def branch(score: float, why: str, cond: str) -> None:
         out.append(f"(SELECT n.id, {score}::float AS score, '{why}'::text AS why "
                    f"FROM place_names n WHERE {cond} {{filters}} LIMIT {BRANCH_LIMIT})")
+
     if q.latin:
-        branch(1, "pinyin", "n.pinyin = %(q)s")
-        branch(2, "pinyin prefix", "n.pinyin LIKE %(q_prefix)s")
-        params["q_prefix"] = q.text + "%"
-        if len(q.text) <= 8:
-            branch(2.5, "initials", "n.initials LIKE %(q_prefix)s")
-        if len(q.text) >= 4:
-            branch(4, "pinyin, a typo", "(n.pinyin %% %(q)s OR n.proper_pinyin %% %(q)s) AND "
-                   "least(levenshtein(left(n.pinyin, 60), %(q)s), "
-                   "levenshtein(left(n.proper_pinyin, 60), %(q)s)) <= 2")
+        if phase == 1:
+            branch(1, "pinyin", "n.pinyin = %(q)s")
+            branch(1.1, "pinyin of the 专名", "n.proper_pinyin = %(q)s AND n.pinyin <> %(q)s")
+            branch(2, "pinyin prefix", "n.pinyin LIKE %(q_prefix)s AND n.pinyin <> %(q)s")
+            if len(q.text) <= 8:
+                branch(2.5, "initials", "n.initials LIKE %(q_prefix)s")
+        elif len(q.text) >= MIN_PINYIN_TYPO:
+            out += _pinyin_typo_branches(q.text, params)
         return out, params
     t = q.text
-    branch(0, "exact", "n.name = %(q)s")
-    branch(1, "专名 (generic folded)", "n.proper = %(q)s AND n.name <> %(q)s")
-    branch(2, "prefix", "n.name LIKE %(q_prefix)s AND n.name <> %(q)s")
-    params["q_prefix"] = t + "%"
-    if len(t) >= 2:
-        branch(3, "contains", "civgeo_bigrams(n.name) @> civgeo_bigrams(%(q)s) "
-                              "AND n.name LIKE %(q_infix)s AND n.name NOT LIKE %(q_prefix)s")
-        params["q_infix"] = "%" + t + "%"
-        keys = search_keys(t, t)
-        branch(3.5, "same pinyin (homophone)", "(n.pinyin = %(q_pinyin)s OR "
-               "n.proper_pinyin = %(q_pinyin)s) AND n.name <> %(q)s AND n.proper <> %(q)s")
-        params["q_pinyin"] = keys.pinyin
-        # One character wrong: the other characters fixed, one wildcard, same length.
-        # Position 0 uses the reversed-name index, the others the prefix index.
-        for i in range(len(t)):
-            key = f"typo{i}"
-            if i == 0:
-                params[key] = t[1:][::-1] + "_"
-                cond = f"reverse(n.name) LIKE %({key})s"
-            else:
-                params[key] = t[:i] + "_" + t[i + 1:]
-                cond = f"n.name LIKE %({key})s"
-            branch(4, "one character different", f"{cond} AND n.name <> %(q)s")
+    if phase == 1:
+        branch(0, "exact", "n.name = %(q)s")
+        branch(0.5, "专名 (generic folded)", "n.proper = %(q)s AND n.name <> %(q)s")
+        branch(2, "prefix", "n.name LIKE %(q_prefix)s AND n.name <> %(q)s")
+        return out, params
+    if len(t) < 2:
+        return out, params
+    branch(3, "contains", "civgeo_bigrams(n.name) @> civgeo_bigrams(%(q)s) "
+                          "AND n.name LIKE %(q_infix)s AND n.name NOT LIKE %(q_prefix)s")
+    params["q_infix"] = "%" + t + "%"
+    params["q_pinyin"] = search_keys(t, t).pinyin
+    branch(3.5, "same pinyin (homophone)", "(n.pinyin = %(q_pinyin)s OR "
+           "n.proper_pinyin = %(q_pinyin)s) AND n.name <> %(q)s AND n.proper <> %(q)s")
+    # One character wrong: the other characters fixed, one wildcard, same length. The first
+    # position uses the reversed-name index, the last the prefix index, the middle ones the
+    # character index.
+    for i in range(len(t)):
+        key = f"typo{i}"
+        if i == 0:
+            params[key] = t[1:][::-1] + "_"
+            cond = f"reverse(n.name) LIKE %({key})s"
+        elif i == len(t) - 1:
+            params[key] = t[:i] + "_"
+            cond = f"n.name LIKE %({key})s"
+        else:  # fixed characters on both sides: the rarest of them narrows it down (GIN)
+            params[key] = t[:i] + "_" + t[i + 1:]
+            params[f"{key}_chars"] = sorted(set(t[:i] + t[i + 1:]))
+            cond = (f"civgeo_chars(n.name) @> %({key}_chars)s::text[] "
+                    f"AND length(n.name) = {len(t)} AND n.name LIKE %({key})s")
+        branch(4, "one character different", f"{cond} AND n.name <> %(q)s")
     return out, params
+
+
+def _pinyin_typo_branches(text: str, params: dict) -> list[str]:
+    """Candidates within one edit of ``text`` (pigeonhole rule, DESIGN note in 0005).
+
+    Cut the query in three: one edit leaves two of the pieces intact, so the name starts
+    with pieces 1–2, or ends with pieces 2–3, or starts with piece 1 and ends with piece 3.
+    Each is a prefix scan per name length on the pinyin or the reversed pinyin.
+    """
+    n = len(text)
+    a, b = n // 3, (2 * n) // 3
+    params.update(lengths=[n - 1, n, n + 1], head=text[:b] + "%",
+                  tail=text[a:][::-1] + "%", head1=text[:a] + "%", tail3=text[b:][::-1] + "%")
+    out = []
+    for col in ("pinyin", "proper_pinyin"):
+        dist = f"levenshtein_less_equal(n.{col}, %(q)s, 1)"
+        for cond in (f"n.{col} LIKE %(head)s", f"reverse(n.{col}) LIKE %(tail)s",
+                     f"n.{col} LIKE %(head1)s AND reverse(n.{col}) LIKE %(tail3)s"):
+            out.append(f"(SELECT n.id, (4 + {dist} / 10.0)::float AS score, "
+                       f"'pinyin, a typo' AS why FROM place_names n "
+                       f"WHERE length(n.{col}) = ANY(%(lengths)s) "
+                       f"AND {cond} AND {dist} <= 1 {{filters}} LIMIT {BRANCH_LIMIT})")
+    return out
 
 
 def search(conn, q: str | None = None, *, division: str | None = None,
@@ -152,16 +191,32 @@ def search(conn, q: str | None = None, *, division: str | None = None,
             raise InvalidInput("give a query (q) or a point (near)", field="q")
         return fetch_all(conn, _Q["nearby"].replace("{filters}", filters), params)
     query = normalise(q)
-    branches, bparams = _branches(query)
-    # Short pinyin typos share few trigrams ('hetnag' ~ 'hetang' is 0.27); levenshtein
-    # then keeps only real near-misses. Transaction-local.
-    fetch_all(conn, "SELECT set_config('pg_trgm.similarity_threshold', '0.25', true)")
-    sql = _Q["rank_hits"].replace("{branches}", "\n    UNION ALL ".join(branches))
-    rows = fetch_all(conn, sql.replace("{filters}", filters), {**params, **bparams})
+    rows = _ranked(conn, query, 1, filters, params)
+    # Typos, homophones and substrings only when nothing matched well (an exact name, its
+    # 专名 or its pinyin): they would rank below those anyway, and most lookups stop here.
+    if len(rows) < limit and not any(r["score"] < 2 for r in rows):
+        rows = _ranked(conn, query, 2, filters, params, rows)
     if query.traditional:
         for r in rows:
             r["why"] = "traditional → simplified; " + r["why"]
     return rows
+
+
+def _ranked(conn, query: Query, phase: int, filters: str, params: dict,
+            earlier: list[dict] | None = None) -> list[dict]:
+    branches, bparams = _branches(query, phase)
+    if phase == 2 and earlier:
+        # Keep phase 1's hits in the ranking: they are re-selected by id.
+        branches.append("(SELECT h.id, h.score, h.why FROM unnest(%(earlier_ids)s::bigint[], "
+                        "%(earlier_scores)s::float[], %(earlier_why)s::text[]) "
+                        "AS h(id, score, why))")
+        bparams.update(earlier_ids=[r["id"] for r in earlier],
+                       earlier_scores=[r["score"] for r in earlier],
+                       earlier_why=[r["why"] for r in earlier])
+    if not branches:
+        return earlier or []
+    sql = _Q["rank_hits"].replace("{branches}", "\n    UNION ALL ".join(branches))
+    return fetch_all(conn, sql.replace("{filters}", filters), {**params, **bparams})
 
 
 def check_point(lon: float, lat: float, field: str = "lon") -> None:

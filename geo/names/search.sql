@@ -27,7 +27,8 @@ FROM best b
 JOIN place_names n ON n.id = b.id
 JOIN place_categories c ON c.code = n.category_code
 LEFT JOIN place_names cur ON cur.id = n.current_id
-ORDER BY b.score, n.status <> 'standard', c.rank, distance_m NULLS LAST, length(n.name), n.id
+ORDER BY floor(b.score), n.status <> 'standard', c.rank, b.score, distance_m NULLS LAST,
+         length(n.name), n.id
 LIMIT %(limit)s
 
 -- name: nearby

@@ -7,6 +7,7 @@ baseline measured in the same run; the machine is shared, so read them as orders
 4. A 15-minute walk (900 m) from one point with pgRouting: whole edge table against a
    bounding-box prefilter (PERF.md says the prefilter is ~12× faster).
 5. ``GET /health`` through the full app stack.
+6. Place-name search with the national list loaded (``tests/benchmarks/names.py``).
 """
 
 from __future__ import annotations
@@ -113,6 +114,11 @@ def main() -> None:
     url = bench_load()
     bench_lookups(url)
     bench_health(url)
+    from tests.benchmarks import names
+
+    names.ensure_national(url)
+    names.run(url)
+    names.run_http(url)
 
 
 if __name__ == "__main__":
