@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from psycopg2.pool import ThreadedConnectionPool
 
-from api import admin, health, maps, names, ogc, problems
+from api import admin, health, maps, name_applications, names, ogc, problems
 from api.settings import Settings
 from geo.db import connect
 from maps.assets import assets_dir
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(admin.router)
+    app.include_router(name_applications.router)
     app.include_router(names.router)
     app.include_router(maps.router)
     app.include_router(ogc.router)

@@ -14,7 +14,8 @@ from geo.errors import SetupError
 from geo.migrate import migrate
 
 # Tables the API tests write; sample data and the schema stay.
-MUTABLE_TABLES = ("audit_log", "api_tokens", "users")
+MUTABLE_TABLES = ("audit_log", "api_tokens", "users", "name_application_events",
+                  "name_applications")
 
 
 def url_for(dbname: str) -> str:

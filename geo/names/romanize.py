@@ -30,7 +30,9 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
            "七": 7, "八": 8, "九": 9}
 _ORDINAL_GENERICS = ("条", "巷", "弄", "胡同", "里")
 _DIRECTIONS = "东西南北"
-_HAN = re.compile(r"^[\u3400-\u9fff\u3007]+$")
+# CJK unified ideographs: the basic block, extension A and extensions B onwards.
+HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f"
+_HAN = re.compile(rf"^[{HAN_CHARS}\u3007]+$")
 
 
 def _lines(name: str) -> list[str]:

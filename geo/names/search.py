@@ -14,12 +14,13 @@ from geo.db import fetch_all, load_queries
 from geo.divisions import check_code, containing
 from geo.errors import InvalidInput
 from geo.names.gazetteer import search_keys
+from geo.names.romanize import HAN_CHARS
 
 _Q = load_queries(__file__)
 MAX_QUERY = 50
 BRANCH_LIMIT = 50
 MIN_PINYIN_TYPO = 5  # shorter pinyin (one or two syllables) has too many one-edit neighbours
-_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN = re.compile(f"[{HAN_CHARS}]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # China's extent with a margin: a point outside it is a mistake (or lat/lon swapped).
 CHINA = (73.0, 3.0, 136.0, 54.0)

@@ -1,0 +1,94 @@
+"""Naming / renaming / abolition applications (names_officer; DESIGN §4a)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from api.deps import Conn, require
+from geo.audit import Actor
+from geo.db import transaction
+from geo.names import workflow
+
+router = APIRouter(prefix="/names/applications", tags=["place-name applications"])
+Officer = Annotated[Actor, Depends(require("names_officer"))]
+
+
+class Report(BaseModel):
+    """An attached report (评估 / 论证 / 征求意见)."""
+
+    type: Literal["impact_assessment", "expert_review", "consultation"]
+    title: str = Field(min_length=1, max_length=200)
+    date: dt.date | None = None
+    summary: str | None = Field(default=None, max_length=5000)
+
+
+class ApplicationIn(BaseModel):
+    """A new application (a draft)."""
+
+    kind: Literal["naming", "renaming", "abolition"]
+    name: str | None = Field(default=None, max_length=50, description="proposed standard name")
+    category_code: str | None = None
+    division_code: str = Field(description="the applicant's jurisdiction (6/9/12 digits)")
+    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry")
+    target_id: int | None = Field(default=None, description="name renamed or abolished")
+    reason: str | None = Field(default=None, max_length=5000)
+    meaning: str | None = Field(default=None, max_length=2000)
+    origin: str | None = Field(default=None, max_length=2000)
+    location_description: str | None = Field(default=None, max_length=500)
+    roman_manual: str | None = Field(default=None, max_length=200)
+    protective_measures: str | None = Field(default=None, max_length=5000)
+    approval_basis: str | None = Field(default=None, max_length=500)
+    applicant: str = Field(min_length=1, max_length=200)
+    applicant_contact: str | None = Field(default=None, max_length=200)
+    reports: list[Report] = []
+
+
+class StepIn(BaseModel):
+    """An action: the version it is based on, and what the action needs."""
+
+    version: int = Field(ge=1)
+    note: str | None = Field(default=None, max_length=2000)
+    reports: list[Report] | None = None
+    approving_authority: str | None = Field(default=None, max_length=200)
+    document_no: str | None = Field(default=None, max_length=100)
+    on: dt.date | None = None
+
+
+@router.get("", summary="Applications (overdue ones with overdue=true)")
+def list_applications(conn: Conn, actor: Officer, state: str | None = None,
+                      overdue: bool = False, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                      offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+    """Newest first, with filing and announcement due dates."""
+    items = workflow.list_applications(conn, state=state, overdue=overdue, limit=limit,
+                                       offset=offset)
+    return {"items": items, "limit": limit, "offset": offset}
+
+
+@router.post("", status_code=201, summary="Create a draft application")
+def create_application(conn: Conn, actor: Officer, body: ApplicationIn) -> dict:
+    """Record a draft; the checks run when it is submitted."""
+    data = body.model_dump(mode="json")
+    with transaction(conn):
+        return workflow.create_application(conn, actor, data)
+
+
+@router.get("/{app_id}", summary="One application with its findings and events")
+def get_application(conn: Conn, actor: Officer, app_id: int) -> dict:
+    """State, reports, findings of the last checks, deadlines and every transition."""
+    return workflow.get_application(conn, app_id)
+
+
+@router.post("/{app_id}/{action}", summary="submit, assess, approve, reject, file, announce, "
+                                           "withdraw")
+def act(conn: Conn, actor: Officer, app_id: int, action: str, body: StepIn) -> dict:
+    """Move the application on; 409 when the version is stale or a check blocks."""
+    step = workflow.Step(body.version, body.note,
+                         None if body.reports is None
+                         else [r.model_dump(mode="json") for r in body.reports],
+                         body.approving_authority, body.document_no, body.on)
+    with transaction(conn):
+        return workflow.act(conn, actor, app_id, action, step)

@@ -1,0 +1,182 @@
+"""The automatic checks of a naming application (DOMAIN §A3, the 2018 大洋怪重 clean-up).
+
+Each check gives named findings with a severity: ``block`` stops submission and approval,
+``warn`` is shown to the reviewer. Word lists and deadlines are rules: defaults in
+``data/rules.json``, overridden per province or city in the ``name_rules`` table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+
+from geo.db import fetch_all, fetch_one, load_queries
+from geo.names import romanize as rz
+from geo.names.gazetteer import search_keys
+
+_Q = load_queries(__file__)
+_RULES_FILE = Path(__file__).with_name("data") / "rules.json"
+_HAN = re.compile(rf"^[{rz.HAN_CHARS}]$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of a check, readable by a reviewer."""
+
+    code: str       # e.g. 'duplicate', 'homophone', 'grand-word'
+    severity: str   # 'block' or 'warn'
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@cache
+def _defaults() -> dict:
+    return json.loads(_RULES_FILE.read_text(encoding="utf-8"))
+
+
+def rules(conn, division_code: str) -> dict:
+    """The rules in force for a division: defaults, then province, then city overrides."""
+    merged = dict(_defaults())
+    for row in fetch_all(conn, _Q["rules"], {"code": division_code}):
+        merged[row["key"]] = row["value"]
+    return merged
+
+
+def _t2s(text: str) -> str:
+    from geo.names.search import _t2s as converter
+
+    return converter().convert(text)
+
+
+def check_wording(name: str, r: dict, approval_basis: str | None) -> list[Finding]:
+    """Script, characters and words of the name itself (大、洋、怪 and rule 3–6)."""
+    out = []
+    if re.search(r"[A-Za-zＡ-Ｚａ-ｚ]", name) or not re.fullmatch(rf"[{rz.HAN_CHARS}0-9０-９]+",
+                                                                   name):
+        out.append(Finding("foreign-script", "block",
+                           f"{name} contains letters or symbols: a standard name is written in "
+                           "国家通用语言文字 only (洋)"))
+    if re.search(r"[0-9０-９]", name):
+        out.append(Finding("digits", "block", f"{name} mixes Arabic digits into the name (怪); "
+                           "write numbers in characters"))
+    simplified = _t2s(name)
+    if simplified != name:
+        out.append(Finding("traditional", "warn", f"{name} uses traditional characters; the "
+                           f"standard form is {simplified}"))
+    grand = [w for w in r["grand_words"] if w in name]
+    if grand and not approval_basis:
+        out.append(Finding("grand-word", "block", f"{'、'.join(grand)} may only be used with "
+                           "approval (大): give the approval basis"))
+    foreign = [w for w in r["foreign_words"] if w in name]
+    if foreign:
+        out.append(Finding("foreign-name", "block", f"{'、'.join(foreign)} is a foreign place or "
+                           "personal name or its transliteration (洋)"))
+    banned = [w for w in r["banned_words"] if w in name]
+    if banned:
+        out.append(Finding("banned-word", "block", f"{'、'.join(banned)} is on the list of words "
+                           "not used in names (怪)"))
+    people = [w for w in r["personal_names"] if w in name]
+    if people:
+        out.append(Finding("personal-name", "block", f"{'、'.join(people)} is a personal name; "
+                           "names of persons are not used as place names (rule 4)"))
+    rare = [ch for ch in name if _HAN.match(ch) and not _common(ch, r["common_characters"])]
+    if rare:
+        out.append(Finding("rare-character", "warn", f"{''.join(rare)} is outside the common "
+                           "character list; avoid rare characters (生僻字, rule 3)"))
+    return out
+
+
+def _common(ch: str, charset: str) -> bool:
+    if charset == "gb2312":
+        try:
+            ch.encode("gb2312")
+            return True
+        except UnicodeEncodeError:
+            return False
+    return ch in charset
+
+
+def scope_prefixes(conn, scope: str | None, division_code: str) -> list[str] | None:
+    """County-code LIKE patterns of the legal uniqueness scope (None = the whole nation)."""
+    if scope in (None, "nation"):
+        return None
+    if scope == "province":
+        return [division_code[:2] + "%"]
+    if scope == "county":
+        return [division_code[:6] + "%"]
+    return fetch_one(conn, _Q["built_up_prefixes"], {"code": division_code})["prefixes"]
+
+
+def check_uniqueness(conn, name: str, category: dict, division_code: str, r: dict,
+                     target_id: int | None = None) -> list[Finding]:
+    """Duplicates and homophones within the legal scope of the category (rules 7–8, 重)."""
+    simplified = _t2s(name)
+    generic = rz.split(simplified).generic
+    proper = simplified[: len(simplified) - len(generic)]
+    keys = search_keys(simplified, proper)
+    variants = [proper[1:] for p in r["near_duplicate_prefixes"] if proper.startswith(p)] + \
+               [p + proper for p in r["near_duplicate_prefixes"]]
+    prefixes = scope_prefixes(conn, category["scope"], division_code)
+    where = {None: "the whole country", "nation": "the whole country"}.get(
+        category["scope"], f"the same {category['scope'].replace('_', '-')} area")
+    rows = fetch_all(conn, _Q["same_scope_names"], {
+        "name": simplified, "proper": proper, "proper_pinyin": keys.proper_pinyin,
+        "variants": variants, "category": category["code"], "scope_prefixes": prefixes,
+        "target_id": target_id})
+    out = []
+    for row in rows:
+        ref = f"{row['name']} ({row['division_code']}, id {row['id']})"
+        if row["name"] == simplified:
+            out.append(Finding("duplicate", "block", f"{ref} already has this name in {where}"))
+        elif row["proper"] == proper:
+            out.append(Finding("same-proper-name", "warn", f"{ref} has the same 专名 {proper} "
+                               f"with another 通名 in {where}"))
+        elif row["proper"] in variants:
+            out.append(Finding("near-duplicate", "warn", f"{ref} differs only by a 新/老/大/小-"
+                               f"style prefix in {where}"))
+        elif row["proper_pinyin"] == keys.proper_pinyin:
+            out.append(Finding("homophone", "warn", f"{ref} sounds the same ({keys.proper_pinyin}"
+                               f") in {where}; homophones should be avoided"))
+    return out
+
+
+def check_jurisdiction(conn, geom_wkt: str | None, division_code: str) -> list[Finding]:
+    """The geometry must lie in the applicant's division."""
+    if geom_wkt is None:
+        return [Finding("no-geometry", "warn", "no location given; the position is needed for "
+                        "the register and the announcement")]
+    row = fetch_one(conn, _Q["outside_jurisdiction"], {"wkt": geom_wkt, "code": division_code})
+    if not row["known"]:
+        return [Finding("jurisdiction-unknown", "warn", f"no boundary of {division_code} is "
+                        "loaded, so the location could not be checked")]
+    if row["inside"]:
+        return []
+    return [Finding("outside-jurisdiction", "block", f"the location lies outside division "
+                    f"{division_code} ({row['outside']:.0f} m or m² outside)")]
+
+
+def run_checks(conn, app: dict, category: dict | None, target: dict | None) -> list[Finding]:
+    """All checks for an application (a row of name_applications, geometry as WKT)."""
+    r = rules(conn, app["division_code"])
+    out: list[Finding] = []
+    if app["kind"] != "abolition":
+        out += check_wording(app["name"], r, app.get("approval_basis"))
+        out += check_uniqueness(conn, app["name"], category, app["division_code"], r,
+                                app.get("target_id"))
+        if rz.needs_manual(_t2s(app["name"])) and not app.get("roman_manual"):
+            out.append(Finding("minority-romanization", "block", "a minority-language name "
+                               "needs its romanization entered by hand (roman_manual)"))
+        out += check_jurisdiction(conn, app.get("geom_wkt"), app["division_code"])
+    if target is not None and target["protected"] and not app.get("protective_measures"):
+        out.append(Finding("protected-name", "block", f"{target['name']} is on the place-name "
+                           "protection list: protective measures are required before it is "
+                           "renamed or abolished (§25)"))
+    if target is not None and target["status"] != "standard":
+        out.append(Finding("target-not-current", "block", f"{target['name']} is not a current "
+                           "standard name"))
+    return out

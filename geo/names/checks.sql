@@ -1,0 +1,41 @@
+-- name: rules
+SELECT key, value FROM name_rules
+WHERE %(code)s LIKE scope_prefix || '%%'
+ORDER BY length(scope_prefix)
+
+-- name: same_scope_names
+-- Current standard names in the legal scope that clash with the proposal: the same
+-- name, the same tone-less pinyin of the 专名, or the same 专名 under another 通名.
+SELECT n.id, n.name, n.proper, n.generic, n.proper_pinyin, n.division_code
+FROM place_names n
+JOIN place_categories c ON c.code = n.category_code
+WHERE n.status = 'standard'
+  AND (%(target_id)s::bigint IS NULL OR n.id <> %(target_id)s)
+  AND (n.name = %(name)s OR n.proper = %(proper)s OR n.proper_pinyin = %(proper_pinyin)s
+       OR n.proper = ANY(%(variants)s))
+  AND left(n.category_code, 2) = left(%(category)s, 2)
+  AND (%(scope_prefixes)s::text[] IS NULL
+       OR left(n.division_code, 6) LIKE ANY(%(scope_prefixes)s))
+LIMIT 50
+
+-- name: built_up_prefixes
+-- The built-up area (建成区) is approximated by the city's districts (市辖区): no built-up
+-- polygons ship. A county (县, 县级市) is its own built-up area.
+SELECT coalesce(array_agg(d.code || '%%'), ARRAY[left(%(code)s, 6) || '%%']) AS prefixes
+FROM current_divisions d
+WHERE d.level = 'county' AND d.kind = '市辖区'
+  AND left(d.code, 4) = left(%(code)s, 4)
+  AND EXISTS (SELECT 1 FROM current_divisions x
+              WHERE x.code = left(%(code)s, 6) AND x.kind = '市辖区')
+
+-- name: outside_jurisdiction
+-- Whether the geometry lies in the applicant's division, and how much of it does not
+-- (metres for points and lines, square metres for areas).
+SELECT d.geom IS NOT NULL AS known, ST_CoveredBy(g, d.geom) AS inside,
+       CASE ST_Dimension(g)
+           WHEN 0 THEN ST_Distance(g::geography, d.geom::geography)
+           WHEN 1 THEN ST_Length(ST_Difference(g, d.geom)::geography)
+           ELSE ST_Area(ST_Difference(g, d.geom)::geography)
+       END AS outside
+FROM ST_GeomFromText(%(wkt)s, 4490) AS g
+LEFT JOIN current_divisions d ON d.code = %(code)s

@@ -1,0 +1,273 @@
+"""Naming, renaming and abolition applications (命名、更名、销名; DOMAIN §A1).
+
+States: draft → submitted → assessed → approved → filed → announced, plus rejected and
+withdrawn. Checks run on submit and again on approval; a ``block`` finding stops the
+step. Approval is optimistic-locked (the caller sends the version it read; a stale one
+gets Conflict) and writes the standard name in the same transaction: on renaming, the old
+name becomes historical and points to the new one. Filing and announcement are due 15 days
+after approval (rules). Every transition is an event and an audit row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry import shape
+
+from geo import audit
+from geo.audit import Actor
+from geo.db import execute, fetch_all, fetch_one, fetch_value, load_queries
+from geo.divisions import check_code
+from geo.errors import Conflict, Forbidden, InvalidInput, NotFound
+from geo.names import checks, gazetteer
+
+_Q = load_queries(__file__)
+KINDS = ("naming", "renaming", "abolition")
+REPORT_TYPES = ("impact_assessment", "expert_review", "consultation")
+# action -> (states it starts from, state it leads to)
+ACTIONS = {
+    "submit": (("draft",), "submitted"),
+    "assess": (("submitted",), "assessed"),
+    "approve": (("assessed",), "approved"),
+    "reject": (("submitted", "assessed"), "rejected"),
+    "file": (("approved",), "filed"),
+    "announce": (("approved", "filed"), "announced"),
+    "withdraw": (("draft", "submitted", "assessed"), "withdrawn"),
+}
+OFFICER_ROLES = ("names_officer", "admin")
+
+
+@dataclass(frozen=True)
+class Step:
+    """What an action carries besides the version it was based on."""
+
+    version: int
+    note: str | None = None
+    reports: list[dict] | None = None
+    approving_authority: str | None = None
+    document_no: str | None = None
+    on: dt.date | None = None  # approval, filing or announcement date (default today)
+
+
+def _require_officer(actor: Actor) -> None:
+    if actor.role not in OFFICER_ROLES:
+        raise Forbidden("only a names_officer acts on naming applications")
+
+
+def _deadlines(conn, division_code: str) -> dict:
+    r = checks.rules(conn, division_code)
+    return {"filing_days": int(r["filing_deadline_days"]),
+            "announcement_days": int(r["announcement_deadline_days"])}
+
+
+def _geometry_wkt(geometry: dict | None) -> str | None:
+    if geometry is None:
+        return None
+    try:
+        geom = shape(geometry)
+    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.ShapelyError):
+        raise InvalidInput("geometry must be a GeoJSON Point, LineString or Polygon",
+                           field="geometry") from None
+    if geom.is_empty or not geom.is_valid:
+        raise InvalidInput("geometry is empty or invalid", field="geometry")
+    return geom.wkt
+
+
+def _check_reports(reports: list[dict] | None) -> list[dict]:
+    out = []
+    for i, rep in enumerate(reports or []):
+        if not isinstance(rep, dict) or rep.get("type") not in REPORT_TYPES:
+            raise InvalidInput(f"reports[{i}].type must be one of {', '.join(REPORT_TYPES)}",
+                               field=f"reports[{i}].type")
+        if not str(rep.get("title") or "").strip():
+            raise InvalidInput(f"reports[{i}] needs a title", field=f"reports[{i}].title")
+        out.append({k: rep.get(k) for k in ("type", "title", "date", "summary")})
+    return out
+
+
+def create_application(conn, actor: Actor, data: dict) -> dict:
+    """Record a draft application; checks its shape, not yet its content."""
+    _require_officer(actor)
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    division = check_code(str(data.get("division_code") or ""), "division_code")
+    name = (data.get("name") or "").strip() or None
+    if kind != "abolition":
+        if not name or len(name) > 50:
+            raise InvalidInput("a proposed name of 1 to 50 characters is required", field="name")
+        if data.get("category_code") not in gazetteer.categories(conn):
+            raise InvalidInput("category_code must be a known category", field="category_code")
+    if kind != "naming" and not data.get("target_id"):
+        raise InvalidInput("renaming and abolition name the current name (target_id)",
+                           field="target_id")
+    if data.get("target_id") and fetch_one(conn, _Q["target"], {"id": data["target_id"]}) is None:
+        raise InvalidInput(f"no place name with id {data['target_id']}", field="target_id")
+    if not str(data.get("applicant") or "").strip():
+        raise InvalidInput("the applicant (organisation) is required", field="applicant")
+    row = {k: data.get(k) for k in ("category_code", "target_id", "reason", "meaning", "origin",
+                                    "location_description", "roman_manual",
+                                    "protective_measures", "approval_basis",
+                                    "applicant_contact")}
+    new_id = fetch_one(conn, _Q["create"], {
+        **row, "kind": kind, "name": name, "division_code": division,
+        "applicant": data["applicant"].strip(),
+        "geom_wkt": _geometry_wkt(data.get("geometry")),
+        "reports": json.dumps(_check_reports(data.get("reports")), ensure_ascii=False),
+        "created_by": actor.name})["id"]
+    execute(conn, _Q["event"], {"id": new_id, "actor": actor.name, "action": "create",
+                                "from_state": None, "to_state": "draft", "note": None,
+                                "findings": None})
+    audit.record(conn, actor, "names.application.create", "name_application", new_id,
+                 after={"kind": kind, "name": name, "division_code": division})
+    return get_application(conn, new_id)
+
+
+def get_application(conn, app_id: int) -> dict:
+    """One application with its deadlines and events."""
+    head = fetch_one(conn, "SELECT division_code FROM name_applications WHERE id = %s",
+                     (app_id,))
+    if head is None:
+        raise NotFound(f"no naming application {app_id}", field="id")
+    app = fetch_one(conn, _Q["get"], {"id": app_id, **_deadlines(conn, head["division_code"])})
+    app.pop("geom", None)
+    app["events"] = fetch_all(conn, _Q["events"], {"id": app_id})
+    return app
+
+
+def list_applications(conn, *, state: str | None = None, overdue: bool = False,
+                      limit: int = 50, offset: int = 0, today: dt.date | None = None) -> list:
+    """Applications, newest first; ``overdue`` keeps those past a filing/announcement date."""
+    r = checks.rules(conn, "")
+    return fetch_all(conn, _Q["list"], {
+        "state": state, "overdue": overdue, "limit": limit, "offset": offset,
+        "today": today or dt.date.today(), "filing_days": int(r["filing_deadline_days"]),
+        "announcement_days": int(r["announcement_deadline_days"])})
+
+
+def _findings(conn, app: dict) -> list[checks.Finding]:
+    categories = gazetteer.categories(conn)
+    target = fetch_one(conn, _Q["target"], {"id": app["target_id"]}) if app["target_id"] else None
+    return checks.run_checks(conn, app, categories.get(app["category_code"]), target)
+
+
+def act(conn, actor: Actor, app_id: int, action: str, step: Step) -> dict:
+    """Apply ``action`` to an application; Conflict if the version is stale or a check blocks."""
+    _require_officer(actor)
+    if action not in ACTIONS:
+        raise NotFound(f"no action {action!r}; actions: {', '.join(ACTIONS)}", field="action")
+    app = get_application(conn, app_id)
+    from_states, to_state = ACTIONS[action]
+    if app["state"] not in from_states:
+        raise Conflict(f"cannot {action} an application that is {app['state']}", field="state",
+                       state=app["state"])
+    if step.version != app["version"]:
+        raise Conflict(f"the application changed since version {step.version} (now "
+                       f"{app['version']}); reload it", field="version", current=app["version"])
+    changes: dict = {"findings": None, "reports": None, "approving_authority": None,
+                     "approved_on": None, "document_no": None, "filed_on": None,
+                     "announced_on": None, "result_name_id": None, "announcement": None}
+    findings = None
+    if action in ("submit", "approve"):
+        findings = [f.as_dict() for f in _findings(conn, app)]
+        changes["findings"] = json.dumps(findings, ensure_ascii=False)
+        blocking = [f for f in findings if f["severity"] == "block"]
+        if blocking:
+            raise Conflict(f"{len(blocking)} check(s) block this {action}: "
+                           + "; ".join(f["message"] for f in blocking), field="findings",
+                           findings=findings)
+    if action == "assess":
+        reports = _check_reports(step.reports) if step.reports is not None else app["reports"]
+        _require_reports(conn, app, reports)
+        changes["reports"] = json.dumps(reports, ensure_ascii=False)
+    on = step.on or dt.date.today()
+    if action == "approve":
+        if not (step.approving_authority and step.document_no):
+            raise InvalidInput("approval needs the approving authority and the document number",
+                               field="approving_authority" if not step.approving_authority
+                               else "document_no")
+        changes.update(approving_authority=step.approving_authority, approved_on=on,
+                       document_no=step.document_no)
+    if action == "file":
+        changes["filed_on"] = on
+    if action == "announce":
+        changes["announced_on"] = on
+    row = fetch_one(conn, _Q["transition"], {
+        "id": app_id, "version": step.version, "from_states": list(from_states),
+        "to_state": to_state, **changes})
+    if row is None:  # someone else moved it between our read and our write
+        raise Conflict("the application was changed by someone else; reload it",
+                       field="version")
+    if action == "approve":
+        _write_names(conn, app, step, on)
+    execute(conn, _Q["event"], {
+        "id": app_id, "actor": actor.name, "action": action, "from_state": app["state"],
+        "to_state": to_state, "note": step.note,
+        "findings": None if findings is None else json.dumps(findings, ensure_ascii=False)})
+    audit.record(conn, actor, f"names.application.{action}", "name_application", app_id,
+                 before={"state": app["state"], "version": app["version"]},
+                 after={"state": to_state, "version": row["version"]})
+    return get_application(conn, app_id)
+
+
+def _require_reports(conn, app: dict, reports: list[dict]) -> None:
+    required = checks.rules(conn, app["division_code"])["reports_required"]
+    category = app["category_code"] or ""
+    key = max((k for k in required if category.startswith(k)), key=len)
+    missing = set(required[key]) - {r["type"] for r in reports}
+    if missing:
+        raise InvalidInput(f"the assessment needs these reports: {', '.join(sorted(missing))}",
+                           field="reports")
+
+
+def _write_names(conn, app: dict, step: Step, on: dt.date) -> None:
+    """Approval's effect on the gazetteer, in the caller's transaction."""
+    new_id = None
+    if app["kind"] in ("naming", "renaming"):
+        name = checks._t2s(app["name"])
+        gazetteer.add_names(conn, [gazetteer.NameRow(
+            name, app["category_code"], f"approved: {step.document_no}", app["division_code"],
+            shapely.from_wkt(app["geom_wkt"]) if app["geom_wkt"] else None,
+            meaning=app["meaning"])], None)
+        new_id = fetch_value(conn, "SELECT max(id) FROM place_names")
+        execute(conn, _Q["set_approval"], {
+            "id": new_id, "authority": step.approving_authority, "on": on,
+            "document_no": step.document_no, "meaning": app["meaning"],
+            "origin": app["origin"], "roman_manual": app["roman_manual"]})
+    if app["kind"] in ("renaming", "abolition"):
+        retired = fetch_one(conn, _Q["retire_name"], {
+            "id": app["target_id"], "on": on, "current_id": new_id,
+            "status": "historical" if app["kind"] == "renaming" else "abolished"})
+        if retired is None:
+            raise Conflict("the name to rename or abolish is no longer a current standard name",
+                           field="target_id")
+    text = announcement(conn, app, new_id, step, on)
+    execute(conn, "UPDATE name_applications SET result_name_id = %s, announcement = %s "
+                  "WHERE id = %s", (new_id, text, app["id"]))
+
+
+def announcement(conn, app: dict, new_id: int | None, step: Step, on: dt.date) -> str:
+    """公告 text: 标准名称、罗马字母拼写、所属政区、位置描述、批准机关、批准时间 (§14)."""
+    within = fetch_value(conn, """
+        SELECT string_agg(name, '' ORDER BY length(division_code)) FROM place_names
+        WHERE status = 'standard' AND category_code LIKE '04%%'
+          AND division_code IN (left(%(c)s, 2) || '0000', left(%(c)s, 4) || '00',
+                                left(%(c)s, 6), left(%(c)s, 9))""", {"c": app["division_code"]})
+    if app["kind"] == "abolition":
+        target = fetch_one(conn, _Q["target"], {"id": app["target_id"]})
+        head = f"销名：{target['name']}（{target['roman'] or ''}）"
+    else:
+        name = fetch_one(conn, _Q["target"], {"id": new_id})
+        head = f"标准名称：{name['name']}\n罗马字母拼写：{name['roman'] or ''}"
+        if app["kind"] == "renaming":
+            old = fetch_one(conn, _Q["target"], {"id": app["target_id"]})
+            head += f"\n原名称：{old['name']}"
+    lines = [head, f"所属政区：{within or app['division_code']}",
+             f"位置描述：{app['location_description'] or '—'}",
+             f"批准机关：{step.approving_authority}",
+             f"批准时间：{on.year}年{on.month}月{on.day}日（{step.document_no}）"]
+    return "\n".join(lines)
+

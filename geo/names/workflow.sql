@@ -1,0 +1,74 @@
+-- name: create
+INSERT INTO name_applications (kind, name, category_code, division_code, geom, target_id,
+    reason, meaning, origin, location_description, roman_manual, protective_measures,
+    approval_basis, applicant, applicant_contact, reports, created_by)
+VALUES (%(kind)s, %(name)s, %(category_code)s, %(division_code)s,
+        ST_GeomFromText(%(geom_wkt)s, 4490), %(target_id)s, %(reason)s, %(meaning)s,
+        %(origin)s, %(location_description)s, %(roman_manual)s, %(protective_measures)s,
+        %(approval_basis)s, %(applicant)s, %(applicant_contact)s, %(reports)s, %(created_by)s)
+RETURNING id
+
+-- name: get
+SELECT a.*, ST_AsText(a.geom) AS geom_wkt, ST_AsGeoJSON(a.geom, 7, 0)::json AS geometry,
+       a.approved_on + %(filing_days)s AS filing_due,
+       a.approved_on + %(announcement_days)s AS announcement_due
+FROM name_applications a WHERE a.id = %(id)s
+
+-- name: list
+SELECT a.id, a.kind, a.state, a.name, a.division_code, a.category_code, a.applicant,
+       a.approved_on, a.filed_on, a.announced_on, a.version, a.updated_at,
+       a.approved_on + %(filing_days)s AS filing_due,
+       a.approved_on + %(announcement_days)s AS announcement_due,
+       (a.state = 'approved' AND a.approved_on + %(filing_days)s < %(today)s) AS filing_overdue,
+       (a.state IN ('approved', 'filed')
+        AND a.approved_on + %(announcement_days)s < %(today)s) AS announcement_overdue
+FROM name_applications a
+WHERE (%(state)s::text IS NULL OR a.state = %(state)s)
+  AND (NOT %(overdue)s OR (a.state = 'approved' AND a.approved_on + %(filing_days)s < %(today)s)
+       OR (a.state IN ('approved', 'filed') AND a.approved_on + %(announcement_days)s < %(today)s))
+ORDER BY a.id DESC
+LIMIT %(limit)s OFFSET %(offset)s
+
+-- name: transition
+-- Optimistic lock: the row changes only if nobody changed it since the caller read it.
+UPDATE name_applications
+SET state = %(to_state)s, version = version + 1, updated_at = now(),
+    findings = coalesce(%(findings)s::jsonb, findings),
+    reports = coalesce(%(reports)s::jsonb, reports),
+    approving_authority = coalesce(%(approving_authority)s, approving_authority),
+    approved_on = coalesce(%(approved_on)s, approved_on),
+    document_no = coalesce(%(document_no)s, document_no),
+    filed_on = coalesce(%(filed_on)s, filed_on),
+    announced_on = coalesce(%(announced_on)s, announced_on),
+    result_name_id = coalesce(%(result_name_id)s, result_name_id),
+    announcement = coalesce(%(announcement)s, announcement)
+WHERE id = %(id)s AND version = %(version)s AND state = ANY(%(from_states)s)
+RETURNING id, state, version
+
+-- name: event
+INSERT INTO name_application_events (application_id, actor, action, from_state, to_state,
+                                     note, findings)
+VALUES (%(id)s, %(actor)s, %(action)s, %(from_state)s, %(to_state)s, %(note)s, %(findings)s)
+
+-- name: events
+SELECT at, actor, action, from_state, to_state, note, findings
+FROM name_application_events WHERE application_id = %(id)s ORDER BY id
+
+-- name: target
+SELECT id, name, status, protected, category_code, division_code, roman
+FROM place_names WHERE id = %(id)s
+
+-- name: retire_name
+UPDATE place_names
+SET status = %(status)s, valid = daterange(lower(valid), %(on)s), current_id = %(current_id)s,
+    version = version + 1, updated_at = now()
+WHERE id = %(id)s AND status = 'standard'
+RETURNING id
+
+-- name: set_approval
+UPDATE place_names
+SET approved_by = %(authority)s, approved_on = %(on)s, document_no = %(document_no)s,
+    valid = daterange(%(on)s, NULL), meaning = %(meaning)s, origin = %(origin)s,
+    roman = coalesce(%(roman_manual)s, roman), roman_toned = coalesce(%(roman_manual)s, roman_toned),
+    roman_manual = %(roman_manual)s IS NOT NULL
+WHERE id = %(id)s
