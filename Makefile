@@ -11,9 +11,10 @@ PORT ?= 8000
 # Debian packages: the database server with PostGIS and pgRouting, GDAL tools, and npm
 # (the offline map and API-docs assets are fetched from the npm registry), and Chromium
 # for the tests that open maps in a real headless browser.
+# A CJK font (fonts-wqy-zenhei) so printed registers and reports show Chinese text.
 # Packages checked by name; tools checked by command (npm may come with a Node.js that was
 # not installed from Debian, and installing Debian's npm over it would conflict).
-DEB_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting
+DEB_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting fonts-wqy-zenhei
 DEB_COMMANDS := ogr2ogr:gdal-bin npm:npm chromium:chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

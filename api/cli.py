@@ -248,6 +248,64 @@ def map_overview(args) -> None:
         conn.close()
 
 
+def map_names(args) -> None:
+    """Write a map of a place-name search (HTML)."""
+    from geo.names import gazetteer, search
+    from maps.assets import copy_beside
+    from maps.base import MapSettings
+    from maps.names_map import names_map
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    copy_beside(out)
+    conn = _conn()
+    try:
+        hits = search.search(conn, args.query, division=args.division, limit=50)
+        frame = gazetteer.names_frame(conn, [h["id"] for h in hits])
+    finally:
+        conn.close()
+    m = names_map(frame, title=f"地名查询：{args.query}",
+                  settings=MapSettings.from_env(assets_url="vendor"),
+                  why={h["id"]: h["why"] for h in hits})
+    path = out / f"names-{args.query}.html"
+    m.save(str(path))
+    print(f"wrote {path} ({len(frame)} of {len(hits)} hits have a location)")
+
+
+def names_register(args) -> None:
+    """Write the 标准地名录 of a division as HTML, or PDF with --pdf."""
+    from api import pages
+    from geo.divisions import get_division
+    from geo.names import gazetteer
+
+    conn = _conn()
+    try:
+        head = get_division(conn, args.division)
+        page = pages.register_html(gazetteer.register_entries(conn, args.division),
+                                   args.division, head["name"])
+    finally:
+        conn.close()
+    out = Path(args.out)
+    if out.suffix == ".pdf":
+        out.write_bytes(pages.html_to_pdf(page))
+    else:
+        out.write_text(page, encoding="utf-8")
+    print(f"wrote {out}")
+
+
+def names_search(args) -> None:
+    """Search standard names from the command line."""
+    from geo.names import search
+
+    conn = _conn()
+    try:
+        for h in search.search(conn, args.query, division=args.division, limit=args.limit):
+            print(f"{h['id']:>8}  {h['name']:<12} {h['roman'] or '':<24} {h['category']:<10} "
+                  f"{h['within'] or '':<24} [{h['why']}]")
+    finally:
+        conn.close()
+
+
 # ------------------------------------------------------------------ serve
 
 def serve(args) -> None:
@@ -314,6 +372,20 @@ def _parser() -> argparse.ArgumentParser:
     ov = cmd(mp, "overview", map_overview)
     ov.add_argument("--division", help="a division code (default: every loaded dataset)")
     ov.add_argument("--out", default="maps-out", help="folder for the HTML files")
+
+    mn = cmd(mp, "names", map_names)
+    mn.add_argument("query")
+    mn.add_argument("--division")
+    mn.add_argument("--out", default="maps-out")
+    nm = sub.add_parser("names", help="place names").add_subparsers(required=True,
+                                                                   metavar="ACTION")
+    ns = cmd(nm, "search", names_search)
+    ns.add_argument("query")
+    ns.add_argument("--division")
+    ns.add_argument("--limit", type=int, default=10)
+    reg = cmd(nm, "register", names_register)
+    reg.add_argument("division")
+    reg.add_argument("--out", required=True, help="register.html or register.pdf")
 
     sv = cmd(sub, "serve", serve)
     sv.add_argument("--host", default=os.environ.get("CIVGEO_HOST", "127.0.0.1"))

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from psycopg2.pool import ThreadedConnectionPool
 
-from api import admin, health, maps, name_applications, names, ogc, problems
+from api import admin, health, maps, name_applications, names, ogc, pages, problems
 from api.settings import Settings
 from geo.db import connect
 from maps.assets import assets_dir
@@ -66,7 +66,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static/vendor", StaticFiles(directory=assets_dir(), check_dir=False),
               name="vendor")
     app.add_api_route("/docs", _docs, include_in_schema=False, response_class=HTMLResponse)
+    app.add_api_route("/", _search_page, include_in_schema=False, response_class=HTMLResponse)
     return app
+
+
+def _search_page() -> HTMLResponse:
+    """The public search page for standard names (phone-friendly, local assets only)."""
+    return HTMLResponse(pages.search_page())
 
 
 def _docs() -> HTMLResponse:

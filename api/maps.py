@@ -11,7 +11,9 @@ from api.deps import Conn, require
 from geo import datasets
 from geo.audit import Actor
 from geo.divisions import divisions_frame, get_division
+from geo.names import gazetteer, search
 from maps.base import MapSettings
+from maps.names_map import names_map as draw_names
 from maps.overview import OVERVIEW_LEVELS, overview_map
 
 router = APIRouter(prefix="/maps", tags=["maps"])
@@ -28,4 +30,15 @@ def divisions_map(conn: Conn, actor: Planner, division: Division) -> HTMLRespons
     attribution = sorted({a for d in datasets.list_datasets(conn) for a in d["attribution"]})
     m = overview_map(frame, title=f"{home['name']} {division}", home_code=division,
                      settings=MapSettings.from_env(), attribution=" · ".join(attribution))
+    return HTMLResponse(m.get_root().render())
+
+
+@router.get("/names", response_class=HTMLResponse, summary="Map of a name search")
+def names_map(conn: Conn, actor: Planner, q: str,
+              division: str | None = None) -> HTMLResponse:
+    """The hits of a name search on a map, with why each matched."""
+    hits = search.search(conn, q, division=division, limit=50)
+    frame = gazetteer.names_frame(conn, [h["id"] for h in hits])
+    m = draw_names(frame, title=f"地名查询：{q}", settings=MapSettings.from_env(),
+                   why={h["id"]: h["why"] for h in hits})
     return HTMLResponse(m.get_root().render())

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from api import pages
 from api.deps import Conn
 from geo.crs import gcj02_to_wgs84
+from geo.divisions import get_division
 from geo.errors import InvalidInput
 from geo.names import gazetteer, search
 
@@ -70,6 +72,20 @@ def reverse_names(conn: Conn, lon: float, lat: float,
     """The divisions containing the point (province → community) and the nearest names."""
     lon, lat = _to_cgcs(lon, lat, crs)
     return {"lon": lon, "lat": lat, **search.reverse(conn, lon, lat, limit)}
+
+
+@router.get("/register", summary="标准地名录 of a division (HTML or PDF)",
+            response_class=HTMLResponse)
+def register(conn: Conn, division: Annotated[str, Query(description="division code")],
+             format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html") -> Response:
+    """The standard names under a division grouped by category, printable."""
+    head = get_division(conn, division)
+    page = pages.register_html(gazetteer.register_entries(conn, division), division,
+                               head["name"])
+    if format == "pdf":
+        return Response(pages.html_to_pdf(page), media_type="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="register-{division}.pdf"'})
+    return HTMLResponse(page)
 
 
 @router.get("/{name_id}", summary="One name with its history")

@@ -156,3 +156,18 @@ def names_from_network(conn, network_id: int, dataset: str | None) -> int:
                     r["division_code"], shapely.from_wkb(bytes(r["wkb"])))
             for r in fetch_all(conn, _Q["street_names"], {"network_id": network_id})]
     return add_names(conn, rows, dataset)
+
+
+def register_entries(conn, division: str, limit: int = 20_000) -> list[dict]:
+    """The standard names under a division, ordered by category, for the 标准地名录."""
+    from geo.divisions import check_code
+
+    return fetch_all(conn, _Q["register_entries"], {"code": check_code(division),
+                                                    "limit": limit})
+
+
+def names_frame(conn, ids: list[int]):
+    """Names (with geometry) by id as a GeoDataFrame, for maps."""
+    from geo.db import fetch_frame
+
+    return fetch_frame(conn, _Q["names_frame"], {"ids": list(ids)})

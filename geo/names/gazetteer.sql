@@ -66,3 +66,29 @@ SELECT e.name, ST_AsBinary(ST_LineMerge(ST_Collect(e.geom))) AS wkb,
 FROM network_edges e
 WHERE e.network_id = %(network_id)s AND e.name IS NOT NULL AND e.name ~ '^[一-龥]+$'
 GROUP BY e.name
+
+-- name: register_entries
+-- 标准地名录 of a division: current standard names under it, by category.
+SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_code,
+       n.meaning, n.origin, n.history, n.approved_by, n.approved_on, n.document_no,
+       (SELECT string_agg(p.name, '' ORDER BY length(p.division_code), p.division_code)
+        FROM place_names p
+        WHERE p.division_code IN (left(n.division_code, 4) || '00', left(n.division_code, 6),
+                                  left(n.division_code, 9))
+          AND p.division_code <> n.division_code AND p.category_code LIKE '04%%'
+          AND p.status = 'standard') AS within,
+       round(ST_X(ST_PointOnSurface(n.geom))::numeric, 5) AS lon,
+       round(ST_Y(ST_PointOnSurface(n.geom))::numeric, 5) AS lat
+FROM place_names n JOIN place_categories c ON c.code = n.category_code
+WHERE n.status = 'standard'
+  AND n.division_code LIKE civgeo_division_prefix(%(code)s) || '%%'
+  AND n.division_code <> %(code)s
+ORDER BY n.category_code, n.division_code, n.name
+LIMIT %(limit)s
+
+-- name: names_frame
+-- Names with their geometry, for maps.
+SELECT n.id, n.name, n.roman, c.name AS category, n.status, n.division_code,
+       ST_AsBinary(n.geom) AS geom
+FROM place_names n JOIN place_categories c ON c.code = n.category_code
+WHERE n.id = ANY(%(ids)s) AND n.geom IS NOT NULL

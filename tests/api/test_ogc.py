@@ -1,13 +1,7 @@
 """OGC API – Features: the published layers, paged GeoJSON, and GDAL reading them."""
 
 import json
-import os
-import socket
 import subprocess
-import sys
-import time
-
-import pytest
 
 
 def test_landing_and_conformance(app):
@@ -54,27 +48,6 @@ def test_one_feature_and_errors(app, sample):
     assert app.get("/ogc/collections/roads/items").status_code == 404
     bad = app.get("/ogc/collections/divisions/items", params={"bbox": "1,2,x,4"})
     assert bad.status_code == 422 and bad.json()["field"] == "bbox"
-
-
-@pytest.fixture
-def server(db_url, sample):
-    """The API served by uvicorn on a free port, for clients outside Python."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-                            env={**os.environ, "DATABASE_URL": db_url},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def test_gdal_reads_the_layers(server, tmp_path):

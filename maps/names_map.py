@@ -1,0 +1,43 @@
+"""Map of place names: one name or a page of search results, with popups."""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import geopandas as gpd
+
+from maps.base import MapSettings, add_legend, base_map, for_display
+
+_COLOURS = {"standard": "#c0392b", "historical": "#7f8c8d", "abolished": "#7f8c8d"}
+
+
+def names_map(frame: gpd.GeoDataFrame, *, title: str, settings: MapSettings,
+              why: dict[int, str] | None = None, attribution: str = "") -> folium.Map:
+    """Names as points, lines or areas, coloured by status; popups show the standard form."""
+    bounds = tuple(frame.total_bounds) if len(frame) else (73.5, 18.0, 135.0, 53.5)
+    minx, miny, maxx, maxy = bounds
+    pad = 0.005
+    m = base_map((minx - pad, miny - pad, maxx + pad, maxy + pad), settings,
+                 attribution=attribution)
+    shown = for_display(frame, settings)
+    for row in shown.itertuples():
+        popup = (f"<b>{html.escape(row.name)}</b><br>{html.escape(row.roman or '')}<br>"
+                 f"{html.escape(row.category)} · {html.escape(row.status)}"
+                 + (f"<br><i>{html.escape(why[row.id])}</i>" if why and row.id in why else ""))
+        colour = _COLOURS.get(row.status, "#c0392b")
+        geom = row.geometry
+        if geom.geom_type == "Point":
+            folium.CircleMarker([geom.y, geom.x], radius=7, color=colour, fill=True,
+                                fill_opacity=0.8, popup=folium.Popup(popup, max_width=260),
+                                tooltip=html.escape(row.name)).add_to(m)
+        else:
+            folium.GeoJson(geom.__geo_interface__, style_function=lambda _f, c=colour: {
+                "color": c, "weight": 3, "fillOpacity": 0.1},
+                popup=folium.Popup(popup, max_width=260),
+                tooltip=html.escape(row.name)).add_to(m)
+    add_legend(m, title, [(f"background:{_COLOURS['standard']}", "standard name 标准地名"),
+                          (f"background:{_COLOURS['historical']}", "historical / abolished"),
+                          ("border:1px dashed #999", "township/community areas of the sample "
+                                                     "data are SYNTHETIC")])
+    return m

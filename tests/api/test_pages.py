@@ -1,0 +1,55 @@
+"""The public search page, the 标准地名录 register and the names map."""
+
+import re
+import subprocess
+import uuid
+
+from tests.factories import committed_token
+
+
+def test_search_page_uses_only_local_assets(app):
+    page = app.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/static/vendor/") for a in assets)
+    assert 'name="viewport"' in page.text  # usable on a phone
+
+
+def test_search_page_finds_names_in_a_real_browser(server, tmp_path):
+    proc = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update", "--no-first-run",
+         f"--user-data-dir={tmp_path / uuid.uuid4().hex}", "--enable-logging=stderr", "--v=0",
+         "--virtual-time-budget=5000", "--dump-dom", f"{server}/?q=%E6%A0%AA%E6%B4%B2"],
+        capture_output=True, text=True, timeout=120)
+    assert 'class="hit' in proc.stdout and "株洲市" in proc.stdout
+    assert "Zhuzhou Shi" in proc.stdout
+    assert not [line for line in proc.stderr.splitlines() if "Uncaught" in line]
+
+
+def test_register_html_groups_by_category(app, sample):
+    r = app.get("/names/register", params={"division": "430202"})
+    assert r.status_code == 200
+    assert "荷塘区标准地名录" in r.text
+    assert "乡级行政区" in r.text and "社区居民委员会" in r.text
+    assert "Wenhualu Shequ" in r.text  # 文化路社区
+    assert "synthetic" in r.text
+
+
+def test_register_pdf(app, sample):
+    r = app.get("/names/register", params={"division": "430202", "format": "pdf"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF") and len(r.content) > 20_000
+
+
+def test_register_bad_division(app):
+    assert app.get("/names/register", params={"division": "4302"}).status_code == 422
+    assert app.get("/names/register", params={"division": "999999"}).status_code == 404
+
+
+def test_names_map(app, db_url, sample):
+    h = {"Authorization": f"Bearer {committed_token(db_url, 'planner')}"}
+    r = app.get("/maps/names", params={"q": "荷塘"}, headers=h)
+    assert r.status_code == 200
+    assert "荷塘区" in r.text and "/static/vendor/leaflet/dist/leaflet.js" in r.text
+    assert "cdn.jsdelivr" not in r.text
