@@ -32,26 +32,38 @@ ORDER BY floor(b.score), n.status <> 'standard', c.rank, b.score, distance_m NUL
 LIMIT %(limit)s
 
 -- name: nearby
-SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_code, n.status,
-       'near' AS why, 9 AS score, NULL::json AS current, NULL AS within,
-       ST_AsGeoJSON(ST_PointOnSurface(n.geom), 6, 0)::json AS point,
-       round(ST_Distance(n.geom::geography, p::geography))::int AS distance_m
-FROM place_names n
-JOIN place_categories c ON c.code = n.category_code,
-     ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) AS p
-WHERE n.geom IS NOT NULL AND n.status = 'standard'
-  AND NOT (n.category_code LIKE '04%%' AND ST_Intersects(n.geom, p)) {filters}
-ORDER BY n.geom <-> p
+-- Names near a point with no query: index order (planar degrees) for candidates, metres
+-- for the final order; the areas containing the point are divisions, not neighbours.
+SELECT * FROM (
+    SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_code,
+           n.status, 'near' AS why, 9 AS score, NULL::json AS current, NULL AS within,
+           ST_AsGeoJSON(ST_PointOnSurface(n.geom), 6, 0)::json AS point,
+           round(ST_Distance(n.geom::geography, p::geography))::int AS distance_m
+    FROM place_names n
+    JOIN place_categories c ON c.code = n.category_code,
+         ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) AS p
+    WHERE n.geom IS NOT NULL AND n.status = 'standard'
+      AND NOT (left(n.category_code, 2) IN ('04', '05') AND ST_Intersects(n.geom, p)) {filters}
+    ORDER BY n.geom <-> p
+    LIMIT %(limit)s * 4
+) near
+ORDER BY distance_m, id
 LIMIT %(limit)s
 
 -- name: nearest_features
--- Reverse lookup: the named features nearest a point that are not divisions containing it.
-SELECT n.id, n.name, n.roman, c.name AS category, n.division_code,
-       round(ST_Distance(n.geom::geography, p::geography))::int AS distance_m
-FROM place_names n
-JOIN place_categories c ON c.code = n.category_code,
-     ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) AS p
-WHERE n.geom IS NOT NULL AND n.status = 'standard'
-  AND NOT (n.category_code LIKE '04%%' AND ST_Intersects(n.geom, p))
-ORDER BY n.geom <-> p
+-- Reverse lookup: the named features nearest a point, leaving out the division and
+-- community areas that contain it (those are listed as its divisions). The index orders
+-- candidates by planar distance in degrees; the final order is in metres.
+SELECT * FROM (
+    SELECT n.id, n.name, n.roman, c.name AS category, n.division_code,
+           round(ST_Distance(n.geom::geography, p::geography))::int AS distance_m
+    FROM place_names n
+    JOIN place_categories c ON c.code = n.category_code,
+         ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) AS p
+    WHERE n.geom IS NOT NULL AND n.status = 'standard'
+      AND NOT (left(n.category_code, 2) IN ('04', '05') AND ST_Intersects(n.geom, p))
+    ORDER BY n.geom <-> p
+    LIMIT %(limit)s * 4
+) near
+ORDER BY distance_m, id
 LIMIT %(limit)s
