@@ -33,12 +33,18 @@ def divisions_map(conn: Conn, actor: Planner, division: Division) -> HTMLRespons
     return HTMLResponse(m.get_root().render())
 
 
-@router.get("/names", response_class=HTMLResponse, summary="Map of a name search")
-def names_map(conn: Conn, actor: Planner, q: str,
+@router.get("/names", response_class=HTMLResponse, summary="Map of a name or a name search")
+def names_map(conn: Conn, actor: Planner, q: str | None = None, id: int | None = None,
               division: str | None = None) -> HTMLResponse:
-    """The hits of a name search on a map, with why each matched."""
-    hits = search.search(conn, q, division=division, limit=50)
+    """The hits of a search (``q``) or one name (``id``) on a map, with why each matched."""
+    if id is not None:
+        name = gazetteer.get_name(conn, id)
+        hits = [{"id": id, "why": name["status"]}]
+        title = name["name"]
+    else:
+        hits = search.search(conn, q, division=division, limit=50)
+        title = f"地名查询：{q}"
     frame = gazetteer.names_frame(conn, [h["id"] for h in hits])
-    m = draw_names(frame, title=f"地名查询：{q}", settings=MapSettings.from_env(),
+    m = draw_names(frame, title=title, settings=MapSettings.from_env(),
                    why={h["id"]: h["why"] for h in hits})
     return HTMLResponse(m.get_root().render())

@@ -12,7 +12,7 @@ from pathlib import Path
 import shapely
 from pypinyin import Style, lazy_pinyin
 
-from geo.db import fetch_all, fetch_one, load_queries
+from geo.db import execute, fetch_all, fetch_one, fetch_value, load_queries
 from geo.errors import InvalidInput, NotFound
 from geo.names import romanize as rz
 
@@ -171,3 +171,18 @@ def names_frame(conn, ids: list[int]):
     from geo.db import fetch_frame
 
     return fetch_frame(conn, _Q["names_frame"], {"ids": list(ids)})
+
+
+def count_names(conn, dataset: str) -> int:
+    """How many names a dataset loaded."""
+    return fetch_value(conn, _Q["count_names"], {"dataset": dataset})
+
+
+def named_division_codes(conn) -> set[str]:
+    """Division codes that already have a name."""
+    return {r["division_code"] for r in fetch_all(conn, _Q["named_division_codes"])}
+
+
+def refresh_search_indexes(conn) -> None:
+    """Merge the GIN pending lists and analyse, after a bulk load."""
+    execute(conn, _Q["refresh_search_indexes"])

@@ -92,3 +92,16 @@ SELECT n.id, n.name, n.roman, c.name AS category, n.status, n.division_code,
        ST_AsBinary(n.geom) AS geom
 FROM place_names n JOIN place_categories c ON c.code = n.category_code
 WHERE n.id = ANY(%(ids)s) AND n.geom IS NOT NULL
+
+-- name: count_names
+SELECT count(*) FROM place_names WHERE dataset = %(dataset)s
+
+-- name: named_division_codes
+SELECT DISTINCT division_code FROM place_names WHERE division_code IS NOT NULL
+
+-- name: refresh_search_indexes
+-- After a bulk load the GIN pending lists are long and every search would scan them until
+-- autovacuum runs: merge them now and refresh the planner's statistics.
+SELECT gin_clean_pending_list(i::regclass)
+FROM unnest(ARRAY['place_names_bigrams', 'place_names_chars']) AS i;
+ANALYZE place_names;

@@ -128,8 +128,7 @@ def create_application(conn, actor: Actor, data: dict) -> dict:
 
 def get_application(conn, app_id: int) -> dict:
     """One application with its deadlines and events."""
-    head = fetch_one(conn, "SELECT division_code FROM name_applications WHERE id = %s",
-                     (app_id,))
+    head = fetch_one(conn, _Q["division_of_application"], {"id": app_id})
     if head is None:
         raise NotFound(f"no naming application {app_id}", field="id")
     app = fetch_one(conn, _Q["get"], {"id": app_id, **_deadlines(conn, head["division_code"])})
@@ -232,7 +231,7 @@ def _write_names(conn, app: dict, step: Step, on: dt.date) -> None:
             name, app["category_code"], f"approved: {step.document_no}", app["division_code"],
             shapely.from_wkt(app["geom_wkt"]) if app["geom_wkt"] else None,
             meaning=app["meaning"])], None)
-        new_id = fetch_value(conn, "SELECT max(id) FROM place_names")
+        new_id = fetch_value(conn, _Q["newest_name_id"])
         execute(conn, _Q["set_approval"], {
             "id": new_id, "authority": step.approving_authority, "on": on,
             "document_no": step.document_no, "meaning": app["meaning"],
@@ -245,17 +244,12 @@ def _write_names(conn, app: dict, step: Step, on: dt.date) -> None:
             raise Conflict("the name to rename or abolish is no longer a current standard name",
                            field="target_id")
     text = announcement(conn, app, new_id, step, on)
-    execute(conn, "UPDATE name_applications SET result_name_id = %s, announcement = %s "
-                  "WHERE id = %s", (new_id, text, app["id"]))
+    execute(conn, _Q["record_result"], {"name_id": new_id, "text": text, "id": app["id"]})
 
 
 def announcement(conn, app: dict, new_id: int | None, step: Step, on: dt.date) -> str:
     """公告 text: 标准名称、罗马字母拼写、所属政区、位置描述、批准机关、批准时间 (§14)."""
-    within = fetch_value(conn, """
-        SELECT string_agg(name, '' ORDER BY length(division_code)) FROM place_names
-        WHERE status = 'standard' AND category_code LIKE '04%%'
-          AND division_code IN (left(%(c)s, 2) || '0000', left(%(c)s, 4) || '00',
-                                left(%(c)s, 6), left(%(c)s, 9))""", {"c": app["division_code"]})
+    within = fetch_value(conn, _Q["division_chain"], {"c": app["division_code"]})
     if app["kind"] == "abolition":
         target = fetch_one(conn, _Q["target"], {"id": app["target_id"]})
         head = f"销名：{target['name']}（{target['roman'] or ''}）"

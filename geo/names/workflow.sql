@@ -72,3 +72,21 @@ SET approved_by = %(authority)s, approved_on = %(on)s, document_no = %(document_
     roman = coalesce(%(roman_manual)s, roman), roman_toned = coalesce(%(roman_manual)s, roman_toned),
     roman_manual = %(roman_manual)s IS NOT NULL
 WHERE id = %(id)s
+
+-- name: record_result
+UPDATE name_applications SET result_name_id = %(name_id)s, announcement = %(text)s
+WHERE id = %(id)s
+
+-- name: division_chain
+-- 所属政区: the names of the divisions above a code, province first, run together.
+SELECT string_agg(name, '' ORDER BY length(division_code)) AS chain
+FROM place_names
+WHERE status = 'standard' AND category_code LIKE '04%%'
+  AND division_code IN (left(%(c)s, 2) || '0000', left(%(c)s, 4) || '00', left(%(c)s, 6),
+                        left(%(c)s, 9))
+
+-- name: division_of_application
+SELECT division_code FROM name_applications WHERE id = %(id)s
+
+-- name: newest_name_id
+SELECT max(id) FROM place_names

@@ -53,3 +53,11 @@ def test_names_map(app, db_url, sample):
     assert r.status_code == 200
     assert "荷塘区" in r.text and "/static/vendor/leaflet/dist/leaflet.js" in r.text
     assert "cdn.jsdelivr" not in r.text
+
+
+def test_map_of_one_name(app, db_url, sample):
+    h = {"Authorization": f"Bearer {committed_token(db_url, 'planner')}"}
+    hit = app.get("/names/search", params={"q": "荷塘区"}).json()["features"][0]
+    r = app.get("/maps/names", params={"id": hit["id"]}, headers=h)
+    assert r.status_code == 200 and "Hetang Qu" in r.text
+    assert app.get("/maps/names", params={"id": 10**9}, headers=h).status_code == 404
