@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import psycopg2
@@ -16,15 +17,19 @@ from geo.audit import Actor
 from geo.errors import Forbidden
 
 
-def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
+async def get_conn(request: Request) -> AsyncIterator[psycopg2.extensions.connection]:
     """Borrow a connection; roll back whatever the route left uncommitted and return it.
 
-    psycopg2's pool raises at once when every connection is out; the semaphore makes a
-    request wait for one instead (up to the pool timeout, then 503).
+    An async dependency, so borrowing costs no trip through the thread pool (a sync
+    generator dependency costs two per request). psycopg2's pool raises at once when every
+    connection is out; the semaphore makes a request wait for one instead (up to the pool
+    timeout, then 503). Getting a connection then never blocks.
     """
     state = request.app.state
-    if not state.pool_slots.acquire(timeout=state.settings.pool_timeout_s):
-        raise psycopg2.pool.PoolError("no database connection became free in time")
+    try:
+        await asyncio.wait_for(state.pool_slots.acquire(), state.settings.pool_timeout_s)
+    except TimeoutError:
+        raise psycopg2.pool.PoolError("no database connection became free in time") from None
     try:
         conn = state.pool.getconn()
     except BaseException:
@@ -34,9 +39,9 @@ def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
         yield conn
     finally:
         broken = bool(conn.closed)
-        if not broken:
+        if not broken and conn.status != psycopg2.extensions.STATUS_READY:
             try:
-                conn.rollback()
+                conn.rollback()  # only when the route left a transaction open
             except psycopg2.Error:
                 broken = True
         state.pool.putconn(conn, close=broken)

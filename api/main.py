@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = make_pool(settings)
-        app.state.pool_slots = threading.BoundedSemaphore(settings.pool_max)
+        app.state.pool_slots = asyncio.Semaphore(settings.pool_max)
         try:
             yield
         finally:
