@@ -90,11 +90,12 @@ def items(conn: Conn, request: Request, collection_id: str,
           limit: Annotated[int, Query(ge=1, le=features.MAX_LIMIT)] = 100,
           offset: Annotated[int, Query(ge=0)] = 0,
           level: Annotated[str | None, Query(description="divisions only")] = None,
-          under: Annotated[str | None, Query(description="divisions under a code")] = None,
+          under: Annotated[str | None, Query(description="features under a division code")] = None,
+          category: Annotated[str | None, Query(description="names: category code prefix")] = None,
           ) -> JSONResponse:
     """A GeoJSON FeatureCollection with numberMatched and next/prev links."""
     page = features.list_items(conn, collection_id, bbox=_bbox(bbox), limit=limit,
-                               offset=offset, level=level, under=under)
+                               offset=offset, level=level, under=under, category=category)
     links = [_link(str(request.url), "self", GEOJSON)]
     if offset + len(page.features) < page.matched:
         links.append(_link(str(request.url.include_query_params(offset=offset + limit)),

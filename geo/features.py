@@ -31,6 +31,10 @@ COLLECTIONS = {
         "Current divisions, province to community, with 2020 population. Check `source`: "
         "township and community areas and community populations of the sample data are "
         "synthetic.", ("level", "under")),
+    "names": Collection(
+        "names", "Standard place names (标准地名)",
+        "Current standard names with their romanization, category and approval; names "
+        "without a location are left out.", ("category", "under")),
     "network_edges": Collection(
         "network_edges", "Street network edges",
         "pgRouting-ready street network; lengths in metres. © OpenStreetMap contributors, ODbL."),
@@ -82,7 +86,7 @@ def list_items(conn, collection_id: str, *, bbox: list[float] | None = None, lim
 
 def get_item(conn, collection_id: str, item_id: str) -> dict:
     """One feature by id."""
-    if collection_id == "network_edges" and not item_id.isdigit():
+    if collection_id in ("network_edges", "names") and not item_id.isdigit():
         raise NotFound(f"no feature {item_id!r} in {collection_id}", field="featureId")
     page = list_items(conn, collection_id, item_id=item_id, limit=1)
     if not page.features:

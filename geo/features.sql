@@ -53,3 +53,31 @@ FROM (SELECT ST_Extent(geom) AS e FROM current_divisions) x
 -- name: network_edges_extent
 SELECT ST_XMin(e) AS minx, ST_YMin(e) AS miny, ST_XMax(e) AS maxx, ST_YMax(e) AS maxy
 FROM (SELECT ST_Extent(geom) AS e FROM network_edges) x
+
+-- name: names_items
+SELECT json_build_object(
+           'type', 'Feature', 'id', n.id,
+           'geometry', ST_AsGeoJSON(n.geom, 7, 0)::json,
+           'properties', json_build_object(
+               'name', n.name, 'roman', n.roman, 'proper', n.proper, 'generic', n.generic,
+               'category_code', n.category_code, 'division_code', n.division_code,
+               'status', n.status, 'approved_by', n.approved_by, 'approved_on', n.approved_on,
+               'document_no', n.document_no, 'source', n.source)) AS feature,
+       n.matched
+FROM (
+    SELECT x.*, count(*) OVER () AS matched
+    FROM place_names x
+    WHERE x.geom IS NOT NULL AND x.status = 'standard'
+      AND (%(minx)s::float8 IS NULL OR x.geom && ST_MakeEnvelope(
+            %(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4490))
+      AND (%(category)s::text IS NULL OR x.category_code LIKE %(category)s || '%%')
+      AND (%(under)s::text IS NULL OR x.division_code LIKE civgeo_division_prefix(%(under)s) || '%%')
+      AND (%(id)s::text IS NULL OR x.id = %(id)s::bigint)
+    ORDER BY x.id
+    LIMIT %(limit)s OFFSET %(offset)s
+) n
+ORDER BY n.id
+
+-- name: names_extent
+SELECT ST_XMin(e) AS minx, ST_YMin(e) AS miny, ST_XMax(e) AS maxx, ST_YMax(e) AS maxy
+FROM (SELECT ST_Extent(geom) AS e FROM place_names WHERE status = 'standard') x

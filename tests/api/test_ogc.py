@@ -13,7 +13,7 @@ def test_landing_and_conformance(app):
 
 def test_collections_have_extents(app, sample):
     cols = {c["id"]: c for c in app.get("/ogc/collections").json()["collections"]}
-    assert set(cols) == {"divisions", "network_edges"}
+    assert set(cols) == {"divisions", "names", "network_edges"}
     minx, miny, maxx, maxy = cols["network_edges"]["extent"]["spatial"]["bbox"][0]
     assert 113.9 < minx < maxx < 114.6 and 30.3 < miny < maxy < 30.8
 
@@ -60,3 +60,14 @@ def test_gdal_reads_the_layers(server, tmp_path):
                    check=True, capture_output=True, timeout=120)
     names = {f["properties"]["name"] for f in json.loads(out.read_text())["features"]}
     assert {"荷塘区", "芦淞区", "石峰区", "天元区"} <= names
+
+
+def test_standard_names_are_published(app, sample):
+    body = app.get("/ogc/collections/names/items",
+                   params={"under": "430202", "category": "0404", "limit": 50}).json()
+    assert body["numberMatched"] == 7
+    props = body["features"][0]["properties"]
+    assert props["status"] == "standard"
+    assert props["roman"].split()[-1] in ("Jiedao", "Zhen", "Xiang")
+    bad = app.get("/ogc/collections/divisions/items", params={"category": "04"})
+    assert bad.status_code == 422 and bad.json()["field"] == "category"
