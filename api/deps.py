@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import psycopg2
@@ -17,13 +18,13 @@ from geo.audit import Actor
 from geo.errors import Forbidden
 
 
-async def get_conn(request: Request) -> AsyncIterator[psycopg2.extensions.connection]:
-    """Borrow a connection; roll back whatever the route left uncommitted and return it.
+@asynccontextmanager
+async def borrow(request: Request) -> AsyncIterator[psycopg2.extensions.connection]:
+    """Borrow a pooled connection; roll back whatever was left uncommitted and return it.
 
-    An async dependency, so borrowing costs no trip through the thread pool (a sync
-    generator dependency costs two per request). psycopg2's pool raises at once when every
-    connection is out; the semaphore makes a request wait for one instead (up to the pool
-    timeout, then 503). Getting a connection then never blocks.
+    psycopg2's pool raises at once when every connection is out; the semaphore makes a
+    request wait for one instead (up to the pool timeout, then 503). Getting a connection
+    then never blocks.
     """
     state = request.app.state
     try:
@@ -41,11 +42,18 @@ async def get_conn(request: Request) -> AsyncIterator[psycopg2.extensions.connec
         broken = bool(conn.closed)
         if not broken and conn.status != psycopg2.extensions.STATUS_READY:
             try:
-                conn.rollback()  # only when the route left a transaction open
+                conn.rollback()  # only when a transaction was left open
             except psycopg2.Error:
                 broken = True
         state.pool.putconn(conn, close=broken)
         state.pool_slots.release()
+
+
+async def get_conn(request: Request) -> AsyncIterator[psycopg2.extensions.connection]:
+    """The request's connection. An async dependency, so borrowing costs no trip through
+    the thread pool (a sync generator dependency costs two per request)."""
+    async with borrow(request) as conn:
+        yield conn
 
 
 Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]

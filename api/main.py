@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = make_pool(settings)
         app.state.pool_slots = asyncio.Semaphore(settings.pool_max)
+        app.state.print_slots = asyncio.Semaphore(2)  # headless Chromium runs for PDFs
         try:
             yield
         finally:

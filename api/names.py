@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api import pages
-from api.deps import Conn
+from api.deps import Conn, borrow
 from geo.crs import gcj02_to_wgs84
 from geo.divisions import get_division
 from geo.errors import InvalidInput
@@ -74,18 +75,30 @@ def reverse_names(conn: Conn, lon: float, lat: float,
     return {"lon": lon, "lat": lat, **search.reverse(conn, lon, lat, limit)}
 
 
+def _register_page(conn, division: str) -> str:
+    head = get_division(conn, division)
+    return pages.register_html(gazetteer.register_entries(conn, division), division,
+                               head["name"])
+
+
 @router.get("/register", summary="标准地名录 of a division (HTML or PDF)",
             response_class=HTMLResponse)
-def register(conn: Conn, division: Annotated[str, Query(description="division code")],
-             format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html") -> Response:
-    """The standard names under a division grouped by category, printable."""
-    head = get_division(conn, division)
-    page = pages.register_html(gazetteer.register_entries(conn, division), division,
-                               head["name"])
-    if format == "pdf":
-        return Response(pages.html_to_pdf(page), media_type="application/pdf", headers={
-            "Content-Disposition": f'inline; filename="register-{division}.pdf"'})
-    return HTMLResponse(page)
+async def register(request: Request,
+                   division: Annotated[str, Query(description="division code")],
+                   format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html") -> Response:
+    """The standard names under a division grouped by category, printable.
+
+    The database connection goes back to the pool before Chromium prints the PDF, and only
+    a few PDFs print at once, so printing never starves the other requests.
+    """
+    async with borrow(request) as conn:
+        page = await run_in_threadpool(_register_page, conn, division)
+    if format == "html":
+        return HTMLResponse(page)
+    async with request.app.state.print_slots:
+        pdf = await run_in_threadpool(pages.html_to_pdf, page)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="register-{division}.pdf"'})
 
 
 @router.get("/{name_id}", summary="One name with its history")

@@ -88,7 +88,7 @@ def _bbox(raw: str | None) -> list[float] | None:
 def items(conn: Conn, request: Request, collection_id: str,
           bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
           limit: Annotated[int, Query(ge=1, le=features.MAX_LIMIT)] = 100,
-          offset: Annotated[int, Query(ge=0)] = 0,
+          offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
           level: Annotated[str | None, Query(description="divisions only")] = None,
           under: Annotated[str | None, Query(description="features under a division code")] = None,
           category: Annotated[str | None, Query(description="names: category code prefix")] = None,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from geo.errors import SetupError
+from geo.errors import SetupError, Timeout
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                    autoescape=select_autoescape(["html"]))
@@ -32,16 +32,23 @@ def html_to_pdf(html_text: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "page.html", Path(tmp) / "page.pdf"
         src.write_text(html_text, encoding="utf-8")
-        proc = subprocess.run(
-            ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={Path(tmp) / uuid.uuid4().hex}",
-             "--no-pdf-header-footer", f"--print-to-pdf={out}", src.as_uri()],
-            capture_output=True, timeout=120)
+        try:
+            proc = _print(tmp, src, out)
+        except subprocess.TimeoutExpired:
+            raise Timeout("printing the PDF took too long; try a smaller division") from None
         if not out.exists():
             raise SetupError("Chromium could not print the PDF (is chromium installed? `make "
                              f"deps`): {proc.stderr.decode(errors='replace')[-200:]}")
         return out.read_bytes()
+
+
+def _print(tmp: str, src: Path, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", f"--user-data-dir={Path(tmp) / uuid.uuid4().hex}",
+         "--no-pdf-header-footer", f"--print-to-pdf={out}", src.as_uri()],
+        capture_output=True, timeout=120)
 
 
 def search_page() -> str:

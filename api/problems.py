@@ -37,6 +37,8 @@ STATUS_TABLE: list[tuple[type[BaseException], int, str, str]] = [
     (errors.Timeout, 503, "timeout", "The database took too long"),
     (Unauthorized, 401, "unauthorized", "Authentication required"),
     (psycopg2.errors.UniqueViolation, 409, "conflict", "Conflict"),
+    (psycopg2.IntegrityError, 409, "conflict", "Conflict"),
+    (psycopg2.DataError, 422, "invalid-input", "Invalid input"),
     (psycopg2.errors.QueryCanceled, 503, "timeout", "The database took too long"),
     (psycopg2.OperationalError, 503, "database-unavailable", "The database is unavailable"),
     (psycopg2.pool.PoolError, 503, "database-unavailable", "The database is unavailable"),
@@ -44,6 +46,8 @@ STATUS_TABLE: list[tuple[type[BaseException], int, str, str]] = [
 
 _SAFE_DETAIL = {
     psycopg2.errors.UniqueViolation: "a record with the same key already exists",
+    psycopg2.IntegrityError: "the change conflicts with records that exist",
+    psycopg2.DataError: "a value is out of range or malformed",
     psycopg2.errors.QueryCanceled: "the query ran past the statement timeout; narrow it down",
     psycopg2.OperationalError: "the database cannot be reached; try again shortly",
     psycopg2.pool.PoolError: "no database connection is free; try again shortly",

@@ -86,7 +86,8 @@ def list_items(conn, collection_id: str, *, bbox: list[float] | None = None, lim
 
 def get_item(conn, collection_id: str, item_id: str) -> dict:
     """One feature by id."""
-    if collection_id in ("network_edges", "names") and not item_id.isdigit():
+    numeric = item_id.isascii() and item_id.isdigit() and len(item_id) <= 18
+    if collection_id in ("network_edges", "names") and not numeric:
         raise NotFound(f"no feature {item_id!r} in {collection_id}", field="featureId")
     page = list_items(conn, collection_id, item_id=item_id, limit=1)
     if not page.features:

@@ -61,13 +61,12 @@ def add_name(conn, name: str, category: str = "0801", *, division: str | None = 
              geom=None, status: str = "standard", current_id: int | None = None,
              valid: tuple[str | None, str | None] | None = None) -> int:
     """Insert one place name (romanized, with search keys); return its id."""
-    from geo.db import execute, fetch_value
+    from geo.db import execute
     from geo.names import gazetteer
 
     gazetteer.load_categories(conn)
-    gazetteer.add_names(conn, [gazetteer.NameRow(name, category, "test", division, geom,
-                                                 status=status)], None)
-    new_id = fetch_value(conn, "SELECT max(id) FROM place_names")
+    [new_id] = gazetteer.add_names(conn, [gazetteer.NameRow(name, category, "test", division,
+                                                            geom, status=status)], None)
     if current_id is not None or valid is not None:
         execute(conn, "UPDATE place_names SET current_id = %s, valid = daterange(%s, %s) "
                       "WHERE id = %s", (current_id, *(valid or (None, None)), new_id))

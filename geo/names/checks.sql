@@ -16,6 +16,7 @@ WHERE n.status = 'standard'
   AND left(n.category_code, 2) = left(%(category)s, 2)
   AND (%(scope_prefixes)s::text[] IS NULL
        OR left(n.division_code, 6) LIKE ANY(%(scope_prefixes)s))
+ORDER BY n.name = %(name)s DESC, n.proper = %(proper)s DESC, n.id
 LIMIT 50
 
 -- name: built_up_prefixes

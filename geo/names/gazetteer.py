@@ -84,18 +84,17 @@ def _prepare(row: NameRow, joined: bool) -> list:
     except InvalidInput:  # minority-language or non-Chinese names: romanized by hand later
         plain = toned = None
     keys = search_keys(row.name, proper)
-    wkb = None if row.geom is None else "\\\\x" + shapely.to_wkb(row.geom, hex=True)
+    wkb = None if row.geom is None else shapely.to_wkb(row.geom, hex=True)
     return [row.name, proper, parts.generic, plain, toned, row.category_code,
             row.division_code, wkb, row.meaning, row.status, row.source, keys.pinyin,
             keys.proper_pinyin, keys.initials]
 
 
 def _copy_field(value) -> str:
+    """One field in COPY's text format: backslashes escaped, tabs and newlines blanked."""
     if value is None:
         return "\\N"
     text = str(value)
-    if text.startswith("\\\\x"):
-        return text
     return text.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
@@ -107,22 +106,23 @@ def prepared_lines(rows: Iterable[NameRow], joined: dict[str, bool]):
         yield "\t".join(_copy_field(v) for v in _prepare(row, joined[row.category_code])) + "\n"
 
 
-def copy_lines(conn, lines: io.TextIOBase, dataset: str | None) -> None:
-    """Insert prepared COPY lines (see ``prepared_lines``) in one statement."""
+def copy_lines(conn, lines: io.TextIOBase, dataset: str | None) -> list[int]:
+    """Insert prepared COPY lines (see ``prepared_lines``); return the new ids in order."""
     with conn.cursor() as cur:
         cur.execute(_Q["stage_names"])
-        cur.copy_expert("COPY names_stage FROM STDIN", lines)
+        cur.copy_expert("COPY names_stage (name, proper, generic, roman, roman_toned, "
+                        "category_code, division_code, wkb, meaning, status, source, pinyin, "
+                        "proper_pinyin, initials) FROM STDIN", lines)
         cur.execute(_Q["insert_staged"], {"dataset": dataset})
+        ids = [r[0] for r in cur.fetchall()]
         cur.execute("DROP TABLE names_stage")
+    return ids
 
 
-def add_names(conn, rows: Iterable[NameRow], dataset: str | None) -> int:
-    """Bulk-insert names with romanization and search keys; return how many."""
+def add_names(conn, rows: Iterable[NameRow], dataset: str | None) -> list[int]:
+    """Insert names with romanization and search keys; return their ids, in order."""
     joined = {code: c["joined"] for code, c in categories(conn).items()}
-    buf = io.StringIO("".join(prepared_lines(rows, joined)))
-    count = buf.getvalue().count("\n")
-    copy_lines(conn, buf, dataset)
-    return count
+    return copy_lines(conn, io.StringIO("".join(prepared_lines(rows, joined))), dataset)
 
 
 def get_name(conn, name_id: int) -> dict:
@@ -147,7 +147,7 @@ def names_from_divisions(conn, code: str, dataset: str | None) -> int:
             category = VILLAGE_CATEGORY
         rows.append(NameRow(d["name"], category, "china-division 2.7.0 (NBS 2023)",
                             d["code"], shapely.from_wkb(bytes(d["wkb"]))))
-    return add_names(conn, rows, dataset)
+    return len(add_names(conn, rows, dataset))
 
 
 def names_from_network(conn, network_id: int, dataset: str | None) -> int:
@@ -155,7 +155,7 @@ def names_from_network(conn, network_id: int, dataset: str | None) -> int:
     rows = [NameRow(r["name"], STREET_CATEGORY, "OpenStreetMap street names (ODbL)",
                     r["division_code"], shapely.from_wkb(bytes(r["wkb"])))
             for r in fetch_all(conn, _Q["street_names"], {"network_id": network_id})]
-    return add_names(conn, rows, dataset)
+    return len(add_names(conn, rows, dataset))
 
 
 def register_entries(conn, division: str, limit: int = 20_000) -> list[dict]:

@@ -10,8 +10,8 @@ SELECT code, name, parent_code, scope, joined, rank FROM place_categories ORDER 
 -- name: stage_names
 CREATE TEMP TABLE names_stage (
     name text, proper text, generic text, roman text, roman_toned text, category_code text,
-    division_code text, wkb bytea, meaning text, status text, source text, pinyin text,
-    proper_pinyin text, initials text
+    division_code text, wkb text, meaning text, status text, source text, pinyin text,
+    proper_pinyin text, initials text, ordinality bigserial
 ) ON COMMIT DROP
 
 -- name: insert_staged
@@ -19,9 +19,11 @@ INSERT INTO place_names (name, proper, generic, roman, roman_toned, category_cod
                          division_code, geom, meaning, status, source, dataset, pinyin,
                          proper_pinyin, initials)
 SELECT name, proper, generic, roman, roman_toned, category_code, division_code,
-       ST_GeomFromWKB(wkb, 4490), meaning, status, source, %(dataset)s, pinyin, proper_pinyin,
-       initials
+       ST_GeomFromWKB(decode(wkb, 'hex'), 4490), meaning, status, source, %(dataset)s, pinyin,
+       proper_pinyin, initials
 FROM names_stage
+ORDER BY ordinality
+RETURNING id
 
 -- name: get_name
 SELECT n.id, n.name, n.proper, n.generic, n.roman, n.roman_toned, n.roman_manual,

@@ -128,29 +128,42 @@ def _street_number(proper: str) -> tuple[str, str]:
         return proper, ""
     digits = m.group()
     # 东四十二: a bare direction left over means the first numeral belongs to the place
-    # (东四 Dongsi), so the ordinal is the rest (十二 → 12).
-    if m.start() == 1 and proper[0] in _DIRECTIONS and len(digits) > 1:
+    # (东四 Dongsi), so the ordinal is the rest (十二 → 12). A numeral that starts with
+    # 十/百/千 is whole (东十二条 Dong 12 Tiao).
+    if (m.start() == 1 and proper[0] in _DIRECTIONS and len(digits) > 1
+            and digits[0] in _DIGITS):
         return proper[:2], str(chinese_number(digits[1:]))
     value = chinese_number(digits)
     return (proper[: m.start()], str(value)) if value is not None else (proper, "")
 
 
-def _syllables(text: str, style: Style) -> list[tuple[str, str]]:
+def _syllables(text: str, style: Style, word_ends: set[int]) -> list[tuple[str, str]]:
     """(plain, styled) syllable per character, read over the whole name so phrases count
-    across the 专名/通名 boundary (太行山: háng, not xíng); 儿化 merges into the syllable
-    before it and leaves an empty entry."""
+    across the 专名/通名 boundary (太行山: háng, not xíng). ü is written ü.
+
+    儿化 (rule 10) merges 儿 into the syllable before it, leaving an empty entry, only
+    where 儿 ends a word (``word_ends``: indexes of last characters), follows a character
+    of the same word, and that pair is not a word of its own (女儿, 幼儿 are read nǚ'ér).
+    """
     _load_readings()
-    plain = lazy_pinyin(text, style=Style.NORMAL, errors="default")
-    styled = lazy_pinyin(text, style=style, errors="default")
+    plain = lazy_pinyin(text, style=Style.NORMAL, errors="default", v_to_u=True)
+    styled = lazy_pinyin(text, style=style, errors="default", v_to_u=True)
     out: list[tuple[str, str]] = []
-    for ch, p, s in zip(text, plain, styled, strict=True):
-        if ch == "儿" and out:  # 儿化: 盆儿 Penr
-            i = max(j for j, syl in enumerate(out) if syl[0])
-            out[i] = (out[i][0], out[i][1] + "r")
+    for i, (ch, p, s) in enumerate(zip(text, plain, styled, strict=True)):
+        if (ch == "儿" and i in word_ends and i - 1 not in word_ends and out
+                and out[-1][0] and text[i - 1:i + 1] not in _phrases()):
+            out[-1] = (out[-1][0], out[-1][1] + "r")  # 盆儿胡同 Penr Hutong
             out.append(("", ""))
             continue
         out.append((p, s))
     return out
+
+
+@cache
+def _phrases() -> dict:
+    from pypinyin.phrases_dict import phrases_dict
+
+    return phrases_dict
 
 
 def _word(syllables: list[tuple[str, str]]) -> str:
@@ -190,10 +203,10 @@ def romanize(name: str, *, joined: bool = False, generic: str | None = None,
 
 def _assemble(parts: Split, style: Style, joined: bool) -> str:
     text = parts.ordinal + parts.proper + parts.generic
-    syl = _syllables(text, style)
+    cut1, cut2 = len(parts.ordinal), len(parts.ordinal) + len(parts.proper)
+    ends = {len(text) - 1} if joined else {c - 1 for c in (cut1, cut2, len(text)) if c}
+    syl = _syllables(text, style, ends)
     if joined:
         return _word(syl)
-    cuts = [len(parts.ordinal), len(parts.ordinal) + len(parts.proper)]
-    words = [_word(syl[: cuts[0]]), _word(syl[cuts[0]: cuts[1]]), parts.number,
-             _word(syl[cuts[1]:])]
+    words = [_word(syl[:cut1]), _word(syl[cut1:cut2]), parts.number, _word(syl[cut2:])]
     return " ".join(w for w in words if w)

@@ -56,8 +56,11 @@ def normalise(q: str) -> Query:
         simplified = _t2s().convert(q)
         han = "".join(_HAN.findall(simplified))
         return Query(han, False, simplified != q)
-    letters = "".join(ch for ch in unicodedata.normalize("NFD", q.lower())
-                      if not unicodedata.combining(ch)).replace("ü", "v")
+    # ü is written v in the keys; replace it before NFD would strip its diaeresis.
+    lowered = q.lower().replace("ü", "v").replace("ǖ", "v").replace("ǘ", "v") \
+        .replace("ǚ", "v").replace("ǜ", "v").replace("u:", "v")
+    letters = "".join(ch for ch in unicodedata.normalize("NFD", lowered)
+                      if not unicodedata.combining(ch))
     letters = re.sub(r"[\s'’\-·]", "", letters)
     if not letters or not letters.isascii() or not letters.isalpha():
         raise InvalidInput("search with Chinese characters or pinyin letters", field="q")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 
 import shapely
@@ -71,6 +72,7 @@ def _geometry_wkt(geometry: dict | None) -> str | None:
     except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.ShapelyError):
         raise InvalidInput("geometry must be a GeoJSON Point, LineString or Polygon",
                            field="geometry") from None
+    geom = shapely.force_2d(geom)  # heights from GPS devices are not part of a place name
     if geom.is_empty or not geom.is_valid:
         raise InvalidInput("geometry is empty or invalid", field="geometry")
     return geom.wkt
@@ -96,16 +98,20 @@ def create_application(conn, actor: Actor, data: dict) -> dict:
         raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
     division = check_code(str(data.get("division_code") or ""), "division_code")
     name = (data.get("name") or "").strip() or None
-    if kind != "abolition":
-        if not name or len(name) > 50:
-            raise InvalidInput("a proposed name of 1 to 50 characters is required", field="name")
-        if data.get("category_code") not in gazetteer.categories(conn):
-            raise InvalidInput("category_code must be a known category", field="category_code")
+    if kind != "abolition" and (not name or len(name) > 50):
+        raise InvalidInput("a proposed name of 1 to 50 characters is required", field="name")
+    if (kind != "abolition" or data.get("category_code") is not None) and \
+            data.get("category_code") not in gazetteer.categories(conn):
+        raise InvalidInput("category_code must be a known category", field="category_code")
     if kind != "naming" and not data.get("target_id"):
         raise InvalidInput("renaming and abolition name the current name (target_id)",
                            field="target_id")
     if data.get("target_id") and fetch_one(conn, _Q["target"], {"id": data["target_id"]}) is None:
         raise InvalidInput(f"no place name with id {data['target_id']}", field="target_id")
+    roman = data.get("roman_manual")
+    if roman is not None and not re.fullmatch(r"[A-Za-zÀ-ɏ' \-]{1,200}", roman):
+        raise InvalidInput("roman_manual is Latin letters (with diacritics), spaces, "
+                           "apostrophes and hyphens only", field="roman_manual")
     if not str(data.get("applicant") or "").strip():
         raise InvalidInput("the applicant (organisation) is required", field="applicant")
     row = {k: data.get(k) for k in ("category_code", "target_id", "reason", "meaning", "origin",
@@ -139,12 +145,24 @@ def get_application(conn, app_id: int) -> dict:
 
 def list_applications(conn, *, state: str | None = None, overdue: bool = False,
                       limit: int = 50, offset: int = 0, today: dt.date | None = None) -> list:
-    """Applications, newest first; ``overdue`` keeps those past a filing/announcement date."""
-    r = checks.rules(conn, "")
-    return fetch_all(conn, _Q["list"], {
-        "state": state, "overdue": overdue, "limit": limit, "offset": offset,
-        "today": today or dt.date.today(), "filing_days": int(r["filing_deadline_days"]),
-        "announcement_days": int(r["announcement_deadline_days"])})
+    """Applications, newest first, with due dates by the rules of each one's division;
+    ``overdue`` keeps those past their filing or announcement date."""
+    today = today or dt.date.today()
+    out = []
+    for row in fetch_all(conn, _Q["list"], {"state": state}):
+        days = _deadlines(conn, row["division_code"])
+        approved = row["approved_on"]
+        row["filing_due"] = approved and approved + dt.timedelta(days=days["filing_days"])
+        row["announcement_due"] = approved and approved + dt.timedelta(
+            days=days["announcement_days"])
+        row["filing_overdue"] = bool(row["state"] == "approved" and row["filing_due"]
+                                     and row["filing_due"] < today)
+        row["announcement_overdue"] = bool(row["state"] in ("approved", "filed")
+                                           and row["announcement_due"]
+                                           and row["announcement_due"] < today)
+        if not overdue or row["filing_overdue"] or row["announcement_overdue"]:
+            out.append(row)
+    return out[offset:offset + limit]
 
 
 def _findings(conn, app: dict) -> list[checks.Finding]:
@@ -183,6 +201,11 @@ def act(conn, actor: Actor, app_id: int, action: str, step: Step) -> dict:
         _require_reports(conn, app, reports)
         changes["reports"] = json.dumps(reports, ensure_ascii=False)
     on = step.on or dt.date.today()
+    if action == "approve" and app["target_id"]:
+        since = fetch_value(conn, _Q["valid_from"], {"id": app["target_id"]})
+        if since is not None and on <= since:
+            raise InvalidInput(f"the approval date must be after {since}, when the name it "
+                               "replaces became valid", field="on")
     if action == "approve":
         if not (step.approving_authority and step.document_no):
             raise InvalidInput("approval needs the approving authority and the document number",
@@ -214,9 +237,11 @@ def act(conn, actor: Actor, app_id: int, action: str, step: Step) -> dict:
 
 def _require_reports(conn, app: dict, reports: list[dict]) -> None:
     required = checks.rules(conn, app["division_code"])["reports_required"]
-    category = app["category_code"] or ""
-    key = max((k for k in required if category.startswith(k)), key=len)
-    missing = set(required[key]) - {r["type"] for r in reports}
+    category = app["category_code"]
+    if category is None and app["target_id"]:  # abolition: the category of the name abolished
+        category = fetch_one(conn, _Q["target"], {"id": app["target_id"]})["category_code"]
+    keys = [k for k in required if (category or "").startswith(k)]
+    missing = set(required[max(keys, key=len)] if keys else []) - {r["type"] for r in reports}
     if missing:
         raise InvalidInput(f"the assessment needs these reports: {', '.join(sorted(missing))}",
                            field="reports")
@@ -227,11 +252,10 @@ def _write_names(conn, app: dict, step: Step, on: dt.date) -> None:
     new_id = None
     if app["kind"] in ("naming", "renaming"):
         name = checks._t2s(app["name"])
-        gazetteer.add_names(conn, [gazetteer.NameRow(
+        [new_id] = gazetteer.add_names(conn, [gazetteer.NameRow(
             name, app["category_code"], f"approved: {step.document_no}", app["division_code"],
             shapely.from_wkt(app["geom_wkt"]) if app["geom_wkt"] else None,
             meaning=app["meaning"])], None)
-        new_id = fetch_value(conn, _Q["newest_name_id"])
         execute(conn, _Q["set_approval"], {
             "id": new_id, "authority": step.approving_authority, "on": on,
             "document_no": step.document_no, "meaning": app["meaning"],

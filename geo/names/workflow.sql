@@ -16,18 +16,10 @@ FROM name_applications a WHERE a.id = %(id)s
 
 -- name: list
 SELECT a.id, a.kind, a.state, a.name, a.division_code, a.category_code, a.applicant,
-       a.approved_on, a.filed_on, a.announced_on, a.version, a.updated_at,
-       a.approved_on + %(filing_days)s AS filing_due,
-       a.approved_on + %(announcement_days)s AS announcement_due,
-       (a.state = 'approved' AND a.approved_on + %(filing_days)s < %(today)s) AS filing_overdue,
-       (a.state IN ('approved', 'filed')
-        AND a.approved_on + %(announcement_days)s < %(today)s) AS announcement_overdue
+       a.approved_on, a.filed_on, a.announced_on, a.version, a.updated_at
 FROM name_applications a
 WHERE (%(state)s::text IS NULL OR a.state = %(state)s)
-  AND (NOT %(overdue)s OR (a.state = 'approved' AND a.approved_on + %(filing_days)s < %(today)s)
-       OR (a.state IN ('approved', 'filed') AND a.approved_on + %(announcement_days)s < %(today)s))
 ORDER BY a.id DESC
-LIMIT %(limit)s OFFSET %(offset)s
 
 -- name: transition
 -- Optimistic lock: the row changes only if nobody changed it since the caller read it.
@@ -88,5 +80,5 @@ WHERE status = 'standard' AND category_code LIKE '04%%'
 -- name: division_of_application
 SELECT division_code FROM name_applications WHERE id = %(id)s
 
--- name: newest_name_id
-SELECT max(id) FROM place_names
+-- name: valid_from
+SELECT lower(valid) FROM place_names WHERE id = %(id)s

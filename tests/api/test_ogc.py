@@ -71,3 +71,9 @@ def test_standard_names_are_published(app, sample):
     assert props["roman"].split()[-1] in ("Jiedao", "Zhen", "Xiang")
     bad = app.get("/ogc/collections/divisions/items", params={"category": "04"})
     assert bad.status_code == 422 and bad.json()["field"] == "category"
+
+
+def test_odd_ids_and_offsets_are_4xx(app):
+    assert app.get("/ogc/collections/names/items/²").status_code == 404
+    assert app.get("/ogc/collections/names/items/" + "9" * 20).status_code == 404
+    assert app.get("/ogc/collections/names/items", params={"offset": 10**19}).status_code == 422

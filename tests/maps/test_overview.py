@@ -88,3 +88,14 @@ def test_map_draws_in_headless_chromium_offline(basemap, tmp_path):
     assert "communities (synthetic areas)" in overlays and "counties (real polygons)" in overlays
     assert "<canvas" in dom  # the layers were drawn
     assert "SYNTHETIC" in dom
+
+
+def test_names_map_text_is_inert_in_javascript():
+    from maps.names_map import names_map
+
+    frame = gpd.GeoDataFrame([{"id": 1, "name": "${alert(1)}`路", "roman": "<b>x</b>",
+                               "category": "街路巷", "status": "standard", "division_code": "x",
+                               "geometry": G.point("1")}], crs=4490)
+    page = names_map(frame, title="t", settings=MapSettings("none", None, "/static/vendor"),
+                     why={1: "exact"}).get_root().render()
+    assert "${alert" not in page and "`路" not in page and "<b>x</b>" not in page

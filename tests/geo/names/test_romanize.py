@@ -89,3 +89,14 @@ def test_split_parts():
                                              ("东", None)])
 def test_chinese_number(text, value):
     assert chinese_number(text) == value
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("吕梁市", "Lüliang Shi"),            # ü is written ü
+    ("女儿山", "Nü'er Shan"),             # 女儿 is a word, not 儿化
+    ("幼儿园路", "You'eryuan Lu"),        # 儿 inside a word is a syllable
+    ("第一儿童公园", "Diyi Ertong Gongyuan"),
+    ("东十二条", "Dong 12 Tiao"),         # a numeral starting with 十 is whole
+])
+def test_edge_cases(name, expected):
+    assert romanize(name).plain == expected

@@ -276,3 +276,55 @@ def test_two_officers_approving_at_once_exactly_one_wins(db_url):
         execute(check, "DELETE FROM place_names WHERE name = '并发路'")
         execute(check, "DELETE FROM divisions WHERE code = '439951'")
     check.close()
+
+
+def test_text_fields_cannot_break_the_bulk_insert(conn, area):
+    sneaky = "\\x\tinjected\n\\N\tmore"
+    [new_id] = gazetteer.add_names(conn, [gazetteer.NameRow(
+        "荷香路", "0801", "test", DISTRICT_1, meaning=sneaky)], None)
+    row = fetch_one(conn, "SELECT count(*) AS n FROM place_names WHERE name = '荷香路'")
+    assert row["n"] == 1
+    assert gazetteer.get_name(conn, new_id)["meaning"] == "\\x injected \\N more"
+
+
+def test_hand_romanization_is_latin_only(conn, area):
+    with pytest.raises(InvalidInput) as err:
+        wf.create_application(conn, OFFICER, street("呼和浩特路", roman_manual="${alert(1)}"))
+    assert err.value.field == "roman_manual"
+
+
+def test_heights_in_the_geometry_are_dropped(conn, area):
+    data = street("荷香路")
+    data["geometry"] = {"type": "Point", "coordinates": [*MAP["1"], 45.0]}
+    app = wf.create_application(conn, OFFICER, data)
+    assert len(app["geometry"]["coordinates"]) == 2
+
+
+def test_renaming_cannot_predate_the_name_it_replaces(conn, area):
+    old = add_name(conn, "人民路", division=DISTRICT_1, geom=MAP.line("1", "2"),
+                   valid=("2020-01-01", None))
+    app = wf.create_application(conn, OFFICER, street("荷香路", kind="renaming", target_id=old))
+    with pytest.raises(InvalidInput) as err:
+        approve_path(conn, app, on=dt.date(2019, 5, 1))
+    assert err.value.field == "on"
+
+
+def test_abolishing_a_division_name_needs_the_division_reports(conn, area):
+    old = add_name(conn, "旧区", "0403", division=DISTRICT_1)
+    app = wf.create_application(conn, OFFICER, {
+        "kind": "abolition", "division_code": DISTRICT_1, "target_id": old, "applicant": "市政府"})
+    a = wf.act(conn, OFFICER, app["id"], "submit", wf.Step(app["version"]))
+    with pytest.raises(InvalidInput, match="impact_assessment"):
+        wf.act(conn, OFFICER, a["id"], "assess", wf.Step(
+            a["version"], reports=[{"type": "expert_review", "title": "论证"}]))
+
+
+def test_overdue_follows_the_province_rules(conn, area):
+    execute(conn, "INSERT INTO name_rules (scope_prefix, key, value) VALUES "
+                  "('4399', 'filing_deadline_days', '30')")
+    app = wf.create_application(conn, OFFICER, street("荷香路"))
+    approve_path(conn, app, on=dt.date(2026, 1, 5))
+    listed = wf.list_applications(conn, today=dt.date(2026, 1, 25))
+    mine = next(a for a in listed if a["id"] == app["id"])
+    assert mine["filing_due"] == dt.date(2026, 2, 4) and not mine["filing_overdue"]
+    assert mine["announcement_overdue"]  # still 15 days
