@@ -81,6 +81,9 @@ def list_items(conn, collection_id: str, *, bbox: list[float] | None = None, lim
               "limit": limit, "offset": offset, "id": item_id,
               **{f: filters.get(f) for f in col.filters}}
     rows = fetch_all(conn, _Q[f"{col.id}_items"], params)
+    if not rows and offset:  # past the end: count what there is, for numberMatched
+        first = fetch_all(conn, _Q[f"{col.id}_items"], {**params, "offset": 0, "limit": 1})
+        return Page([], first[0]["matched"] if first else 0)
     return Page([r["feature"] for r in rows], rows[0]["matched"] if rows else 0)
 
 

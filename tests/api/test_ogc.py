@@ -77,3 +77,9 @@ def test_odd_ids_and_offsets_are_4xx(app):
     assert app.get("/ogc/collections/names/items/²").status_code == 404
     assert app.get("/ogc/collections/names/items/" + "9" * 20).status_code == 404
     assert app.get("/ogc/collections/names/items", params={"offset": 10**19}).status_code == 422
+
+
+def test_number_matched_past_the_last_page(app, sample):
+    body = app.get("/ogc/collections/divisions/items",
+                   params={"level": "county", "under": "430200", "offset": 500}).json()
+    assert body["numberReturned"] == 0 and body["numberMatched"] == 9
