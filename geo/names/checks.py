@@ -34,6 +34,17 @@ class Finding:
         return asdict(self)
 
 
+# rule (a word list in the rules) -> finding code and what it means; all block.
+_WORD_LISTS = (
+    ("grand_words", "grand-word", "may only be used with approval (大): give the approval basis"),
+    ("foreign_words", "foreign-name",
+     "is a foreign place or personal name or its transliteration (洋)"),
+    ("banned_words", "banned-word", "is on the list of words not used in names (怪)"),
+    ("personal_names", "personal-name",
+     "is a personal name; names of persons are not used as place names (rule 4)"),
+)
+
+
 @cache
 def _defaults() -> dict:
     return json.loads(_RULES_FILE.read_text(encoding="utf-8"))
@@ -68,22 +79,10 @@ def check_wording(name: str, r: dict, approval_basis: str | None) -> list[Findin
     if simplified != name:
         out.append(Finding("traditional", "warn", f"{name} uses traditional characters; the "
                            f"standard form is {simplified}"))
-    grand = [w for w in r["grand_words"] if w in name]
-    if grand and not approval_basis:
-        out.append(Finding("grand-word", "block", f"{'、'.join(grand)} may only be used with "
-                           "approval (大): give the approval basis"))
-    foreign = [w for w in r["foreign_words"] if w in name]
-    if foreign:
-        out.append(Finding("foreign-name", "block", f"{'、'.join(foreign)} is a foreign place or "
-                           "personal name or its transliteration (洋)"))
-    banned = [w for w in r["banned_words"] if w in name]
-    if banned:
-        out.append(Finding("banned-word", "block", f"{'、'.join(banned)} is on the list of words "
-                           "not used in names (怪)"))
-    people = [w for w in r["personal_names"] if w in name]
-    if people:
-        out.append(Finding("personal-name", "block", f"{'、'.join(people)} is a personal name; "
-                           "names of persons are not used as place names (rule 4)"))
+    for rule, code, why in _WORD_LISTS:
+        found = [w for w in r[rule] if w in name]
+        if found and not (rule == "grand_words" and approval_basis):
+            out.append(Finding(code, "block", f"{'、'.join(found)} {why}"))
     rare = [ch for ch in name if _HAN.match(ch) and not _common(ch, r["common_characters"])]
     if rare:
         out.append(Finding("rare-character", "warn", f"{''.join(rare)} is outside the common "
