@@ -30,10 +30,10 @@ test: deps venv assets db  ## the test suite, on its own database of the same se
 	$(VENV)/bin/python -m pytest -q
 
 bench: deps venv db fixtures  ## speed and memory figures (not part of `make test`)
-	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(VENV)/bin/python -m tests.benchmarks
 
-fixtures: venv db  ## fetch the registry data and load the sample cities
+fixtures: deps venv db  ## fetch the registry data and load the sample cities
 	$(CIVGEO) fixtures fetch
 	$(CIVGEO) fixtures load
 
@@ -44,9 +44,10 @@ deps:  ## Debian packages, installed only when missing
 	for cp in $(DEB_COMMANDS); do \
 	  command -v $${cp%%:*} >/dev/null || missing="$$missing $${cp#*:}"; \
 	done; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 venv: $(VENV)/.installed
@@ -57,7 +58,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $@
 
-assets: venv  ## Leaflet, folium's plugins and Swagger UI, served locally (no CDN)
+assets: deps venv  ## Leaflet, folium's plugins and Swagger UI, served locally (no CDN)
 	$(CIVGEO) assets fetch
 
 db: venv  ## start the embedded PostGIS (or check DATABASE_URL) and migrate

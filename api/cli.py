@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg2
+
 from geo import localdb
 from geo.db import connect, mask_url, transaction
 from geo.errors import DomainError, SetupError
@@ -233,7 +235,8 @@ def map_overview(args) -> None:
     conn = _conn()
     try:
         loaded = datasets.list_datasets(conn)
-        targets = [(d["name"], d["params"]["code"], d["title"], d["attribution"]) for d in loaded]
+        targets = [(d["name"], d["params"]["code"], d["title"], d["attribution"])
+                   for d in loaded if "code" in d["params"]]  # not the national name list
         if args.division:
             targets = [(args.division, args.division, args.division,
                         sorted({a for d in loaded for a in d["attribution"]}))]
@@ -320,6 +323,13 @@ def serve(args) -> None:
 
 # ------------------------------------------------------------------ wiring
 
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    if not raw.isdigit():
+        raise SetupError(f"{name}={raw!r} is not a whole number")
+    return int(raw)
+
+
 def _parser() -> argparse.ArgumentParser:
     from geo.users import ROLES
 
@@ -389,8 +399,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sv = cmd(sub, "serve", serve)
     sv.add_argument("--host", default=os.environ.get("CIVGEO_HOST", "127.0.0.1"))
-    sv.add_argument("--port", type=int, default=int(os.environ.get("CIVGEO_PORT", "8000")))
-    sv.add_argument("--workers", type=int, default=int(os.environ.get("CIVGEO_WORKERS", "1")),
+    sv.add_argument("--port", type=int, default=_env_int("CIVGEO_PORT", 8000))
+    sv.add_argument("--workers", type=int, default=_env_int("CIVGEO_WORKERS", 1),
                     help="worker processes (each with its own connection pool)")
     sv.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     return p
@@ -398,11 +408,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``civgeo`` console script."""
-    args = _parser().parse_args(argv)
     try:
+        args = _parser().parse_args(argv)
         args.fn(args)
     except (SetupError, DomainError) as exc:
         print(f"civgeo: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except psycopg2.Error as exc:
+        first = (exc.pgerror or str(exc)).strip().splitlines()[0]
+        print(f"civgeo: the database refused this: {first}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

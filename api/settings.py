@@ -31,7 +31,7 @@ class Settings:
         """Read the settings; an unusable value raises SetupError naming the variable."""
         return cls(
             database_url=localdb.database_url(),
-            pool_max=_int("CIVGEO_POOL_MAX", 10, 1, 200),
+            pool_max=_int("CIVGEO_POOL_MAX", 10, 1, 50),  # the embedded server allows 60
             statement_timeout_ms=_int("CIVGEO_STATEMENT_TIMEOUT_MS", 30_000, 100, 3_600_000),
             pool_timeout_s=_int("CIVGEO_POOL_TIMEOUT_S", 10, 1, 600),
             public_base_url=os.environ.get("CIVGEO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),

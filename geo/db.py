@@ -18,13 +18,15 @@ from geo.errors import SetupError
 _NAME_LINE = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
 
 # NumPy scalars reach queries from analyses; psycopg2 would write them as "np.float64(…)".
-for _type in (np.float64, np.float32, np.int64, np.int32):
-    psycopg2.extensions.register_adapter(_type, lambda v: psycopg2.extensions.AsIs(repr(v.item())))
-psycopg2.extensions.register_adapter(np.bool_, lambda v: psycopg2.extensions.AsIs(bool(v)))
+# Adapt them as the Python values they hold, so quoting (negatives, NaN) stays psycopg2's.
+for _type in (np.float64, np.float32, np.int64, np.int32, np.bool_):
+    psycopg2.extensions.register_adapter(_type, lambda v: psycopg2.extensions.adapt(v.item()))
 
 
 def mask_url(url: str) -> str:
     """Return ``url`` with its password replaced by ``***`` (for messages and logs)."""
+    if "://" not in url:  # key=value form
+        return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", url)
     parts = urlsplit(url)
     if parts.password is None:
         return url

@@ -18,7 +18,7 @@ VALUES %s
 ON CONFLICT (division_code, year) DO UPDATE SET
     total = EXCLUDED.total, urban = EXCLUDED.urban, rural = EXCLUDED.rural,
     aged_60_plus = EXCLUDED.aged_60_plus, aged_65_plus = EXCLUDED.aged_65_plus,
-    aged_80_plus = EXCLUDED.aged_80_plus, source = EXCLUDED.source, dataset = EXCLUDED.dataset
+    aged_80_plus = EXCLUDED.aged_80_plus, source = EXCLUDED.source
 
 -- name: get_division
 SELECT id, code, name, short_name, level, kind, urban, parent_code, source, name_source,

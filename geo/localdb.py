@@ -113,13 +113,26 @@ def _server_user() -> pwd.struct_passwd | None:
     """Return the unprivileged user the server runs as when we are root, else None."""
     if os.geteuid() != 0:
         return None
-    name = os.environ.get("CIVGEO_PG_USER", "postgres")
+    name = os.environ.get("CIVGEO_PG_USER")
+    if name is None:
+        name = "postgres" if _user_exists("postgres") else "civgeo"
+    if not _user_exists(name):
+        try:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                            "/usr/sbin/nologin", name], check=True, capture_output=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise SetupError(f"could not create the system user {name!r} to run PostgreSQL "
+                             f"({exc}); create it, or set CIVGEO_PG_USER to an existing "
+                             "unprivileged user") from None
+    return pwd.getpwnam(name)
+
+
+def _user_exists(name: str) -> bool:
     try:
-        return pwd.getpwnam(name)
+        pwd.getpwnam(name)
+        return True
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                        name], check=True, capture_output=True)
-        return pwd.getpwnam(name)
+        return False
 
 
 def _run(args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -227,8 +240,8 @@ def start(c: Cluster) -> bool:
                  "-o", opts, "start"], check=False)
     if proc.returncode != 0:
         log = c.log.read_text(errors="replace") if c.log.exists() else ""
-        log_tail = log.strip().splitlines()[-2:]
-        raise SetupError(f"the database server did not start: {' / '.join(log_tail)} "
+        said = (proc.stderr.strip().splitlines() or [""])[-1:] + log.strip().splitlines()[-2:]
+        raise SetupError(f"the database server did not start: {' / '.join(filter(None, said))} "
                          f"(full log: {c.log})")
     return True
 

@@ -56,8 +56,11 @@ def fetch_assets() -> list[str]:
 
 
 def _fetch(spec: str, files: tuple[str, ...], dest: Path) -> None:
-    proc = subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(_tmp()), spec],
-                          capture_output=True, text=True)
+    try:
+        proc = subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(_tmp()),
+                               spec], capture_output=True, text=True)
+    except FileNotFoundError:
+        raise SetupError("npm is not installed: run `make deps`") from None
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         raise SetupError(f"npm could not fetch {spec}: {tail[0]} (is npm installed? `make deps`)")

@@ -20,6 +20,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo.crs import geometry_cgcs2000_to_gcj02, wgs84_to_gcj02
+from geo.errors import SetupError
 
 BASEMAPS = ("osm", "tianditu", "amap", "none")
 
@@ -37,7 +38,7 @@ class MapSettings:
         """Read ``CIVGEO_BASEMAP`` and ``CIVGEO_TIANDITU_KEY``."""
         basemap = os.environ.get("CIVGEO_BASEMAP", "osm")
         if basemap not in BASEMAPS:
-            raise ValueError(f"CIVGEO_BASEMAP={basemap!r}: choose one of {', '.join(BASEMAPS)}")
+            raise SetupError(f"CIVGEO_BASEMAP={basemap!r}: choose one of {', '.join(BASEMAPS)}")
         return cls(basemap, os.environ.get("CIVGEO_TIANDITU_KEY"), assets_url)
 
 

@@ -140,8 +140,10 @@ def get_name(conn, name_id: int) -> dict:
 
 def names_from_divisions(conn, code: str, dataset: str | None) -> int:
     """Make the sample divisions under ``code`` into standard names (source: the division's)."""
-    rows = []
+    rows, named = [], named_division_codes(conn)
     for d in fetch_all(conn, _Q["division_names"], {"code": code}):
+        if d["code"] in named:  # kept from an earlier load (e.g. renamed by an officer)
+            continue
         category = LEVEL_CATEGORY[d["level"]]
         if d["level"] == "community" and d["urban"] is False:
             category = VILLAGE_CATEGORY

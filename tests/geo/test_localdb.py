@@ -1,5 +1,9 @@
 """The embedded cluster: start, stop, keep data, survive a stale pid file, refuse a taken
-port in one clear line. Runs a second, private cluster beside the main one."""
+port in one clear line. Runs a second, private cluster beside the main one.
+
+No test here may use the ``conn``/``db_url`` fixtures: while this module runs, CIVGEO_HOME
+points at the private cluster, and the session's test database must not be made there.
+"""
 
 import os
 import shutil
@@ -99,3 +103,10 @@ def test_cli_reports_bad_database_url_in_one_line():
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("civgeo: cannot connect")
     assert "Traceback" not in proc.stderr
+
+
+def test_key_value_database_urls_are_masked_too():
+    from geo.db import mask_url
+
+    assert mask_url("host=db password=s3cret dbname=x") == "host=db password=*** dbname=x"
+

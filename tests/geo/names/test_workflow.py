@@ -328,3 +328,20 @@ def test_overdue_follows_the_province_rules(conn, area):
     mine = next(a for a in listed if a["id"] == app["id"])
     assert mine["filing_due"] == dt.date(2026, 2, 4) and not mine["filing_overdue"]
     assert mine["announcement_overdue"]  # still 15 days
+
+
+def test_reloading_sample_data_keeps_names_officers_worked_on(conn, area):
+    from geo import datasets
+
+    datasets.begin_dataset(conn, "tmp-sample", "t", {}, [])
+    ids = gazetteer.add_names(conn, [gazetteer.NameRow(n, "0801", "sample", DISTRICT_1,
+                                                        MAP.line("1", "2"))
+                                     for n in ("人民路", "解放路")], "tmp-sample")
+    app = wf.create_application(conn, OFFICER, street("荷香路", kind="renaming",
+                                                      target_id=ids[0]))
+    approve_path(conn, app)
+    datasets.remove_dataset(conn, "tmp-sample")
+    kept = gazetteer.get_name(conn, ids[0])
+    assert kept["status"] == "historical" and kept["current"]["name"] == "荷香路"
+    assert fetch_one(conn, "SELECT count(*) AS n FROM place_names WHERE id = %s",
+                     (ids[1],))["n"] == 0  # untouched sample rows go with their dataset
