@@ -4,10 +4,6 @@ skip, when it cannot be reached (STYLE §7.6)."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -106,19 +102,7 @@ def app(db_url):
 @pytest.fixture
 def server(db_url, sample):
     """The API served by uvicorn on a free port, for clients outside Python."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-                            env={**os.environ, "DATABASE_URL": db_url},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    from tests.serving import served
+
+    with served(db_url) as url:
+        yield url

@@ -103,44 +103,29 @@ def run_http(url: str, clients: int = 16, seconds: int = 15) -> None:
     two cores, a second worker only competes with PostgreSQL and wrk for CPU)."""
     import os
     import re
-    import socket
     import subprocess
-    import sys
     import tempfile
     from urllib.parse import urlencode
+
+    from tests.serving import served
 
     conn = connect(url)
     conn.autocommit = True
     paths = [f"/names/search?{urlencode({'q': q})}" for _k, q in query_set(conn)]
     conn.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "CIVGEO_POOL_MAX": "8"}
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
-                               "--workers", "1", "--log-level", "warning"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(url, "--workers", "1", "--log-level", "warning", CIVGEO_POOL_MAX="8") as base, \
+            tempfile.TemporaryDirectory() as tmp:
         time.sleep(1)
-        with tempfile.TemporaryDirectory() as tmp:
-            lua = os.path.join(tmp, "paths.lua")
-            open(lua, "w").write(_WRK_SCRIPT)
-            open(os.path.join(tmp, "paths.txt"), "w").write("\n".join(paths) + "\n")
-            run_env = {**os.environ, "CIVGEO_PATHS": os.path.join(tmp, "paths.txt")}
-            subprocess.run(["wrk", "-t1", f"-c{clients}", "-d3s", "-s", lua,
-                            f"http://127.0.0.1:{port}"], env=run_env, capture_output=True)
-            out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency",
-                                  "-s", lua, f"http://127.0.0.1:{port}"], env=run_env,
-                                 capture_output=True, text=True).stdout
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        lua = os.path.join(tmp, "paths.lua")
+        with open(lua, "w") as fh:
+            fh.write(_WRK_SCRIPT)
+        with open(os.path.join(tmp, "paths.txt"), "w") as fh:
+            fh.write("\n".join(paths) + "\n")
+        run_env = {**os.environ, "CIVGEO_PATHS": os.path.join(tmp, "paths.txt")}
+        wrk = ["wrk", "-t1", f"-c{clients}", "-s", lua, base]
+        subprocess.run([*wrk, "-d3s"], env=run_env, capture_output=True)  # warm up
+        out = subprocess.run([*wrk, f"-d{seconds}s", "--latency"], env=run_env,
+                             capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     pct = dict(re.findall(r"^\s+(50|90|99)%\s+([\d.]+\w+)", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
