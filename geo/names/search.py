@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from geo.db import fetch_all, load_queries
-from geo.divisions import check_code, containing
+from geo.divisions import check_code, containing, division_prefix
 from geo.errors import InvalidInput
 from geo.names.gazetteer import search_keys
 from geo.names.romanize import HAN_CHARS
@@ -73,7 +73,7 @@ def _filters(division: str | None, category: str | None,
     sql, params = [], {}
     if division:
         sql.append("n.division_code LIKE %(division_prefix)s")
-        params["division_prefix"] = _prefix(check_code(division)) + "%"
+        params["division_prefix"] = division_prefix(check_code(division)) + "%"
     if category:
         if not category.isdigit():
             raise InvalidInput("category is a numeric category code, e.g. 0801", field="category")
@@ -87,12 +87,6 @@ def _filters(division: str | None, category: str | None,
                    "4490)::geography, %(radius_m)s)")
         params["radius_m"] = radius_m
     return "".join(f" AND {s}" for s in sql), params
-
-
-def _prefix(code: str) -> str:
-    from geo.divisions import division_prefix
-
-    return division_prefix(code)
 
 
 def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
