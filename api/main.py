@@ -14,7 +14,18 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from psycopg2.pool import ThreadedConnectionPool
 
-from api import admin, health, maps, name_applications, names, ogc, pages, problems
+from api import (
+    admin,
+    coverage,
+    facilities,
+    health,
+    maps,
+    name_applications,
+    names,
+    ogc,
+    pages,
+    problems,
+)
 from api.settings import Settings
 from geo.db import connect
 from maps.assets import assets_dir
@@ -61,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(name_applications.router)
     app.include_router(names.router)
+    app.include_router(facilities.router)
+    app.include_router(coverage.router)
     app.include_router(maps.router)
     app.include_router(ogc.router)
     # Browser assets from our own server: pages work with no internet (DESIGN §5).

@@ -9,6 +9,7 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.pool
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -59,7 +60,8 @@ def problem(status: int, slug: str, title: str, detail: str, request: Request,
     """Build a problem+json response."""
     body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail,
             "instance": request.url.path, **{k: v for k, v in extra.items() if v is not None}}
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=MEDIA_TYPE,
+                        headers=headers)
 
 
 def _lookup(exc: BaseException) -> tuple[int, str, str] | None:

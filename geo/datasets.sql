@@ -15,6 +15,8 @@ WHERE p.dataset = %(name)s
                   WHERE a.target_id = p.id OR a.result_name_id = p.id)
        OR EXISTS (SELECT 1 FROM place_names q WHERE q.current_id = p.id));
 DELETE FROM place_names WHERE dataset = %(name)s;
+-- Facilities a planner has edited are kept (detached); the rest go with the dataset.
+UPDATE facilities SET dataset = NULL WHERE dataset = %(name)s AND version > 1;
 DELETE FROM population WHERE dataset = %(name)s;
 DELETE FROM divisions WHERE dataset = %(name)s;
 DELETE FROM networks WHERE dataset = %(name)s;

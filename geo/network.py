@@ -126,6 +126,9 @@ def import_edges(conn, name: str, edges: gpd.GeoDataFrame, *, source: str,
         cur.execute(_Q["insert_edges"], {"network_id": network_id,
                                          "not_walkable": list(NOT_WALKABLE)})
         cur.execute("DROP TABLE network_stage")
+        cur.execute(_Q["set_extent"], {"network_id": network_id})
+        # Fresh statistics, or the planner scans a whole network for one snap (30× slower).
+        cur.execute("ANALYZE network_nodes; ANALYZE network_edges")
     return get_network(conn, name)
 
 

@@ -52,3 +52,9 @@ WHERE n.network_id = %(network_id)s
   AND (EXISTS (SELECT 1 FROM network_edges e WHERE e.source = n.id AND e.walk)
        OR EXISTS (SELECT 1 FROM network_edges e WHERE e.target = n.id AND e.walk))
 ORDER BY n.id
+
+-- name: set_extent
+UPDATE networks SET extent = (
+    SELECT ST_SetSRID(ST_Buffer(ST_ConvexHull(ST_Collect(geom))::geography, 100)::geometry, 4490)
+    FROM network_nodes WHERE network_id = %(network_id)s)
+WHERE id = %(network_id)s

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon, Point, Polygon
 
 from fixtures.grid import Grid
 from geo import divisions, network, users
@@ -17,14 +17,16 @@ _LEVEL_BY_LENGTH = {9: "township", 12: "community"}
 def add_division(conn, code: str, geom: Polygon | MultiPolygon | None = None, *,
                  name: str | None = None, level: str | None = None,
                  parent_code: str | None = None, source: str = "test", total: int | None = None,
-                 aged_60_plus: int | None = None, **kw) -> str:
+                 aged_60_plus: int | None = None, centre: Point | None = None, **kw) -> str:
     """Insert a division (and its population if given); return its code."""
     if isinstance(geom, Polygon):
         geom = MultiPolygon([geom])
     level = level or _LEVEL_BY_LENGTH.get(len(code), "county")
+    if centre is None and geom is not None:
+        centre = geom.representative_point()
     divisions.insert_divisions(conn, [DivisionRow(
         code, name or f"测试{code}", level, parent_code, geom, source, "test",
-        centre=geom.representative_point() if geom is not None else None, **kw)], None)
+        centre=centre, **kw)], None)
     if total is not None:
         divisions.upsert_population(conn, [PopulationRow(
             code, 2020, total, aged_60_plus if aged_60_plus is not None else total // 5, "test")],

@@ -1,0 +1,260 @@
+"""The 15-minute eldercare circle (15分钟养老服务圈) of a division.
+
+Each community (社区/村) is represented by its centre, placed on the walking network. One
+multi-source Dijkstra from every community-level eldercare site that can serve the
+division gives each community its nearest site and walking distance (the site's
+catchment). A community is *covered* when the sites within the time limit have room for
+all its elderly: sites are filled nearest-first, AccessMod-style, each holding
+``places ÷ elderly_places_share`` elderly (a site whose places are unknown is not capped,
+and the answer says how many such sites there are); ``covered_elderly`` counts the part
+served. Uncovered communities say why: too far
+(and how far), served only by full sites, or off the street network.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.coverage import context as contexts
+from geo.coverage.context import Context
+from geo.errors import InvalidInput
+
+COVERED, FULL, TOO_FAR, OFF_NETWORK = "covered", "over_capacity", "too_far", "off_network"
+
+
+def _sites_frame(conn, ctx: Context, extra: list[dict] | None) -> pd.DataFrame:
+    sites = ctx.sites(conn, contexts.circle_types(conn))
+    if extra:
+        rows = []
+        for i, site in enumerate(extra):
+            try:
+                lon, lat = float(site["lon"]), float(site["lat"])
+            except (KeyError, TypeError, ValueError):
+                raise InvalidInput(f"sites[{i}] needs numeric lon and lat",
+                                   field=f"sites[{i}]") from None
+            rows.append({"id": None, "name": site.get("name") or f"新增站点 {i + 1}",
+                         "type": "community_station", "type_name": "社区养老服务站 (planned)",
+                         "places": site.get("places"), "lon": lon, "lat": lat, "inside": True,
+                         "planned": True})
+        sites = pd.concat([sites, pd.DataFrame(rows)], ignore_index=True)
+    if "planned" not in sites:
+        sites["planned"] = False
+    sites["planned"] = sites["planned"].fillna(False).astype(bool)
+    return sites
+
+
+def _capacity(ctx: Context, sites: pd.DataFrame) -> np.ndarray:
+    share = float(ctx.settings["elderly_places_share"])
+    places = pd.to_numeric(sites["places"], errors="coerce").to_numpy(float)
+    return np.where(np.isfinite(places), places / share, np.inf)
+
+
+def allocate(costs: np.ndarray, demand: np.ndarray, capacity: np.ndarray):
+    """Share out site capacity nearest-first; return (elderly served per community, per
+    site × community matrix of who serves whom).
+
+    ``costs`` is sites × communities (inf where out of reach). Pairs are taken in order of
+    distance; each takes what the community still needs, up to what the site has left.
+    """
+    served = np.zeros(costs.shape[1])
+    by_site = np.zeros(costs.shape)
+    left = capacity.astype(float).copy()
+    need = demand.astype(float).copy()
+    i, j = np.nonzero(np.isfinite(costs))
+    for k in np.argsort(costs[i, j], kind="stable"):
+        site, comm = i[k], j[k]
+        take = min(left[site], need[comm])
+        if take > 0:
+            served[comm] += take
+            by_site[site, comm] = take
+            left[site] -= take
+            need[comm] -= take
+    return served, by_site
+
+
+def circle(conn, code: str, *, minutes: float | None = None, speed: float | None = None,
+           profile: str | None = None, sites: list[dict] | None = None,
+           capacity: bool = True) -> dict:
+    """Coverage of a division's elderly by community eldercare sites within ``minutes``."""
+    ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
+    return evaluate(conn, ctx, _sites_frame(conn, ctx, sites), capacity=capacity)
+
+
+def evaluate(conn, ctx: Context, sites: pd.DataFrame, *, capacity: bool = True) -> dict:
+    comms = ctx.communities
+    placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
+    usable = ctx.reachable(placed)
+    limit = ctx.limit_m
+    dist, nearest = ctx.model.nearest(placed, ctx.targets, limit)
+    demand = comms["elderly"].to_numpy(float)
+    cap = _capacity(ctx, sites)
+    reached = np.isfinite(dist)
+    if capacity and len(sites):
+        served, by_site = allocate(ctx.model.costs(placed, ctx.targets, limit), demand, cap)
+        main = np.where(by_site.any(axis=0), by_site.argmax(axis=0), -1)
+    else:
+        served = np.where(reached, demand, 0.0)
+        by_site = None
+        main = nearest.copy()
+    whole = reached & (served >= demand - 0.5)
+    on_net = ctx.reachable(ctx.targets)
+    far = np.flatnonzero(~np.isfinite(dist) & on_net)
+    far_dist = np.full(len(comms), np.inf)
+    far_site = np.full(len(comms), -1)
+    if len(far) and usable.any():
+        d_all, s_all = ctx.model.nearest(placed, ctx.targets, limit * 20)
+        far_dist[far], far_site[far] = d_all[far], s_all[far]
+
+    status = np.where(whole, COVERED,
+                      np.where(reached, FULL, np.where(on_net, TOO_FAR, OFF_NETWORK)))
+    names = sites["name"].tolist()
+    refs = [_site_ref(sites, i) for i in range(len(sites))]
+    records = []
+    for k, row in enumerate(comms.itertuples(index=False)):
+        near = int(nearest[k]) if nearest[k] >= 0 else int(far_site[k])
+        metres = dist[k] if np.isfinite(dist[k]) else far_dist[k]
+        rec = {"code": row.code, "name": row.name, "urban": row.urban,
+               "township": row.township, "township_name": row.township_name,
+               "elderly": int(row.elderly), "total": int(row.total),
+               "lon": float(row.lon), "lat": float(row.lat), "status": str(status[k]),
+               "covered_elderly": int(round(served[k])),
+               "nearest_site": None if near < 0 else refs[near],
+               "distance_m": None if not np.isfinite(metres) else round(float(metres)),
+               "minutes": None if not np.isfinite(metres) else round(float(metres) / ctx.speed, 1),
+               "served_by": None if main[k] < 0 else refs[int(main[k])]}
+        rec["reason"] = _reason(ctx, status[k], metres, names[near] if near >= 0 else None,
+                                served[k], row.elderly)
+        records.append(rec)
+
+    load = by_site.sum(axis=1) if by_site is not None else np.zeros(len(sites))
+    catch = np.zeros(len(sites))
+    np.add.at(catch, nearest[nearest >= 0], demand[nearest >= 0])
+    site_rows = []
+    for i, row in enumerate(sites.itertuples(index=False)):
+        site_rows.append({
+            **refs[i], "lon": row.lon, "lat": row.lat,
+            "places": None if pd.isna(row.places) else int(row.places),
+            "capacity_elderly": None if not np.isfinite(cap[i]) else round(float(cap[i])),
+            "catchment_elderly": int(catch[i]), "served_elderly": int(round(load[i])),
+            "catchment_communities": int((nearest == i).sum()),
+            "full": bool(capacity and np.isfinite(cap[i]) and catch[i] > cap[i]),
+            "on_network": bool(usable[i]), "inside": bool(row.inside)})
+    return {**ctx.header(), "summary": _summary(comms, status, demand, served, sites, cap, usable),
+            "communities": records, "sites": site_rows}
+
+
+def _site_ref(sites: pd.DataFrame, i: int) -> dict:
+    row = sites.iloc[i]
+    return {"id": None if pd.isna(row["id"]) else int(row["id"]), "name": row["name"],
+            "type": row["type"], "planned": bool(row.get("planned", False))}
+
+
+def _reason(ctx: Context, status: str, metres: float, site: str | None, served: float,
+            elderly: int) -> str | None:
+    limit = f"{ctx.minutes:g} minutes ({ctx.limit_m:.0f} m at {ctx.speed:g} m/min)"
+    if status == COVERED:
+        return None
+    if status == FULL:
+        return (f"over capacity: the sites within {limit} have room for {served:.0f} of its "
+                f"{elderly} elderly (nearest {site}, {metres:.0f} m)")
+    if status == OFF_NETWORK:
+        return f"no walkable street within {ctx.snap_max:g} m of the community centre"
+    if np.isfinite(metres):
+        return (f"too far: nearest site {site} is {metres:.0f} m away "
+                f"({metres / ctx.speed:.0f} min), beyond {limit}")
+    return f"too far: no community eldercare site within {20 * ctx.limit_m / 1000:.0f} km"
+
+
+def _summary(comms, status, demand, served, sites, cap, usable) -> dict:
+    covered = status == COVERED
+    urban = comms["urban"].fillna(True).to_numpy(bool)
+    total = float(demand.sum())
+
+    def share(mask):
+        n = int(mask.sum())
+        return None if n == 0 else round(float((covered & mask).sum()) / n, 4)
+
+    def elderly_share(mask):
+        d = float(demand[mask].sum())
+        return None if d == 0 else round(float(served[mask].sum()) / d, 4)
+
+    return {
+        "communities": len(comms), "elderly": int(total),
+        "covered_communities": int(covered.sum()),
+        "covered_elderly": int(round(served.sum())),
+        "elderly_share": None if total == 0 else round(float(served.sum()) / total, 4),
+        "community_share_urban": share(urban), "community_share_rural": share(~urban),
+        "elderly_share_urban": elderly_share(urban), "elderly_share_rural": elderly_share(~urban),
+        "by_status": {s: int((status == s).sum()) for s in (COVERED, FULL, TOO_FAR, OFF_NETWORK)},
+        "sites": len(sites), "sites_off_network": int((~usable).sum()),
+        "sites_without_capacity": int((~np.isfinite(cap)).sum()),
+    }
+
+
+def what_if(conn, code: str, lon: float, lat: float, *, minutes: float | None = None,
+            speed: float | None = None, profile: str | None = None) -> dict:
+    """What one more site at ``lon``, ``lat`` would add: communities and elderly newly
+    within reach (distance only: one single-source Dijkstra against the current catchments).
+    """
+    ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
+    sites = _sites_frame(conn, ctx, None)
+    placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
+    before, _ = ctx.model.nearest(placed, ctx.targets, ctx.limit_m)
+    new = ctx.place(float(lon), float(lat))
+    if not ctx.reachable(new).all():
+        raise InvalidInput(f"no walkable street within {ctx.snap_max:g} m of the new site",
+                           field="lon")
+    after, _ = ctx.model.nearest(new, ctx.targets, ctx.limit_m)
+    gained = ~np.isfinite(before) & np.isfinite(after)
+    comms = ctx.communities
+    demand = comms["elderly"].to_numpy(float)
+    covered_before = float(demand[np.isfinite(before)].sum())
+    total = float(demand.sum()) or 1.0
+    return {**ctx.header(), "site": {"lon": float(lon), "lat": float(lat)},
+            "newly_covered": [{"code": c.code, "name": c.name, "elderly": int(c.elderly),
+                               "distance_m": round(float(after[k]))}
+                              for k, c in enumerate(comms.itertuples(index=False)) if gained[k]],
+            "newly_covered_elderly": int(demand[gained].sum()),
+            "share_before": round(covered_before / total, 4),
+            "share_after": round((covered_before + float(demand[gained].sum())) / total, 4),
+            "note": "distance only: the new site is assumed to have room for everyone it reaches"}
+
+
+def tier_polygons(conn, ctx: Context, tiers: list[float] | None = None) -> list[dict]:
+    """For maps: the area within each tier (minutes) of any circle site, dissolved.
+
+    On a network: the streets whose both ends lie within the tier, buffered by
+    ``isochrone_buffer_m`` and merged (one multi-source Dijkstra for all sites). Without:
+    discs of radius distance ÷ detour factor. Display shapes; the analysis uses distances.
+    """
+    import shapely
+
+    from geo.coverage.graph import Graph
+
+    tiers = sorted(tiers or ctx.settings["tiers_min"])
+    sites = _sites_frame(conn, ctx, None)
+    placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
+    model = ctx.model
+    out = []
+    if isinstance(model, Graph):
+        dist, _ = model.node_distances(placed, tiers[-1] * ctx.speed)
+        width = float(ctx.settings["isochrone_buffer_m"])
+        for minutes in tiers:
+            b = minutes * ctx.speed
+            keep = (dist[model.src] <= b) & (dist[model.tgt] <= b)
+            merged = shapely.union_all(shapely.buffer(model.lines[keep], width, quad_segs=1))
+            out.append({"minutes": minutes, "geometry": _lonlat(model, merged)})
+    else:
+        xy = placed
+        for minutes in tiers:
+            discs = shapely.buffer(shapely.points(xy), minutes * ctx.speed / model.detour,
+                                   quad_segs=8)
+            out.append({"minutes": minutes, "geometry": _lonlat(model, shapely.union_all(discs))})
+    return out
+
+
+def _lonlat(model, geom):
+    import shapely
+
+    return shapely.transform(geom, lambda xy: model.to_lonlat(xy))

@@ -1,0 +1,27 @@
+-- name: communities
+-- The communities (社区/村) under a division with their people and the township they are in.
+SELECT d.code, d.name, d.urban, d.parent_code AS township, t.name AS township_name,
+       ST_X(d.centre) AS lon, ST_Y(d.centre) AS lat,
+       coalesce(p.total, 0) AS total, coalesce(p.aged_60_plus, 0) AS elderly
+FROM current_divisions d
+LEFT JOIN current_divisions t ON t.code = d.parent_code
+LEFT JOIN population p ON p.division_code = d.code AND p.year = 2020
+WHERE d.level = 'community' AND d.code LIKE %(prefix)s || '%%' AND d.centre IS NOT NULL
+ORDER BY d.code
+
+-- name: sites
+-- Open facilities of the given types that can serve the division: inside it, or within
+-- ``reach_m`` of it (a site across the district line serves its neighbours too).
+WITH d AS (SELECT geom FROM current_divisions WHERE code = %(code)s)
+SELECT f.id, f.name, f.type, t.name AS type_name, f.division_code, f.places, f.beds,
+       f.nursing_beds, f.status, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
+       f.division_code LIKE %(prefix)s || '%%' AS inside
+FROM facilities f JOIN facility_types t ON t.code = f.type, d
+WHERE f.type = ANY(%(types)s) AND f.status = 'open'
+  AND (f.division_code LIKE %(prefix)s || '%%'
+       OR (f.geom && ST_Expand(d.geom, %(reach_deg)s)
+           AND ST_DWithin(f.geom::geography, d.geom::geography, %(reach_m)s)))
+ORDER BY f.id
+
+-- name: circle_types
+SELECT code FROM facility_types WHERE circle ORDER BY sort

@@ -1,0 +1,157 @@
+"""Walking isochrones (5/10/15-minute tiers, GB 50180) from one point, with pgRouting.
+
+The point is snapped part-way along its nearest walkable edge (never farther than
+``snap_max_m``; the straight leg to the street is walked too). ``pgr_withPointsDD`` runs on
+the edges inside a box that holds every path within the budget, so one isochrone costs
+the same on a district or a province (PEERS §4.4). The polygon follows the streets reached:
+the reached stretches (partial edges included) buffered by ``isochrone_buffer_m``, with
+the blocks they enclose filled in (holes up to ``isochrone_hole_max_m2``). The default
+direction is inbound (people walking *to* the site); on the walking graph, where every
+street is two-way, both directions give the same answer.
+
+Where no network is loaded, the isochrone is a circle of radius budget ÷ detour factor,
+labelled as a straight-line estimate.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, mapping
+
+from geo.coverage import method as methods
+from geo.coverage import settings as cs
+from geo.coverage.graph import local_projection, project
+from geo.db import fetch_all, fetch_one, load_queries
+from geo.errors import InvalidInput
+
+_Q = load_queries(__file__)
+
+M_PER_DEG_LAT = 110_574.0
+
+
+def box(lat: float, metres: float) -> tuple[float, float]:
+    """Half-widths in degrees (lon, lat) of a box holding a disc of ``metres``."""
+    return (metres / (111_320.0 * math.cos(math.radians(lat))) * 1.01,
+            metres / M_PER_DEG_LAT * 1.01)
+
+
+def snap(conn, network_id: int, lon: float, lat: float, snap_max_m: float,
+         field: str = "lon") -> dict:
+    """The edge, fraction and leg of a point on the network; 422 when too far from a street."""
+    row = fetch_one(conn, _Q["snap"], {"network_id": network_id, "lon": lon, "lat": lat})
+    if row is None or row["leg_m"] > snap_max_m:
+        leg = f"{row['leg_m']:.0f} m" if row else "any distance"
+        raise InvalidInput(f"no walkable street within {snap_max_m:g} m of {lon:.6f}, {lat:.6f} "
+                           f"(nearest at {leg})", field=field, snap_max_m=snap_max_m)
+    # pgr_withPoints treats a point exactly on a vertex as no point at all.
+    row["fraction"] = min(max(row["fraction"], 1e-9), 1 - 1e-9)
+    return row
+
+
+def reach(conn, network_id: int, lon: float, lat: float, metres: float, *,
+          snap_max_m: float, inbound: bool = True, snapped: dict | None = None) -> dict[int, float]:
+    """Node id → network metres from (or, inbound, to) the point, within ``metres``."""
+    s = snapped or snap(conn, network_id, lon, lat, snap_max_m)
+    budget = metres - s["leg_m"]
+    if budget <= 0:
+        return {}
+    dx, dy = box(lat, metres)
+    rows = fetch_all(conn, _Q["reach"], {
+        "network_id": network_id, "lon": lon, "lat": lat, "dx": dx, "dy": dy,
+        "edge_id": s["id"], "fraction": s["fraction"], "budget": budget, "reverse": inbound})
+    return {r["node"]: r["agg_cost"] + s["leg_m"] for r in rows}
+
+
+def _fill(poly, hole_max_m2: float):
+    """Fill holes smaller than ``hole_max_m2`` (blocks enclosed by reached streets)."""
+    parts = poly.geoms if isinstance(poly, MultiPolygon) else [poly]
+    out = [Polygon(p.exterior, [r for r in p.interiors if Polygon(r).area > hole_max_m2])
+           for p in parts if not p.is_empty]
+    return MultiPolygon(out) if len(out) > 1 else (out[0] if out else Polygon())
+
+
+def _outline(lines_wkb: bytes, tr, shape: str, s: dict):
+    lines = shapely.from_wkb(lines_wkb)
+    metric = shapely.transform(lines, lambda xy: project(tr, xy[:, 0], xy[:, 1]))
+    if shape == "streets":
+        pieces = shapely.buffer(shapely.get_parts(metric), float(s["isochrone_buffer_m"]),
+                                quad_segs=2)
+        return _fill(shapely.union_all(pieces), float(s["isochrone_hole_max_m2"]))
+    points = shapely.extract_unique_points(shapely.segmentize(metric, 25.0))
+    hull = shapely.concave_hull(points, float(s["isochrone_hull_ratio"]))
+    return shapely.buffer(hull, 20.0, quad_segs=2)
+
+
+def _to_lonlat(tr, poly):
+    return shapely.transform(poly, lambda xy: np.column_stack(
+        tr.transform(xy[:, 0], xy[:, 1], direction="INVERSE")))
+
+
+def isochrone(conn, lon: float, lat: float, *, minutes: list[float] | None = None,
+              speed: float | None = None, profile: str | None = None,
+              direction: str = "inbound", shape: str = "hull",
+              population: bool = True) -> dict:
+    """Isochrone polygons (one per tier, largest first) as a GeoJSON FeatureCollection."""
+    lon = cs.check_range(float(lon), "lon", (-180, 180), "degrees")
+    lat = cs.check_range(float(lat), "lat", (-90, 90), "degrees")
+    division = methods.division_at(conn, lon, lat)
+    s = cs.for_division(conn, division)
+    tiers = sorted({cs.check_range(float(m), "minutes", cs.MINUTES_RANGE, "minutes")
+                    for m in (minutes or s["tiers_min"])})
+    if len(tiers) > 6:
+        raise InvalidInput("at most 6 tiers", field="minutes")
+    if direction not in ("inbound", "outbound"):
+        raise InvalidInput("direction must be inbound or outbound", field="direction")
+    if shape not in ("hull", "streets"):
+        raise InvalidInput("shape must be hull or streets", field="shape")
+    v = cs.walk_speed(s, speed, profile)
+    budgets = [m * v for m in tiers]
+    how = methods.for_division(conn, division[:6], s)    # the county's travel model
+    tr = local_projection(lon, lat)
+    extra: dict = {}
+    if how.kind == "network":
+        snapped = snap(conn, how.network_id, lon, lat, float(s["snap_max_m"]))
+        leg = snapped["leg_m"]
+        dx, dy = box(lat, budgets[-1])
+        rows = fetch_all(conn, _Q["pieces"], {
+            "network_id": how.network_id, "lon": lon, "lat": lat, "dx": dx, "dy": dy,
+            "edge_id": snapped["id"], "fraction": snapped["fraction"],
+            "budget": max(budgets[-1] - leg, 0.0), "reverse": direction == "inbound",
+            "budgets": [b - leg for b in budgets]})
+        pieces = {r["tier"] - 1: bytes(r["geom"]) for r in rows}
+        reached = {r["tier"] - 1: r["nodes"] for r in rows}
+        polys = [_to_lonlat(tr, _outline(pieces[i], tr, shape, s)) if i in pieces else Polygon()
+                 for i in range(len(budgets))]
+        nodes = [reached.get(i, 0) for i in range(len(budgets))]
+        extra = {"snapped_leg_m": round(leg, 1)}
+    else:
+        centre = shapely.points(project(tr, lon, lat))[0]
+        polys = [_to_lonlat(tr, centre.buffer(b / how.detour, quad_segs=16)) for b in budgets]
+        nodes = [None] * len(budgets)
+    counts = _population(conn, polys) if population else [None] * len(polys)
+    features = []
+    for i in reversed(range(len(budgets))):
+        area = _to_metric_area(tr, polys[i])
+        props = {"minutes": tiers[i], "metres": round(budgets[i]), "area_km2": round(area / 1e6, 3),
+                 "nodes_reached": nodes[i], "method": how.kind}
+        if counts[i]:
+            props.update(communities=counts[i]["communities"], elderly=counts[i]["elderly"])
+        features.append({"type": "Feature", "geometry": mapping(polys[i]), "properties": props})
+    return {"type": "FeatureCollection", "features": features,
+            "origin": {"lon": lon, "lat": lat, "division": division},
+            "speed_m_per_min": v, "direction": direction, "shape": shape, **how.as_dict(), **extra}
+
+
+def _to_metric_area(tr, poly) -> float:
+    if poly.is_empty:
+        return 0.0
+    return shapely.transform(poly, lambda xy: project(tr, xy[:, 0], xy[:, 1])).area
+
+
+def _population(conn, polys) -> list[dict | None]:
+    wkbs = [shapely.to_wkb(p, hex=True) for p in polys]
+    rows = fetch_all(conn, _Q["elderly_within"], {"polygons": wkbs})
+    return [{"communities": r["communities"], "elderly": int(r["elderly"])} for r in rows]
