@@ -8,6 +8,7 @@ baseline measured in the same run; the machine is shared, so read them as orders
    bounding-box prefilter (PERF.md says the prefilter is ~12× faster).
 5. ``GET /health`` through the full app stack.
 6. Place-name search with the national list loaded (``tests/benchmarks/names.py``).
+7. Coverage: isochrones, city circle, what-if, multi-source vs networkx (``coverage.py``).
 """
 
 from __future__ import annotations
@@ -119,6 +120,8 @@ def main() -> None:
     names.ensure_national(url)
     names.run(url)
     names.run_http(url)
+    from tests.benchmarks import coverage
+    coverage.run(url)
 
 
 if __name__ == "__main__":
