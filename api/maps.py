@@ -12,6 +12,7 @@ from geo import datasets
 from geo.audit import Actor
 from geo.divisions import divisions_frame, get_division
 from geo.names import gazetteer, search
+from maps import coverage as coverage_maps
 from maps.base import MapSettings
 from maps.names_map import names_map as draw_names
 from maps.overview import OVERVIEW_LEVELS, overview_map
@@ -47,4 +48,38 @@ def names_map(conn: Conn, actor: Planner, q: str | None = None, id: int | None =
     frame = gazetteer.names_frame(conn, [h["id"] for h in hits])
     m = draw_names(frame, title=title, settings=MapSettings.from_env(),
                    why={h["id"]: h["why"] for h in hits})
+    return HTMLResponse(m.get_root().render())
+
+
+@router.get("/coverage", response_class=HTMLResponse, summary="15-minute eldercare circle map")
+def coverage_map(conn: Conn, actor: Planner, division: Division,
+                 minutes: Annotated[float | None, Query(description="1–60 minutes")] = None,
+                 speed: Annotated[float | None, Query(description="m/min (10–200)")] = None,
+                 profile: Annotated[str | None, Query(description="adult or elderly")] = None,
+                 ) -> HTMLResponse:
+    """Walking tiers, communities by status (covered / over capacity / too far / off
+    network), eldercare sites and institutions; funeral and relief sites as extra layers."""
+    m = coverage_maps.coverage_page(conn, division, minutes=minutes, speed=speed,
+                                    profile=profile, settings=MapSettings.from_env())
+    return HTMLResponse(m.get_root().render())
+
+
+@router.get("/indicators", response_class=HTMLResponse, summary="Indicator choropleth map")
+def indicators_map(conn: Conn, actor: Planner, division: Division,
+                   indicator: Annotated[str, Query(description=", ".join(
+                       coverage_maps.INDICATORS))] = "beds_per_1000") -> HTMLResponse:
+    """A division's counties or townships coloured by one indicator against its target."""
+    m = coverage_maps.indicators_page(conn, division, indicator=indicator,
+                                      settings=MapSettings.from_env())
+    return HTMLResponse(m.get_root().render())
+
+
+@router.get("/suggestions", response_class=HTMLResponse, summary="Suggested new sites map")
+def suggestions_map(conn: Conn, actor: Planner, division: str | None = None, k: int = 3,
+                    scenario: Annotated[int | None, Query(description="a saved scenario's id; "
+                                                          "its division is used")] = None,
+                    ) -> HTMLResponse:
+    """The k suggested eldercare sites (or a saved scenario's) on today's coverage."""
+    m = coverage_maps.suggestions_page(conn, division, k=k, scenario_id=scenario,
+                                       settings=MapSettings.from_env())
     return HTMLResponse(m.get_root().render())

@@ -25,6 +25,12 @@ from geo.errors import SetupError
 BASEMAPS = ("osm", "tianditu", "amap", "none")
 
 
+def inert_text(value: object) -> str:
+    """HTML-escaped text that is also inert inside folium's JavaScript template literals."""
+    return html.escape(str(value if value is not None else "")).replace(
+        "`", "&#96;").replace("$", "&#36;")
+
+
 @dataclass(frozen=True)
 class MapSettings:
     """How maps are drawn: base layer and where the browser finds the assets."""

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import html
-
 import folium
 import geopandas as gpd
 
-from maps.base import MapSettings, add_legend, base_map, for_display
-
-
-def _text(value: object) -> str:
-    """HTML-escaped text that is also inert inside folium's JavaScript template literals."""
-    return html.escape(str(value or "")).replace("`", "&#96;").replace("$", "&#36;")
-
+from maps.base import MapSettings, add_legend, base_map, for_display, inert_text
 
 _COLOURS = {"standard": "#c0392b", "historical": "#7f8c8d", "abolished": "#7f8c8d"}
 
@@ -28,20 +20,20 @@ def names_map(frame: gpd.GeoDataFrame, *, title: str, settings: MapSettings,
                  attribution=attribution)
     shown = for_display(frame, settings)
     for row in shown.itertuples():
-        popup = (f"<b>{_text(row.name)}</b><br>{_text(row.roman)}<br>"
-                 f"{_text(row.category)} · {_text(row.status)}"
-                 + (f"<br><i>{_text(why[row.id])}</i>" if why and row.id in why else ""))
+        popup = (f"<b>{inert_text(row.name)}</b><br>{inert_text(row.roman)}<br>"
+                 f"{inert_text(row.category)} · {inert_text(row.status)}"
+                 + (f"<br><i>{inert_text(why[row.id])}</i>" if why and row.id in why else ""))
         colour = _COLOURS.get(row.status, "#c0392b")
         geom = row.geometry
         if geom.geom_type == "Point":
             folium.CircleMarker([geom.y, geom.x], radius=7, color=colour, fill=True,
                                 fill_opacity=0.8, popup=folium.Popup(popup, max_width=260),
-                                tooltip=_text(row.name)).add_to(m)
+                                tooltip=inert_text(row.name)).add_to(m)
         else:
             folium.GeoJson(geom.__geo_interface__, style_function=lambda _f, c=colour: {
                 "color": c, "weight": 3, "fillOpacity": 0.1},
                 popup=folium.Popup(popup, max_width=260),
-                tooltip=_text(row.name)).add_to(m)
+                tooltip=inert_text(row.name)).add_to(m)
     add_legend(m, title, [(f"background:{_COLOURS['standard']}", "standard name 标准地名"),
                           (f"background:{_COLOURS['historical']}", "historical / abolished"),
                           ("border:1px dashed #999", "township/community areas of the sample "

@@ -218,7 +218,8 @@ def what_if(conn, code: str, lon: float, lat: float, *, minutes: float | None = 
             "newly_covered_elderly": int(demand[gained].sum()),
             "share_before": round(covered_before / total, 4),
             "share_after": round((covered_before + float(demand[gained].sum())) / total, 4),
-            "note": "distance only: the new site is assumed to have room for everyone it reaches"}
+            "assumption": "distance only: the new site is assumed to have room for everyone "
+                          "it reaches"}
 
 
 def tier_polygons(conn, ctx: Context, tiers: list[float] | None = None) -> list[dict]:
@@ -232,7 +233,9 @@ def tier_polygons(conn, ctx: Context, tiers: list[float] | None = None) -> list[
 
     from geo.coverage.graph import Graph
 
-    tiers = sorted(tiers or ctx.settings["tiers_min"])
+    if not tiers:
+        tiers = [t for t in ctx.settings["tiers_min"] if t < ctx.minutes] + [ctx.minutes]
+    tiers = sorted(tiers)
     sites = _sites_frame(conn, ctx, None)
     placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
     model = ctx.model

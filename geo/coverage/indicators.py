@@ -8,7 +8,8 @@
   (Zhuzhou: 80 % / 58 %); and the share of the elderly the 15-minute circle covers with
   site capacity taken into account.
 - 公益性公墓 coverage of villages: share of 村 whose township has a public cemetery (or that
-  have their own village 公益性墓地) — the 2018 guidance asks for every township.
+  have their own village 公益性墓地), against ``cemetery_village_coverage_target`` (100 %:
+  the 2018 guidance asks for every township).
 - Relief reach: share of people living within ``relief_sla_hours`` by road of a relief
   warehouse, at ``relief_road_speed_kmh``, and the longest time.
 
@@ -50,6 +51,7 @@ def indicators(conn, code: str, *, minutes: float | None = None, speed: float | 
         "beds_per_1000": s["beds_per_1000_target"], "nursing_share": s["nursing_share_target"],
         "community_coverage_urban": s["community_coverage_target_urban"],
         "community_coverage_rural": s["community_coverage_target_rural"],
+        "cemetery_village_coverage": s["cemetery_village_coverage_target"],
         "relief_sla_hours": s["relief_sla_hours"]}
     features = [{"type": "Feature", "id": row["code"],
                  "geometry": shapely.geometry.mapping(shapely.from_wkb(bytes(geom)))
@@ -88,8 +90,11 @@ def _row(r: dict, comms: pd.DataFrame, relief: dict, s: dict):
             value = row[f"community_coverage_{side}"]
             row[f"community_coverage_{side}_ok"] = (None if target is None or value is None
                                                     else value >= target)
+    cemetery = _ratio(r["villages_served"], r["villages"])
     row.update(villages=r["villages"], villages_with_public_cemetery=r["villages_served"],
-               cemetery_village_coverage=_ratio(r["villages_served"], r["villages"]))
+               cemetery_village_coverage=cemetery,
+               cemetery_ok=None if cemetery is None
+               else cemetery >= s["cemetery_village_coverage_target"])
     mine = relief["frame"][relief["frame"]["code"].str.startswith(division_prefix(r["code"]))]
     if len(mine):
         within = mine["hours"] <= s["relief_sla_hours"]
@@ -97,7 +102,8 @@ def _row(r: dict, comms: pd.DataFrame, relief: dict, s: dict):
         row.update(relief_share_within_sla=_ratio(mine.loc[within, "total"].sum(),
                                                   mine["total"].sum()),
                    relief_max_hours=round(float(finite.max()), 2) if len(finite) else None,
-                   relief_unreachable_communities=int((~np.isfinite(mine["hours"])).sum()))
+                   relief_unreachable_communities=int((~np.isfinite(mine["hours"])).sum()),
+                   relief_ok=bool(within.all()))
     return row, r["geom"]
 
 

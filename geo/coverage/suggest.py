@@ -112,8 +112,11 @@ def suggest(conn, code: str, *, k: int = 3, minutes: float | None = None,
     header = {**ctx.header(), "k": k, "candidates": len(cand),
               "before": before["summary"]}
     if not len(cand) or not need.any():
+        share = before["summary"]["elderly_share"]
         return {**header, "suggestions": [], "newly_covered_elderly": 0,
-                "note": "nothing left to cover" if not need.any() else "no candidate in reach"}
+                "share_before": share, "share_after": share,
+                "assumption": "nothing left to cover" if not need.any()
+                else "no candidate site in reach of an uncovered community"}
     placed = ctx.place(cand["lon"].to_numpy(float), cand["lat"].to_numpy(float))
     usable = ctx.reachable(placed)
     cand = cand[usable].reset_index(drop=True)
@@ -161,7 +164,8 @@ def _explain(ctx, cand: pd.DataFrame, costs: np.ndarray, need: np.ndarray,
     return {"suggestions": suggestions, "newly_covered_elderly": int(gained),
             "share_before": round(covered / total, 4),
             "share_after": round((covered + gained) / total, 4),
-            "note": "each new site is assumed to have room for the elderly it newly covers"}
+            "assumption": "each new site is assumed to have room for the elderly it newly "
+                          "covers"}
 
 
 def save(conn, actor: Actor, code: str, name: str, params: dict, result: dict) -> dict:

@@ -1,0 +1,446 @@
+"""Coverage maps (DOMAIN §E–F, DESIGN §5): the 15-minute eldercare circle, an indicator
+choropleth, and suggested new sites, drawn from the results of ``geo.coverage``.
+
+The ``*_map`` functions only draw what they are given; the ``*_page`` functions fetch the
+results and draw them, for the API and the CLI alike. A straight-line estimate says so in a
+red banner on the map itself.
+"""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import LineString, shape
+
+from geo import facilities
+from geo.coverage import circle as circles
+from geo.coverage import context as contexts
+from geo.coverage import indicators as indicator_table
+from geo.coverage import suggest as suggestions
+from geo.divisions import divisions_frame
+from geo.errors import InvalidInput
+from maps.base import MapSettings, add_legend, base_map, for_display, inert_text
+
+# Community status -> (fill colour, legend label).
+STATUS = {
+    circles.COVERED: ("#1a9850", "covered 已覆盖"),
+    circles.FULL: ("#fdae61", "over capacity 设施容量不足"),
+    circles.TOO_FAR: ("#d73027", "too far 超出步行范围"),
+    circles.OFF_NETWORK: ("#969696", "off the street network 不在路网上"),
+}
+_TIER_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#9ecae1", "#c6dbef")  # nearest darkest
+_SITE_COLOURS = {"street_centre": "#3f007d", "community_station": "#807dba",
+                 "day_care": "#e7298a", "rural_happiness": "#66a61e"}
+# Facilities outside the circle: (awesome-markers colour, Font Awesome icon), by type or kind.
+_MARKERS = {"nursing_home": ("darkpurple", "bed"), "welfare_home": ("cadetblue", "bed"),
+            "care_home": ("darkred", "bed"), "eldercare": ("orange", "utensils"),
+            "funeral": ("gray", "monument"), "relief": ("blue", "warehouse")}
+_MARKER_CSS = {"darkpurple": "#5b396b", "cadetblue": "#436978", "darkred": "#a23336",
+               "orange": "#f69730", "gray": "#575757", "blue": "#38aadd"}
+_KIND_LABELS = {"funeral": "殡葬设施 funeral site", "relief": "救灾物资储备 relief warehouse"}
+_OUTLINE = {"color": "#222", "weight": 2.5, "fill": False}
+
+# Indicator -> (label, shown as a share, property saying whether it meets its target).
+INDICATORS = {
+    "beds_per_1000": ("每千名老年人养老床位 beds per 1000 aged 60+", False, "beds_ok"),
+    "nursing_share": ("护理型床位占比 nursing-bed share", True, "nursing_ok"),
+    "community_coverage_urban": ("社区养老设施覆盖率（城市）urban communities covered", True,
+                                 "community_coverage_urban_ok"),
+    "community_coverage_rural": ("养老设施覆盖率（农村）villages covered", True,
+                                 "community_coverage_rural_ok"),
+    "circle_elderly_share": ("15分钟养老服务圈 elderly 60+ in the circle", True, None),
+    "cemetery_village_coverage": ("公益性公墓覆盖村 villages served by a public cemetery", True,
+                                  None),
+}
+_TARGET_COLOURS = ("#d7301f", "#fdae61", "#1a9850")      # below, near, meets
+_RAMP = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
+_NO_DATA = "#d9d9d9"
+_NEAR = 0.9   # "near target": within 10 % below it
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _popup(title: str, rows: list[tuple[str, object]]) -> folium.Popup:
+    """A popup: a bold title and a table of (label, value); everything escaped."""
+    cells = "".join(f"<tr><th style='padding-right:6px'>{inert_text(k)}</th>"
+                    f"<td>{inert_text(v)}</td></tr>" for k, v in rows if v is not None)
+    return folium.Popup(f"<b>{inert_text(title)}</b><table>{cells}</table>", max_width=320)
+
+
+def _locations(rows: list[dict], settings: MapSettings) -> list[list[float]]:
+    """[lat, lon] of rows with lon, lat, shifted for display on a GCJ-02 base."""
+    if not rows:
+        return []
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy([r["lon"] for r in rows],
+                                                          [r["lat"] for r in rows]), crs=4490)
+    return [[p.y, p.x] for p in for_display(points, settings).geometry]
+
+
+def _tier_colour(i: int) -> str:
+    return _TIER_COLOURS[min(i, len(_TIER_COLOURS) - 1)]
+
+
+def _map(frame: gpd.GeoDataFrame, header: dict, settings: MapSettings) -> folium.Map:
+    """The base map fitted to ``frame``, with the network's notice if distances used one."""
+    return base_map(tuple(frame.total_bounds), settings,
+                    attribution=header.get("attribution") or "")
+
+
+def _title_box(m: folium.Map, title: str, lines: list[str], header: dict) -> None:
+    """The title, summary lines and how distances were measured; straight-line estimates
+    get a red banner."""
+    banner = ""
+    if header.get("method") == "straight-line":
+        banner = ('<div class="civgeo-banner" style="background:#c0392b;color:#fff;'
+                  'font-weight:bold;padding:4px 6px;margin:4px 0">'
+                  f'{inert_text(header["note"])}</div>')
+        method = ""
+    else:
+        method = f'<div style="color:#555">{inert_text(header.get("note"))}</div>'
+    body = "".join(f"<div>{inert_text(line)}</div>" for line in lines)
+    m.get_root().html.add_child(folium.Element(
+        '<div class="civgeo-title" style="position:fixed;top:10px;left:54px;z-index:1000;'
+        'background:#fff;padding:6px 8px;border:1px solid #999;border-radius:4px;'
+        f'font:12px sans-serif;max-width:440px"><b style="font-size:14px">{inert_text(title)}</b>'
+        f"{banner}{body}{method}</div>"))
+
+
+def _outline(m: folium.Map, frame: gpd.GeoDataFrame, code: str, settings: MapSettings) -> None:
+    own = frame[frame["code"] == code]
+    if len(own):
+        folium.GeoJson(for_display(own[["geometry"]], settings, 30), name="区划边界 boundary",
+                       style_function=lambda _f: _OUTLINE, interactive=False).add_to(m)
+
+
+def _communities(m: folium.Map, frame: gpd.GeoDataFrame, records: list[dict],
+                 settings: MapSettings) -> None:
+    """Community areas coloured by circle status; tooltip with elderly and the reason."""
+    tip = {"name": "社区/村", "code": "代码", "label": "状态 status",
+           "elderly": "60岁以上 elderly", "covered": "已覆盖 covered", "walk": "步行 walk",
+           "site": "站点 site", "reason": "原因 reason"}
+    data = pd.DataFrame([{
+        "code": r["code"], "name": inert_text(r["name"]), "status": r["status"],
+        "label": inert_text(STATUS[r["status"]][1]), "elderly": f"{r['elderly']:,}",
+        "covered": f"{r['covered_elderly']:,}",
+        "walk": "—" if r["minutes"] is None else f"{r['minutes']:g} min ({r['distance_m']:,} m)",
+        "site": inert_text((r["served_by"] or r["nearest_site"] or {}).get("name", "—")),
+        "reason": inert_text(r["reason"] or "—")} for r in records], columns=[*tip, "status"])
+    polys = frame.loc[frame["level"] == "community", ["code", "geometry"]]
+    shown = for_display(polys.merge(data, on="code"), settings, 15)
+    if len(shown):
+        folium.GeoJson(
+            shown, name="社区/村 communities by status",
+            style_function=lambda f: {"fillColor": STATUS[f["properties"]["status"]][0],
+                                      "fillOpacity": 0.55, "color": "#666", "weight": 0.5},
+            tooltip=folium.GeoJsonTooltip(list(tip), list(tip.values()), sticky=True)).add_to(m)
+
+
+def _circle_sites(m: folium.Map, sites: list[dict], type_names: dict[str, str],
+                  settings: MapSettings, name: str) -> None:
+    """Community eldercare sites counted by the circle, with their load; full ones ringed."""
+    group = folium.FeatureGroup(name=name)
+    for row, location in zip(sites, _locations(sites, settings), strict=True):
+        served, cap = row["served_elderly"], row["capacity_elderly"]
+        used = f"{served:,} / {cap:,} ({served / cap:.0%})" if cap else "places unknown: not capped"
+        flags = [text for flag, text in (
+            (row["full"], "FULL: its catchment exceeds its capacity"),
+            (not row["inside"], "outside the division; serves it too"),
+            (not row["on_network"], "not on the street network")) if flag]
+        popup = _popup(row["name"], [("类型 type", type_names.get(row["type"], row["type"])),
+                                     ("名额 places", row["places"]),
+                                     ("可服务老人 capacity (elderly)", cap),
+                                     ("容量使用 capacity used", used),
+                                     ("就近老人 catchment (elderly)", row["catchment_elderly"]),
+                                     ("注意 note", "; ".join(flags) or None)])
+        folium.CircleMarker(
+            location, radius=6, weight=3 if row["full"] else 1,
+            color="#b30000" if row["full"] else "#fff", fill=True, fill_opacity=0.9,
+            fill_color=_SITE_COLOURS.get(row["type"], "#3f007d"), popup=popup,
+            tooltip=inert_text(row["name"])).add_to(group)
+    group.add_to(m)
+
+
+def _facility_layer(m: folium.Map, rows: list[dict], name: str, settings: MapSettings, *,
+                    show: bool = True) -> None:
+    """Facilities outside the circle as icon markers, with their capacities."""
+    if not rows:
+        return
+    group = folium.FeatureGroup(name=name, show=show)
+    for row, location in zip(rows, _locations(rows, settings), strict=True):
+        colour, icon = _MARKERS.get(row["type"]) or _MARKERS[row["kind"]]
+        popup = _popup(row["name"], [
+            ("类型 type", row["type_name"]), ("状态 status", row["status"]),
+            ("床位 beds", row["beds"]), ("护理型床位 nursing beds", row["nursing_beds"]),
+            ("名额 places", row["places"]), ("餐/日 meals per day", row["meals_per_day"]),
+            ("墓位 plots used / total", None if row["plots_total"] is None
+             else f"{row['plots_used'] or 0:,} / {row['plots_total']:,}"),
+            ("物资 stock items", len(row["stock"]) if row["kind"] == "relief" else None),
+            ("运营 operator", row["operator"])])
+        folium.Marker(location, popup=popup,
+                      tooltip=inert_text(row["name"]),
+                      icon=folium.Icon(color=colour, icon=icon, prefix="fa")).add_to(group)
+    group.add_to(m)
+
+
+def _facility_legend(sites: list[dict], marked: list[dict],
+                     type_names: dict[str, str]) -> list[tuple[str, str]]:
+    """Legend rows of the circle sites by type and of the facilities drawn as markers."""
+    rows = [(f"background:{_SITE_COLOURS.get(t, '#3f007d')};border-radius:7px",
+             f"{type_names.get(t, t)} (circle site)") for t in sorted({s["type"] for s in sites})]
+    rows.append(("border:3px solid #b30000;border-radius:7px", "circle site full"))
+    seen: dict[str, tuple[str, str]] = {}
+    for row in marked:
+        label = row["type_name"] if row["kind"] == "eldercare" else _KIND_LABELS[row["kind"]]
+        seen.setdefault(label, _MARKERS.get(row["type"]) or _MARKERS[row["kind"]])
+    return rows + [(f"background:{_MARKER_CSS[colour]}", f"{label} ({icon} marker)")
+                   for label, (colour, icon) in seen.items()]
+
+
+def coverage_map(result: dict, frame: gpd.GeoDataFrame, tiers: list[dict],
+                 facility_rows: list[dict], type_names: dict[str, str], *,
+                 settings: MapSettings) -> folium.Map:
+    """The 15-minute circle: walking tiers, communities by status, sites and facilities.
+
+    ``result`` is ``geo.coverage.circle.circle``; ``frame`` the division and its communities
+    (``divisions_frame``); ``tiers`` from ``tier_polygons``; ``facility_rows`` from
+    ``geo.facilities.select`` (the circle sites come from ``result``).
+    """
+    div = result["division"]
+    m = _map(frame, result, settings)
+    _communities(m, frame, result["communities"], settings)
+    kind = "straight-line discs" if result["method"] == "straight-line" else "walking network"
+    for i, tier in reversed(list(enumerate(tiers))):
+        colour = _tier_colour(i)
+        layer = gpd.GeoDataFrame(geometry=[tier["geometry"]], crs=4490)
+        folium.GeoJson(for_display(layer, settings, 10),
+                       name=f"{tier['minutes']:g} 分钟 min tier ({kind})", interactive=False,
+                       style_function=lambda _f, c=colour: {
+                           "fillColor": c, "fillOpacity": 0.18, "color": c,
+                           "weight": 1}).add_to(m)
+    _outline(m, frame, div["code"], settings)
+    _circle_sites(m, result["sites"], type_names, settings, "养老服务站点 circle sites")
+    marked = [r for r in facility_rows if not r["circle"]]  # circle sites come from result
+    eldercare = [r for r in marked if r["kind"] == "eldercare"]
+    _facility_layer(m, [r for r in eldercare if r["institution"]],
+                    "养老机构 institutions (beds)", settings)
+    _facility_layer(m, [r for r in eldercare if not r["institution"]],
+                    "长者食堂 canteens (meals only, not in the circle)", settings)
+    _facility_layer(m, [r for r in marked if r["kind"] == "funeral"],
+                    "殡葬设施 funeral sites", settings, show=False)
+    _facility_layer(m, [r for r in marked if r["kind"] == "relief"],
+                    "救灾物资储备 relief warehouses", settings, show=False)
+    folium.LayerControl(collapsed=False).add_to(m)
+    s = result["summary"]
+    counts = " · ".join(f"{n} {STATUS[k][1]}" for k, n in s["by_status"].items())
+    _title_box(m, f"{div['name']} {div['code']} · {result['minutes']:g}分钟养老服务圈", [
+        f"老人覆盖率 elderly 60+ covered: {_share(s['elderly_share'])} "
+        f"({s['covered_elderly']:,} of {s['elderly']:,})",
+        f"社区/村 {s['communities']}: {counts}",
+        f"步行 {result['minutes']:g} min at {result['speed_m_per_min']:g} m/min "
+        f"({result['limit_m']:,} m); {s['sites']} circle sites"], result)
+    add_legend(m, "图例 legend", [
+        *[(f"background:{c};opacity:.7", label) for c, label in STATUS.values()],
+        *[(f"background:{_tier_colour(i)};opacity:.5", f"within {t['minutes']:g} min")
+          for i, t in enumerate(tiers)],
+        *_facility_legend(result["sites"], marked, type_names),
+        ("border:1px dashed #999", "community areas of the sample data are SYNTHETIC")])
+    return m
+
+
+def _number(value: float | None, is_share: bool) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return _share(value) if is_share else f"{value:,.1f}"
+
+
+def _classes(values: pd.Series, target: float | None,
+             is_share: bool) -> tuple[list[str], list[tuple[str, str]]]:
+    """Fill colour per value and legend rows: below / near / meets ``target`` when there is
+    one, else five quantile classes."""
+    known = values.dropna().to_numpy(float)
+    if target is not None:
+        edges = [_NEAR * target, target]
+        low, high = _number(edges[0], is_share), _number(target, is_share)
+        labels = [f"below target < {low}", f"near target {low} – {high}",
+                  f"meets target ≥ {high}"]
+        palette = _TARGET_COLOURS
+    elif len(known):
+        edges = list(np.unique(np.quantile(known, [0.2, 0.4, 0.6, 0.8])))
+        labels = [f"≥ {_number(e, is_share)}" for e in [known.min(), *edges]]
+        palette = _RAMP
+    else:
+        edges, labels, palette = [], [], _RAMP
+    fills = [_NO_DATA if pd.isna(v) else palette[int(np.searchsorted(edges, v, side="right"))]
+             for v in values]
+    return fills, [*zip(palette, labels, strict=False), (_NO_DATA, "no data")]
+
+
+def _check(indicator: str) -> None:
+    if indicator not in INDICATORS:
+        raise InvalidInput(f"indicator {indicator!r} is not one of {', '.join(INDICATORS)}",
+                           field="indicator")
+
+
+def _cell(props: dict, key: str, targets: dict) -> str:
+    """One indicator for the tooltip: value, and whether it meets its target."""
+    _, is_share, ok_key = INDICATORS[key]
+    value, target = props.get(key), targets.get(key)
+    shown = _number(value, is_share)
+    if target is None or value is None:
+        return shown
+    return f"{shown} {'✓' if props.get(ok_key) else '✗'} (target {_number(target, is_share)})"
+
+
+def indicators_map(result: dict, indicator: str, *, settings: MapSettings) -> folium.Map:
+    """The division's counties or townships coloured by one indicator
+    (``geo.coverage.indicators.indicators``), each with all its indicators in the tooltip."""
+    _check(indicator)
+    label, is_share, _ = INDICATORS[indicator]
+    targets = result["targets"]
+    features = [f for f in result["features"] if f["geometry"] is not None]
+    units = features[1:] or features[:1]
+    frame = gpd.GeoDataFrame(
+        [{**f["properties"], "geometry": shape(f["geometry"])} for f in units], crs=4490)
+    m = _map(frame, result, settings)
+    target = targets.get(indicator)
+    values = frame[indicator] if indicator in frame else pd.Series([np.nan] * len(frame))
+    fills, legend = _classes(values.astype(float), target, is_share)
+    sla = targets["relief_sla_hours"]
+    rows = [{"name": inert_text(p["name"]), "code": p["code"], "fill": fill,
+             "elderly": f"{p['elderly']:,}", "beds": f"{p['beds']:,}",
+             **{k: _cell(p, k, targets) for k in INDICATORS},
+             "relief": f"{_share(p.get('relief_share_within_sla'))}, longest "
+                       f"{_number(p.get('relief_max_hours'), False)} h"}
+            for p, fill in zip([f["properties"] for f in units], fills, strict=True)]
+    shown = for_display(gpd.GeoDataFrame(rows, geometry=frame.geometry.values, crs=4490),
+                        settings, 30)
+    fields = ["name", "code", "elderly", "beds", *INDICATORS, "relief"]
+    aliases = ["名称", "代码", "60岁以上 elderly", "养老床位 beds",
+               *[v[0] for v in INDICATORS.values()],
+               f"救灾物资 {sla:g} h 内可达 people within {sla:g} h of relief"]
+    folium.GeoJson(shown, name=label,
+                   style_function=lambda f: {"fillColor": f["properties"]["fill"],
+                                             "fillOpacity": 0.7, "color": "#444",
+                                             "weight": 1},
+                   tooltip=folium.GeoJsonTooltip(fields, aliases, sticky=True)).add_to(m)
+    own = gpd.GeoDataFrame(geometry=[shape(features[0]["geometry"])], crs=4490)
+    folium.GeoJson(for_display(own, settings, 30), name="区划边界 boundary",
+                   style_function=lambda _f: _OUTLINE, interactive=False).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    div, summary = result["division"], result["summary"]
+    target_line = (f"target 目标: {_number(target, is_share)}" if target is not None
+                   else "no target set 未设目标: classes are quantiles")
+    _title_box(m, f"{div['name']} {div['code']} · {label}", [
+        f"{div['name']}: {_cell(summary, indicator, targets)}", target_line], result)
+    add_legend(m, f"{label} ({target_line})",
+               [(f"background:{colour}", text) for colour, text in legend])
+    return m
+
+
+def suggestions_map(result: dict, current: dict, frame: gpd.GeoDataFrame,
+                    type_names: dict[str, str], *, settings: MapSettings,
+                    scenario: dict | None = None) -> folium.Map:
+    """Suggested sites (``geo.coverage.suggest``) on the current circle (``current``): a
+    numbered marker each, explained, with lines to the communities it newly covers."""
+    div = current["division"]
+    m = _map(frame, current, settings)
+    _communities(m, frame, current["communities"], settings)
+    _outline(m, frame, div["code"], settings)
+    _circle_sites(m, current["sites"], type_names, settings, "现有站点 existing circle sites")
+    centres = {c["code"]: c for c in current["communities"]}
+    lines = [{"rank": s["rank"], "name": inert_text(c["name"]), "gain": f"{c['elderly_gained']:,}",
+              "walk": f"{c['minutes']:g} min ({c['distance_m']:,} m)",
+              "geometry": LineString([(s["lon"], s["lat"]), (centres[c["code"]]["lon"],
+                                                             centres[c["code"]]["lat"])])}
+             for s in result["suggestions"] for c in s["communities"] if c["code"] in centres]
+    if lines:
+        folium.GeoJson(
+            for_display(gpd.GeoDataFrame(lines, crs=4490), settings),
+            name="新覆盖社区 newly covered communities",
+            style_function=lambda _f: {"color": "#08519c", "weight": 2, "dashArray": "5 4"},
+            tooltip=folium.GeoJsonTooltip(["rank", "name", "gain", "walk"],
+                                          ["建议 #", "社区/村", "新覆盖老人 elderly gained",
+                                           "步行 walk"])).add_to(m)
+    group = folium.FeatureGroup(name=f"建议新站点 suggested sites (k={len(result['suggestions'])})")
+    picks = result["suggestions"]
+    for s, location in zip(picks, _locations(picks, settings), strict=True):
+        popup = _popup(f"建议站点 #{s['rank']} {s['label']}", [
+            ("为什么 why", s["why"]),
+            *[(c["name"], f"+{c['elderly_gained']:,} elderly, {c['minutes']:g} min")
+              for c in s["communities"]]])
+        folium.Marker(
+            location, popup=popup, tooltip=inert_text(s["why"]),
+            icon=folium.DivIcon(html=f'<div class="civgeo-pick">{int(s["rank"])}</div>',
+                                icon_size=(26, 26), icon_anchor=(13, 13))).add_to(group)
+    group.add_to(m)
+    m.get_root().header.add_child(folium.Element(
+        "<style>.civgeo-pick{width:26px;height:26px;border-radius:13px;background:#08519c;"
+        "color:#fff;font:bold 14px/26px sans-serif;text-align:center;"
+        "border:2px solid #fff}</style>"))
+    folium.LayerControl(collapsed=False).add_to(m)
+    title = f"{div['name']} {div['code']} · 新增养老站点建议 suggested sites"
+    lines_text = [
+        f"老人覆盖率 elderly 60+ covered: {_share(result.get('share_before'))} now → "
+        f"{_share(result.get('share_after'))} with the suggestions "
+        f"(+{result.get('newly_covered_elderly', 0):,} elderly)",
+        *[f"#{s['rank']}: {s['why']}" for s in result["suggestions"]],
+        *([result["assumption"]] if result.get("assumption") else [])]
+    if scenario:
+        lines_text.insert(0, f"方案 scenario #{scenario['id']} {scenario['name']}")
+    _title_box(m, title, lines_text, current)
+    add_legend(m, "图例 legend", [
+        *[(f"background:{c};opacity:.7", label) for c, label in STATUS.values()],
+        ("background:#08519c;border-radius:7px", "suggested site (numbered by rank)"),
+        ("border-top:2px dashed #08519c;height:0", "community it newly covers"),
+        *_facility_legend(current["sites"], [], type_names),
+        ("border:1px dashed #999", "community areas of the sample data are SYNTHETIC")])
+    return m
+
+
+def _frame(conn, division: dict) -> gpd.GeoDataFrame:
+    """The division's own polygon and its communities'."""
+    return divisions_frame(conn, division["code"], [division["level"], "community"])
+
+
+def _type_names(conn) -> dict[str, str]:
+    return {code: t["name"] for code, t in facilities.types(conn).items()}
+
+
+def coverage_page(conn, code: str, *, minutes: float | None = None, speed: float | None = None,
+                  profile: str | None = None, settings: MapSettings) -> folium.Map:
+    """The coverage map of a division (``InvalidInput`` for an unknown one)."""
+    result = circles.circle(conn, code, minutes=minutes, speed=speed, profile=profile)
+    ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
+    tiers = circles.tier_polygons(conn, ctx)
+    return coverage_map(result, _frame(conn, result["division"]), tiers,
+                        facilities.select(conn, division=result["division"]["code"]),
+                        _type_names(conn), settings=settings)
+
+
+def indicators_page(conn, code: str, *, indicator: str = "beds_per_1000",
+                    settings: MapSettings) -> folium.Map:
+    """The indicator choropleth of a division's counties or townships."""
+    _check(indicator)  # before the analysis
+    return indicators_map(indicator_table.indicators(conn, code), indicator, settings=settings)
+
+
+def suggestions_page(conn, code: str | None, *, k: int = 3, scenario_id: int | None = None,
+                     settings: MapSettings) -> folium.Map:
+    """Suggested sites for a division, or those of a saved scenario (whose division wins)."""
+    scenario = None
+    if scenario_id is not None:
+        scenario = suggestions.scenario(conn, scenario_id)
+        result, code = scenario["result"], scenario["division_code"]
+    elif not code:
+        raise InvalidInput("give a division or a saved scenario", field="division")
+    else:
+        result = suggestions.suggest(conn, code, k=k)
+    # The same walking limit and speed as the suggestions, on today's sites.
+    current = circles.circle(conn, code, minutes=result["minutes"],
+                             speed=result["speed_m_per_min"])
+    return suggestions_map(result, current, _frame(conn, current["division"]),
+                           _type_names(conn), settings=settings, scenario=scenario)

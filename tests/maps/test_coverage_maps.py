@@ -1,0 +1,143 @@
+"""Coverage maps on the sample cities: they draw in a real headless browser with no
+network, say plainly when distances are a straight-line estimate, keep user text inert,
+and the API serves them (or a 422 naming the bad parameter)."""
+
+import json
+import re
+import subprocess
+import uuid
+
+import pytest
+
+from geo.coverage import suggest
+from geo.db import execute
+from geo.errors import InvalidInput
+from maps import coverage
+from maps.assets import copy_beside
+from maps.base import MapSettings
+from tests.factories import TEST_ACTOR, committed_token
+
+SETTINGS = MapSettings(basemap="none", assets_url="vendor")
+WUHAN, ZHUZHOU_DISTRICT, ZHUZHOU = "420103", "430202", "430200"
+
+
+def open_in_chromium(m, tmp_path) -> str:
+    """Write the map beside the local assets, open it headless and offline; return the DOM
+    after asserting that no script failed."""
+    out = tmp_path / "maps"
+    out.mkdir()
+    copy_beside(out)
+    page = out / "map.html"
+    page.write_text(m.get_root().render(), encoding="utf-8")
+    proc = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", "--disable-quic", f"--user-data-dir={tmp_path / uuid.uuid4().hex}",
+         "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom",
+         page.as_uri()], capture_output=True, text=True, timeout=120)
+    errors = [line for line in proc.stderr.splitlines() if "CONSOLE" in line and "Uncaught" in line]
+    assert errors == []
+    assert "<canvas" in proc.stdout  # the vector layers were drawn
+    return proc.stdout
+
+
+def overlays(dom: str) -> dict[str, bool]:
+    """Layer control entries: name -> shown when the map opens."""
+    block = re.search(r'leaflet-control-layers-overlays">(.*?)</div>', dom, re.S).group(1)
+    return {name: "checked" in attrs
+            for attrs, name in re.findall(r"<input ([^>]*)><span> (.*?)</span>", block)}
+
+
+def test_wuhan_coverage_map_on_the_street_network(sample, conn, tmp_path):
+    dom = open_in_chromium(coverage.coverage_page(conn, WUHAN, settings=SETTINGS), tmp_path)
+    layers = overlays(dom)
+    for minutes in (5, 10, 15):
+        assert layers[f"{minutes} 分钟 min tier (walking network)"]
+    assert layers["社区/村 communities by status"] and layers["养老服务站点 circle sites"]
+    assert layers["养老机构 institutions (beds)"]
+    assert layers["殡葬设施 funeral sites"] is False  # extra layers start hidden
+    assert layers["救灾物资储备 relief warehouses"] is False
+    assert "江汉区 420103" in dom and "elderly 60+ covered" in dom
+    assert "over capacity 设施容量不足" in dom and "within 15 min" in dom  # the legend
+    assert "OpenStreetMap" in dom  # the network's notice
+    assert "civgeo-banner" not in dom and "STRAIGHT-LINE" not in dom
+
+
+def test_zhuzhou_coverage_map_says_it_is_a_straight_line_estimate(sample, conn, tmp_path):
+    dom = open_in_chromium(coverage.coverage_page(conn, ZHUZHOU_DISTRICT, settings=SETTINGS),
+                           tmp_path)
+    banner = re.search(r'class="civgeo-banner"[^>]*>([^<]*)<', dom).group(1)
+    assert banner.startswith("STRAIGHT-LINE ESTIMATE")
+    assert "5 分钟 min tier (straight-line discs)" in overlays(dom)
+    assert "荷塘区 430202" in dom
+
+
+def test_indicator_map_colours_counties_against_the_target(sample, conn, tmp_path):
+    m = coverage.indicators_page(conn, ZHUZHOU, settings=SETTINGS)
+    html = m.get_root().render()
+    assert json.dumps("荷塘区") in html  # a county, in the layer's data
+    assert "(target 32.0)" in html  # Zhuzhou's 2018 plan: 32 beds per 1000
+    for label, _, _ in coverage.INDICATORS.values():  # every indicator is in the tooltip
+        assert json.dumps(label) in html
+    dom = open_in_chromium(m, tmp_path)
+    assert overlays(dom) == {coverage.INDICATORS["beds_per_1000"][0]: True,
+                             "区划边界 boundary": True}
+    assert "meets target ≥ 32.0" in dom and "below target &lt; 28.8" in dom
+    assert "civgeo-banner" in dom  # Zhuzhou has no street network
+
+
+def test_unknown_indicator_is_invalid_input(conn):
+    with pytest.raises(InvalidInput) as caught:
+        coverage.indicators_page(conn, ZHUZHOU, indicator="nope", settings=SETTINGS)
+    assert caught.value.field == "indicator"
+
+
+def test_suggestion_map_numbers_the_sites_and_links_what_they_cover(sample, conn, tmp_path):
+    dom = open_in_chromium(coverage.suggestions_page(conn, WUHAN, k=3, settings=SETTINGS),
+                           tmp_path)
+    layers = overlays(dom)
+    assert layers["建议新站点 suggested sites (k=3)"]
+    assert layers["新覆盖社区 newly covered communities"]
+    assert layers["现有站点 existing circle sites"]
+    assert re.findall(r'class="civgeo-pick">(\d+)<', dom) == ["1", "2", "3"]
+    assert re.search(r"covered: [\d.]+% now → [\d.]+% with the suggestions", dom)
+    assert "suggested site (numbered by rank)" in dom
+
+
+def test_saved_scenario_map_escapes_its_name(sample, conn):
+    result = suggest.suggest(conn, ZHUZHOU_DISTRICT, k=2)
+    saved = suggest.save(conn, TEST_ACTOR, ZHUZHOU_DISTRICT, "<b>方案</b>", {"k": 2}, result)
+    html = coverage.suggestions_page(conn, None, scenario_id=saved["id"],
+                                     settings=SETTINGS).get_root().render()
+    assert f"scenario #{saved['id']} &lt;b&gt;方案&lt;/b&gt;" in html
+    assert "<b>方案</b>" not in html
+    assert "civgeo-banner" in html  # the suggest note replaces the method note; still shown
+
+
+def test_place_and_site_names_are_inert(sample, conn):
+    evil = "<script>alert(1)</script>${alert(2)}`"
+    execute(conn, "UPDATE divisions SET name = %s WHERE code IN (%s, %s)",
+            (evil, ZHUZHOU_DISTRICT, "430202001001"))
+    execute(conn, "UPDATE facilities SET name = %s WHERE division_code LIKE %s", (evil, "430202%"))
+    html = coverage.coverage_page(conn, ZHUZHOU_DISTRICT, settings=SETTINGS).get_root().render()
+    assert "<script>alert(1)" not in html and "${alert(2)}" not in html
+    assert "alert(2)}`" not in html
+    assert "&lt;script&gt;alert(1)" in html.replace("\\u0026", "&")
+
+
+def test_api_serves_maps_and_rejects_bad_parameters(sample, app, db_url):
+    auth = {"Authorization": f"Bearer {committed_token(db_url, 'planner')}"}
+    ok = app.get("/maps/coverage", params={"division": WUHAN}, headers=auth)
+    assert ok.status_code == 200 and ok.headers["content-type"].startswith("text/html")
+    assert "江汉区" in ok.text
+    bad = app.get("/maps/indicators", params={"division": ZHUZHOU, "indicator": "nope"},
+                  headers=auth)
+    assert bad.status_code == 422
+    assert bad.headers["content-type"] == "application/problem+json"
+    assert bad.json()["field"] == "indicator"
+    for path in ("/maps/coverage", "/maps/indicators", "/maps/suggestions"):
+        unknown = app.get(path, params={"division": "999999"}, headers=auth)
+        assert unknown.status_code == 422, path
+        assert unknown.json()["field"] == "division"
+    assert app.get("/maps/suggestions", headers=auth).status_code == 422
+    assert app.get("/maps/coverage", params={"division": WUHAN}).status_code == 401
