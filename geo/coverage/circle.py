@@ -226,12 +226,14 @@ def tier_polygons(conn, ctx: Context, tiers: list[float] | None = None) -> list[
     """For maps: the area within each tier (minutes) of any circle site, dissolved.
 
     On a network: the streets whose both ends lie within the tier, buffered by
-    ``isochrone_buffer_m`` and merged (one multi-source Dijkstra for all sites). Without:
+    ``isochrone_buffer_m`` and merged, with the blocks they enclose filled (one
+    multi-source Dijkstra for all sites). Without:
     discs of radius distance ÷ detour factor. Display shapes; the analysis uses distances.
     """
     import shapely
 
     from geo.coverage.graph import Graph
+    from geo.coverage.isochrone import fill_holes
 
     if not tiers:
         tiers = [t for t in ctx.settings["tiers_min"] if t < ctx.minutes] + [ctx.minutes]
@@ -247,6 +249,7 @@ def tier_polygons(conn, ctx: Context, tiers: list[float] | None = None) -> list[
             b = minutes * ctx.speed
             keep = (dist[model.src] <= b) & (dist[model.tgt] <= b)
             merged = shapely.union_all(shapely.buffer(model.lines[keep], width, quad_segs=1))
+            merged = fill_holes(merged, float(ctx.settings["isochrone_hole_max_m2"]))
             out.append({"minutes": minutes, "geometry": _lonlat(model, merged)})
     else:
         xy = placed

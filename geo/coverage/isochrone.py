@@ -69,7 +69,7 @@ def reach(conn, network_id: int, lon: float, lat: float, metres: float, *,
     return {r["node"]: r["agg_cost"] + s["leg_m"] for r in rows}
 
 
-def _fill(poly, hole_max_m2: float):
+def fill_holes(poly, hole_max_m2: float):
     """Fill holes smaller than ``hole_max_m2`` (blocks enclosed by reached streets)."""
     parts = poly.geoms if isinstance(poly, MultiPolygon) else [poly]
     out = [Polygon(p.exterior, [r for r in p.interiors if Polygon(r).area > hole_max_m2])
@@ -83,7 +83,7 @@ def _outline(lines_wkb: bytes, tr, shape: str, s: dict):
     if shape == "streets":
         pieces = shapely.buffer(shapely.get_parts(metric), float(s["isochrone_buffer_m"]),
                                 quad_segs=2)
-        return _fill(shapely.union_all(pieces), float(s["isochrone_hole_max_m2"]))
+        return fill_holes(shapely.union_all(pieces), float(s["isochrone_hole_max_m2"]))
     points = shapely.extract_unique_points(shapely.segmentize(metric, 25.0))
     hull = shapely.concave_hull(points, float(s["isochrone_hull_ratio"]))
     return shapely.buffer(hull, 20.0, quad_segs=2)
