@@ -70,19 +70,13 @@ def create_facility(conn: Conn, actor: Planner, body: dict[str, Any],
     so sending the same file twice creates nothing twice.
     """
     if body.get("type") in ("FeatureCollection", "Feature"):
-        records = facilities.parse_upload(_json_bytes(body), "upload.geojson")
+        records = facilities.records_from_geojson(body)
         with transaction(conn):
             result = facilities.import_records(conn, actor, records, source=source, crs=crs)
         return JSONResponse(result.as_dict(), status_code=200)
     with transaction(conn):
         row = facilities.create(conn, actor, body, source=source, crs=crs)
     return JSONResponse(facilities.to_feature(row), status_code=201, media_type=GEOJSON)
-
-
-def _json_bytes(body: dict) -> bytes:
-    import json
-
-    return json.dumps(body, ensure_ascii=False).encode()
 
 
 @router.post("/import", summary="Import a GeoJSON or CSV file (all or nothing, idempotent)")

@@ -281,8 +281,13 @@ def parse_upload(data: bytes, filename: str = "upload.geojson") -> list[dict]:
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno}",
                            field="file") from None
+    return records_from_geojson(doc)
+
+
+def records_from_geojson(doc: object) -> list[dict]:
+    """Records from a GeoJSON FeatureCollection (or one Feature) of points."""
     features = doc.get("features") if isinstance(doc, dict) else None
-    if doc.get("type") == "Feature":
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
         features = [doc]
     if not isinstance(features, list):
         raise InvalidInput("expected a GeoJSON FeatureCollection", field="file")

@@ -54,7 +54,7 @@ def accessibility(conn, code: str, *, method: str = "e2sfca", minutes: float | N
     s = ctx.settings
     if minutes is None:
         ctx.minutes = float(s["access_catchment_min"])
-    sites = circles._sites_frame(conn, ctx, None)
+    sites = circles.sites_frame(conn, ctx, None)
     supply = sites["places"].fillna(0).to_numpy(float)
     demand = ctx.communities["elderly"].to_numpy(float)
     placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))

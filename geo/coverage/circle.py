@@ -23,7 +23,7 @@ from geo.errors import InvalidInput
 COVERED, FULL, TOO_FAR, OFF_NETWORK = "covered", "over_capacity", "too_far", "off_network"
 
 
-def _sites_frame(conn, ctx: Context, extra: list[dict] | None) -> pd.DataFrame:
+def sites_frame(conn, ctx: Context, extra: list[dict] | None) -> pd.DataFrame:
     sites = ctx.sites(conn, contexts.circle_types(conn))
     if extra:
         rows = []
@@ -78,7 +78,7 @@ def circle(conn, code: str, *, minutes: float | None = None, speed: float | None
            capacity: bool = True) -> dict:
     """Coverage of a division's elderly by community eldercare sites within ``minutes``."""
     ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
-    return evaluate(conn, ctx, _sites_frame(conn, ctx, sites), capacity=capacity)
+    return evaluate(conn, ctx, sites_frame(conn, ctx, sites), capacity=capacity)
 
 
 def evaluate(conn, ctx: Context, sites: pd.DataFrame, *, capacity: bool = True) -> dict:
@@ -198,7 +198,7 @@ def what_if(conn, code: str, lon: float, lat: float, *, minutes: float | None = 
     within reach (distance only: one single-source Dijkstra against the current catchments).
     """
     ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
-    sites = _sites_frame(conn, ctx, None)
+    sites = sites_frame(conn, ctx, None)
     placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
     before, _ = ctx.model.nearest(placed, ctx.targets, ctx.limit_m)
     new = ctx.place(float(lon), float(lat))
@@ -238,7 +238,7 @@ def tier_polygons(conn, ctx: Context, tiers: list[float] | None = None) -> list[
     if not tiers:
         tiers = [t for t in ctx.settings["tiers_min"] if t < ctx.minutes] + [ctx.minutes]
     tiers = sorted(tiers)
-    sites = _sites_frame(conn, ctx, None)
+    sites = sites_frame(conn, ctx, None)
     placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
     model = ctx.model
     out = []

@@ -39,7 +39,7 @@ def indicators(conn, code: str, *, minutes: float | None = None, speed: float | 
     """The indicator table of ``code`` (first row) and its children, with targets."""
     ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
     s = ctx.settings
-    circle = circles.evaluate(conn, ctx, circles._sites_frame(conn, ctx, None))
+    circle = circles.evaluate(conn, ctx, circles.sites_frame(conn, ctx, None))
     comms = pd.DataFrame(circle["communities"])
     relief = _relief(conn, code, s)
     rows = []

@@ -104,7 +104,7 @@ def suggest(conn, code: str, *, k: int = 3, minutes: float | None = None,
     if not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise InvalidInput(f"k must be a whole number from 1 to {MAX_K}", field="k")
     ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
-    before = circles.evaluate(conn, ctx, circles._sites_frame(conn, ctx, None))
+    before = circles.evaluate(conn, ctx, circles.sites_frame(conn, ctx, None))
     comms = ctx.communities
     covered = np.array([c["covered_elderly"] for c in before["communities"]], dtype=float)
     need = np.maximum(comms["elderly"].to_numpy(float) - covered, 0)

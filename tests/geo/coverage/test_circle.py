@@ -115,7 +115,7 @@ def test_multi_source_nearest_matches_pairwise_costs(conn):
     g, codes = _town(conn, {"A": 1, "C": 1, "E": 1, "G": 1, "x": 1},
                      [("B", {}), ("F", {}), ("S", {})])
     ctx = context.build(conn, town.COUNTY, minutes=10)
-    sites = circle._sites_frame(conn, ctx, None)
+    sites = circle.sites_frame(conn, ctx, None)
     placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
     best, which = ctx.model.nearest(placed, ctx.targets, ctx.limit_m)
     costs = ctx.model.costs(placed, ctx.targets, ctx.limit_m)
