@@ -119,6 +119,10 @@ def suggest(conn, code: str, *, k: int = 3, minutes: float | None = None,
                 else "no candidate site in reach of an uncovered community"}
     placed = ctx.place(cand["lon"].to_numpy(float), cand["lat"].to_numpy(float))
     usable = ctx.reachable(placed)
+    if candidates and not usable.all():
+        bad = int(np.flatnonzero(~usable)[0])
+        raise InvalidInput(f"candidates[{bad}] is farther than {ctx.snap_max:g} m from any "
+                           "walkable street", field=f"candidates[{bad}]")
     cand = cand[usable].reset_index(drop=True)
     placed = ctx.place(cand["lon"].to_numpy(float), cand["lat"].to_numpy(float))
     costs = ctx.model.costs(placed, ctx.targets, ctx.limit_m)       # candidates × communities

@@ -110,6 +110,10 @@ def test_planner_candidates_and_saved_scenarios(conn):
     with pytest.raises(InvalidInput) as e:
         suggest.suggest(conn, town.COUNTY, k=1, candidates=[{"lon": 10.0, "lat": 10.0}])
     assert e.value.field == "candidates[0]"
+    off = {"lon": g["O"][0], "lat": g["O"][1] + 0.005}                     # 550 m north
+    with pytest.raises(InvalidInput) as e:
+        suggest.suggest(conn, town.COUNTY, k=1, candidates=[*cands, off])
+    assert e.value.field == "candidates[2]" and "walkable street" in e.value.detail
     with pytest.raises(InvalidInput) as e:
         suggest.suggest(conn, town.COUNTY, k=0)
     assert e.value.field == "k"
