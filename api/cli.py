@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg2
 
-from api import cli_coverage
+from api import cli_boundaries, cli_coverage
 from geo import localdb
 from geo.db import connect, mask_url, transaction
 from geo.errors import DomainError, SetupError
@@ -389,6 +389,7 @@ def _parser() -> argparse.ArgumentParser:
     mn.add_argument("--division")
     mn.add_argument("--out", default="maps-out")
     cli_coverage.register_maps(mp, cmd)
+    cli_boundaries.register_maps(mp, cmd)
     nm = sub.add_parser("names", help="place names").add_subparsers(required=True,
                                                                    metavar="ACTION")
     ns = cmd(nm, "search", names_search)
@@ -400,6 +401,7 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--out", required=True, help="register.html or register.pdf")
 
     cli_coverage.register(sub, cmd)
+    cli_boundaries.register(sub, cmd)
     sv = cmd(sub, "serve", serve)
     sv.add_argument("--host", default=os.environ.get("CIVGEO_HOST", "127.0.0.1"))
     sv.add_argument("--port", type=int, default=_env_int("CIVGEO_PORT", 8000))

@@ -16,6 +16,7 @@ from psycopg2.pool import ThreadedConnectionPool
 
 from api import (
     admin,
+    boundaries,
     coverage,
     facilities,
     health,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(name_applications.router)
     app.include_router(names.router)
+    app.include_router(boundaries.router)
     app.include_router(facilities.router)
     app.include_router(coverage.router)
     app.include_router(maps.router)

@@ -83,3 +83,17 @@ def suggestions_map(conn: Conn, actor: Planner, division: str | None = None, k: 
     m = coverage_maps.suggestions_page(conn, division, k=k, scenario_id=scenario,
                                        settings=MapSettings.from_env())
     return HTMLResponse(m.get_root().render())
+
+
+@router.get("/boundary/{line_id}", response_class=HTMLResponse,
+            summary="Map of a boundary line: markers, displacements, patrols, hazards")
+def boundary_map(conn: Conn, actor: Annotated[Actor, Depends(require("inspector"))],
+                 line_id: int, inspection: int | None = None) -> HTMLResponse:
+    """The line with its markers coloured by condition, displacement arrows, the patrol
+    tracks and hazards of an inspection (the latest when none is given)."""
+    from api.boundaries import assigned_line
+    from maps.boundary import boundary_page
+
+    assigned_line(conn, actor, line_id)      # an inspector sees only its teams' lines
+    m = boundary_page(conn, line_id, inspection_id=inspection, settings=MapSettings.from_env())
+    return HTMLResponse(m.get_root().render())

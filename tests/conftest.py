@@ -15,7 +15,8 @@ from geo.migrate import migrate
 
 # Tables the API tests write; sample data and the schema stay.
 MUTABLE_TABLES = ("audit_log", "api_tokens", "users", "name_application_events",
-                  "name_applications", "coverage_scenarios", "facility_history")
+                  "name_applications", "coverage_scenarios", "facility_history", "team_users",
+                  "attachments", "hazards", "marker_checks", "patrols")
 
 
 def url_for(dbname: str) -> str:
@@ -94,8 +95,12 @@ def app(db_url):
         yield client
     c = connect(db_url)
     with c.cursor() as cur:
+        # Markers the tests checked go back to intact (tests check intact sample markers).
+        cur.execute("UPDATE boundary_markers SET condition = 'intact' WHERE id IN "
+                    "(SELECT marker_id FROM marker_checks)")
         cur.execute(f"TRUNCATE {', '.join(MUTABLE_TABLES)} RESTART IDENTITY CASCADE")
         cur.execute("DELETE FROM facilities WHERE dataset IS NULL")  # sample sites stay
+        cur.execute("DELETE FROM inspections WHERE kind = 'ad_hoc'")  # sample plans stay
     c.commit()
     c.close()
 

@@ -1,0 +1,267 @@
+"""The interactive map of a boundary line (``GET /maps/boundary/{line_id}``, DOMAIN §D): the
+line, its markers coloured by their condition in the inspection, displacement arrows from
+the registered to the measured position, patrol tracks per side and hazards.
+
+``boundary_map`` only draws the dict of ``geo.boundaries.report``; ``boundary_page`` fetches
+it (the line's latest inspection unless one is given) and draws it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import folium
+import geopandas as gpd
+from shapely.geometry import LineString, Point, shape
+
+from geo.boundaries import report as reports
+from geo.errors import InvalidInput
+from maps.base import MapSettings, add_legend, base_map, for_display, inert_text
+
+_when = reports.local_time
+_PAD_DEG = 0.002
+_ROLES = {"lead": "主查方 lead side", "support": "协查方 supporting side", "other": "side"}
+_HEAD = 0.3          # arrowhead length, as a share of the arrow
+_HEAD_ANGLE = 25.0   # degrees either side of the shaft
+_TRIANGLE = ('<svg class="civgeo-hazard" width="18" height="16"><path d="M9,1 L17,15 L1,15 Z" '
+             f'fill="{reports.HAZARD_COLOUR}" stroke="#000"/></svg>')
+
+
+def _popup(title: str, rows: list[tuple[str, object]]) -> folium.Popup:
+    """A popup: a bold title and a table of (label, value); everything escaped."""
+    cells = "".join(f"<tr><th style='padding-right:6px'>{inert_text(k)}</th>"
+                    f"<td>{inert_text(v)}</td></tr>" for k, v in rows if v not in (None, ""))
+    return folium.Popup(f"<b>{inert_text(title)}</b><table>{cells}</table>", max_width=360)
+
+
+def _shown(geoms: list, settings: MapSettings) -> list:
+    """Geometries ready to draw (shifted when the base layer is GCJ-02)."""
+    if not geoms:
+        return []
+    return list(for_display(gpd.GeoDataFrame(geometry=geoms, crs=4490), settings).geometry)
+
+
+def _latlon(line: LineString) -> list[list[float]]:
+    return [[y, x] for x, y in line.coords]
+
+
+def _arrow(start: tuple[float, float], end: tuple[float, float]) -> list[LineString]:
+    """The shaft and two head strokes of an arrow, drawn in local metres."""
+    kx = 111_320.0 * math.cos(math.radians(start[1]))
+    ky = 110_574.0
+    dx, dy = (end[0] - start[0]) * kx, (end[1] - start[1]) * ky
+    strokes = [LineString([start, end])]
+    for turn in (-_HEAD_ANGLE, _HEAD_ANGLE):
+        a = math.atan2(dy, dx) + math.pi + math.radians(turn)
+        hx, hy = _HEAD * math.hypot(dx, dy) * math.cos(a), _HEAD * math.hypot(dx, dy) * math.sin(a)
+        strokes.append(LineString([end, (end[0] + hx / kx, end[1] + hy / ky)]))
+    return strokes
+
+
+def _bounds(report: dict) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = shape(report["line"]["geometry"]).bounds
+    for m in report["markers"]:
+        minx, maxx = min(minx, m["lon"]), max(maxx, m["lon"])
+        miny, maxy = min(miny, m["lat"]), max(maxy, m["lat"])
+    return minx - _PAD_DEG, miny - _PAD_DEG, maxx + _PAD_DEG, maxy + _PAD_DEG
+
+
+def _line(m: folium.Map, report: dict, settings: MapSettings) -> None:
+    line = report["line"]
+    shown = for_display(gpd.GeoDataFrame(geometry=[shape(line["geometry"])], crs=4490), settings)
+    folium.GeoJson(
+        shown, name="行政区域界线 boundary line",
+        style_function=lambda _f: {"color": reports.LINE_COLOUR, "weight": 3,
+                                   "dashArray": "12 4 2 4"},
+        tooltip=inert_text(f"{line['name']} {line['number']}"),
+        popup=_popup(f"{line['name']}（{line['number']}）", [
+            ("级别 level", line["level_label"]),
+            ("双方 parties", f"{line['left']['name'] or ''} {line['left']['code']} — "
+                             f"{line['right']['name'] or ''} {line['right']['code']}"),
+            ("协议书 agreement", line["agreement"]),
+            ("长度 length", f"{line['length_m'] / 1000:,.2f} km")])).add_to(m)
+
+
+def _tracks(m: folium.Map, report: dict, settings: MapSettings) -> list[tuple[str, str]]:
+    """One layer per side; returns legend rows."""
+    legend = []
+    sides: dict[str, list[dict]] = {}
+    for p in report["patrols"]:
+        if p["track"]:
+            sides.setdefault(p["side_code"], []).append(p)
+    for code, patrols in sides.items():
+        role = reports.side_role(report, code)
+        colour = reports.SIDE_COLOURS[role]
+        side = " ".join(x for x in (patrols[0]["side_name"], code) if x)
+        label = f"巡线轨迹 patrol tracks: {side}"
+        group = folium.FeatureGroup(name=inert_text(label))
+        lines = _shown([shape(p["track"]) for p in patrols], settings)
+        for p, line in zip(patrols, lines, strict=True):
+            folium.PolyLine(_latlon(line), color=colour, weight=6, opacity=0.5,
+                            tooltip=inert_text(f"{side} patrol"),
+                            popup=_patrol_popup(p)).add_to(group)
+        group.add_to(m)
+        # The legend is named by role and code: it holds no user text.
+        legend.append((f"background:{colour};opacity:.5",
+                       f"巡线轨迹 patrol tracks: {_ROLES[role]} {code}"))
+    return legend
+
+
+def _patrol_popup(p: dict) -> folium.Popup:
+    return _popup("巡线 patrol", [
+        ("一方 side", f"{p['side_name'] or ''} {p['side_code']}"),
+        ("检查组 team", p["team"]),
+        ("时间 dates", f"{_when(p['started_at'])} — {_when(p['ended_at'])}"),
+        ("人员 members", "、".join(p["members"])),
+        ("长度 cleaned length", f"{p['length_m'] / 1000:,.2f} km"),
+        ("轨迹点 points", f"{p['track_points']} of {p['raw_points']}")])
+
+
+def _marker_popup(marker: dict) -> folium.Popup:
+    k = marker["check"]
+    rows: list[tuple[str, object]] = [
+        ("类型 type", marker["type"] + (f" {marker['form']}" if marker["form"] else "")),
+        ("管护方 custodian", f"{marker['custodian_name'] or ''} {marker['custodian_code']}"),
+        ("登记位置 registered", f"{marker['lon']:.6f}, {marker['lat']:.6f} (CGCS2000)"),
+        ("原始坐标 as surveyed", None if marker["source_x"] is None else
+         f"{marker['source_x']:.10g}, {marker['source_y']:.10g} ({marker['source_datum']})"),
+        ("坐标系 source datum", marker["source_datum"]),
+    ]
+    if k is None:
+        rows += [("本次检查 last check", reports.UNCHECKED[1]),
+                 ("登记状况 registered condition", marker["register_condition_label"])]
+    else:
+        moved = k["displacement_m"]
+        rows += [("状况 condition", k["condition_label"]),
+                 ("检查 last check", f"{_when(k['checked_at'])} {k['recorded_by']}"),
+                 ("位移 displacement", None if moved is None else f"{moved:.2f} m"),
+                 ("须采取措施 required action", k["required_action"]),
+                 ("备注 note", k["note"]), ("照片 photos", k["photos"])]
+    return _popup(f"界桩 {marker['marker_no']}", rows)
+
+
+def _markers(m: folium.Map, report: dict, settings: MapSettings) -> None:
+    group = folium.FeatureGroup(name="界桩 markers by condition")
+    points = _shown([Point(x["lon"], x["lat"]) for x in report["markers"]], settings)
+    for marker, point in zip(report["markers"], points, strict=True):
+        k = marker["check"]
+        fill = reports.CONDITION_COLOURS[k["condition"]] if k else reports.UNCHECKED[0]
+        folium.CircleMarker([point.y, point.x], radius=7, color="#000" if k else "#777",
+                            weight=1 if k else 2, dash_array=None if k else "3 2", fill=True,
+                            fill_color=fill, fill_opacity=0.9, popup=_marker_popup(marker),
+                            tooltip=inert_text(marker["marker_no"])).add_to(group)
+    group.add_to(m)
+
+
+def _displacements(m: folium.Map, report: dict, settings: MapSettings) -> bool:
+    """Arrows from registered to measured positions beyond the tolerance; drawn to scale."""
+    tolerance = report["settings"]["displacement_tolerance_m"]
+    moved = [x for x in report["markers"] if x["check"] and x["check"]["measured"]
+             and x["check"]["displacement_m"] > tolerance]
+    if not moved:
+        return False
+    group = folium.FeatureGroup(name="位移 displacement (registered → measured)")
+    for marker in moved:
+        strokes = _shown(_arrow((marker["lon"], marker["lat"]),
+                                tuple(marker["check"]["measured"])), settings)
+        tip = inert_text(f"{marker['marker_no']}: {marker['check']['displacement_m']:.2f} m")
+        for stroke in strokes:
+            folium.PolyLine(_latlon(stroke), color=reports.ARROW_COLOUR, weight=2.5,
+                            tooltip=tip).add_to(group)
+    group.add_to(m)
+    return True
+
+
+def _hazards(m: folium.Map, report: dict, settings: MapSettings) -> None:
+    if not report["hazards"]:
+        return
+    group = folium.FeatureGroup(name="隐患 hazards")
+    points = _shown([Point(h["lon"], h["lat"]) for h in report["hazards"]], settings)
+    for h, point in zip(report["hazards"], points, strict=True):
+        history = "; ".join(f"{f.get('at') or ''} {f.get('by') or ''}: {f.get('note') or ''}"
+                            f" ({f['status_label']})" for f in h["follow_up"])
+        popup = _popup(f"隐患 hazard {h['no']}", [
+            ("类型 kind", h["kind_label"]), ("描述 description", h["description"]),
+            ("状态 status", h["status_label"]),
+            ("报告 reported", f"{_when(h['reported_at'])} {h['recorded_by']}"),
+            ("近界桩 near marker", h["near_marker"] and
+             f"{h['near_marker']} ({h['near_marker_m']:.0f} m)"),
+            ("跟进 follow-up", history)])
+        folium.Marker([point.y, point.x], icon=folium.DivIcon(html=_TRIANGLE, icon_size=(18, 16),
+                                                             icon_anchor=(9, 10)),
+                      popup=popup, tooltip=inert_text(f"{h['no']} {h['kind_label']}: "
+                                                      f"{h['status_label']}")).add_to(group)
+    group.add_to(m)
+
+
+def _title_box(m: folium.Map, report: dict) -> None:
+    line, inspection, c = report["line"], report["inspection"], report["completion"]
+    if inspection is None:
+        lines = ["本界线尚无联检 no inspection of this line yet",
+                 f"界桩 markers: {c['markers_total']}"]
+    else:
+        share = c["patrolled_share"]
+        lines = [
+            f"{inspection['year']} {inspection['kind_label']} · {inspection['status_label']}",
+            f"巡线覆盖 patrolled share: {share:.1%} "
+            f"({c['patrolled_m'] / 1000:,.2f} of {c['line_m'] / 1000:,.2f} km)",
+            f"界桩检查 markers checked: {c['markers_checked']} / {c['markers_total']}; "
+            f"需处理 needing action: {c['markers_needing_action']}",
+            f"隐患 hazards: {c['hazards']} ({c['open_hazards']} open)"]
+    banner = ""
+    if not report["signed_by_both"]:
+        banner = ('<div class="civgeo-banner" style="background:#c0392b;color:#fff;'
+                  'font-weight:bold;padding:4px 6px;margin:4px 0">'
+                  f'{inert_text("草稿 DRAFT — not signed by both sides")}</div>')
+    body = "".join(f"<div>{inert_text(text)}</div>" for text in lines)
+    title = f"{line['name']}（{line['number']}）联检 joint inspection"
+    m.get_root().html.add_child(folium.Element(
+        '<div class="civgeo-title" style="position:fixed;top:10px;left:54px;z-index:1000;'
+        'background:#fff;padding:6px 8px;border:1px solid #999;border-radius:4px;'
+        f'font:12px sans-serif;max-width:440px"><b style="font-size:14px">{inert_text(title)}</b>'
+        f"{banner}{body}</div>"))
+
+
+def boundary_map(report: dict, *, settings: MapSettings) -> folium.Map:
+    """The line, markers by condition, displacement arrows, patrol tracks per side and
+    hazards, with a title box (patrolled share, completion), legend and layer control.
+
+    ``report`` is ``geo.boundaries.report.inspection_report`` (or ``line_report``).
+    """
+    m = base_map(_bounds(report), settings)
+    _line(m, report, settings)
+    track_legend = _tracks(m, report, settings)
+    arrows = _displacements(m, report, settings)
+    _markers(m, report, settings)
+    _hazards(m, report, settings)
+    folium.LayerControl(collapsed=False).add_to(m)
+    _title_box(m, report)
+    seen = {x["check"]["condition"] if x["check"] else None for x in report["markers"]}
+    add_legend(m, "图例 legend", [
+        (f"border-top:3px dashed {reports.LINE_COLOUR};height:0", "行政区域界线 boundary line"),
+        *track_legend,
+        *[(f"background:{reports.CONDITION_COLOURS[c]};border-radius:7px", label)
+          for c, label in reports.CONDITION_LABELS.items() if c in seen],
+        *([("border:2px dashed #777;border-radius:7px", reports.UNCHECKED[1])]
+          if None in seen else []),
+        *([(f"border-top:3px solid {reports.ARROW_COLOUR};height:0",
+            "位移 displacement, registered → measured (to scale)")] if arrows else []),
+        *([(f"background:{reports.HAZARD_COLOUR}", "隐患 hazard")]
+          if report["hazards"] else [])])
+    return m
+
+
+def boundary_page(conn, line_id: int, *, inspection_id: int | None = None,
+                  settings: MapSettings) -> folium.Map:
+    """The map of a line and one of its inspections (by default the latest); a line with no
+    inspection shows its registered markers. ``NotFound`` for an unknown line or inspection,
+    ``InvalidInput`` for an inspection of another line."""
+    if inspection_id is None:
+        inspection_id = reports.latest_inspection_id(conn, line_id)
+    if inspection_id is None:
+        return boundary_map(reports.line_report(conn, line_id), settings=settings)
+    report = reports.inspection_report(conn, inspection_id)
+    if report["line"]["id"] != line_id:
+        raise InvalidInput(f"inspection {inspection_id} is of line {report['line']['id']}, "
+                           f"not of line {line_id}", field="inspection")
+    return boundary_map(report, settings=settings)
