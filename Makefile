@@ -24,6 +24,7 @@ run: deps venv assets db fixtures  ## install, start the database, load the samp
 	$(CIVGEO) map overview --out maps-out
 	$(CIVGEO) map coverage 420103 --out maps-out
 	$(CIVGEO) map coverage 430202 --only coverage --only indicators --out maps-out
+	$(CIVGEO) map boundary 株衡线 --out maps-out
 	@echo "serving on http://$(HOST):$(PORT)  (health: /health, docs: /docs); Ctrl-C stops the API, the database keeps running (make stop)"
 	$(CIVGEO) serve --host $(HOST) --port $(PORT)
 
