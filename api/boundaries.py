@@ -6,6 +6,7 @@ records are idempotent by the client's UUID (see ``geo.boundaries.field``)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from api.deps import Conn, require
 from geo.audit import Actor
 from geo.boundaries import field, history, inspections, lines
 from geo.db import transaction
-from geo.errors import InvalidInput
+from geo.errors import Forbidden, InvalidInput, NotFound
 
 router = APIRouter(tags=["boundaries (inspector)"])
 Inspector = Annotated[Actor, Depends(require("inspector"))]
@@ -58,8 +59,6 @@ def assigned_line(conn, actor: Actor, line_id: int) -> dict:
     line = lines.get_line(conn, line_id)
     visible = _visible_line_ids(conn, actor)
     if visible is not None and line["id"] not in visible:
-        from geo.errors import NotFound
-
         raise NotFound(f"no boundary line {line_id} assigned to your teams", field="line")
     return line
 
@@ -81,7 +80,15 @@ def topology(conn: Conn, actor: Inspector,
              division: Annotated[str, Query(description="e.g. 430200")]) -> Any:
     from geo.boundaries import topology as topo
 
-    return jsonable_encoder(topo.report(conn, division))
+    result = topo.report(conn, division)
+    visible = _visible_line_ids(conn, actor)
+    if visible is not None:             # markers and lines of other teams' lines stay hidden
+        result["markers_off_line"] = [m for m in result["markers_off_line"]
+                                      if m["line_id"] in visible]
+        result["lines_off_edge"] = [x for x in result["lines_off_edge"] if x["id"] in visible]
+        result["counts"].update(markers_off_line=len(result["markers_off_line"]),
+                                lines_off_edge=len(result["lines_off_edge"]))
+    return jsonable_encoder(result)
 
 
 @router.get("/boundaries/divisions", summary="Divisions as of a date (history)")
@@ -105,7 +112,10 @@ def list_inspections(conn: Conn, actor: Inspector, line: int | None = None) -> A
 @router.get("/inspections/plan", summary="Lines due or overdue for their joint inspection")
 def inspection_plan(conn: Conn, actor: Inspector, year: int | None = None,
                     division: str | None = None) -> Any:
-    return jsonable_encoder(inspections.plan(conn, year or dt.date.today().year, division))
+    rows = inspections.plan(conn, year or dt.date.today().year, division)
+    visible = _visible_line_ids(conn, actor)
+    return jsonable_encoder(rows if visible is None else
+                            [r for r in rows if r["line_id"] in visible])
 
 
 @router.post("/inspections", status_code=201, summary="Plan an inspection of a line")
@@ -121,14 +131,12 @@ def create_inspection(conn: Conn, actor: Inspector, body: dict[str, Any]) -> Any
             reason=body.get("reason"))
         if actor.role != "admin" and not {created["lead_team_id"],
                                           created["support_team_id"]} & mine:
-            from geo.errors import Forbidden
-
             raise Forbidden("plan inspections for lines your own team works on")
     return jsonable_encoder(created)
 
 
 def _year(value: Any) -> int:
-    if not isinstance(value, int):
+    if type(value) is not int:
         raise InvalidInput("year must be a whole number, e.g. 2026", field="year")
     return value
 
@@ -175,8 +183,6 @@ async def post_patrol(conn: Conn, actor: Inspector, inspection_id: int, request:
 
 
 def _parse_json(body: bytes) -> dict:
-    import json
-
     try:
         record = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -226,6 +232,13 @@ def sign(conn: Conn, actor: Inspector, inspection_id: int) -> Any:
         return jsonable_encoder(inspections.sign(conn, actor, inspection_id))
 
 
+@router.post("/inspections/{inspection_id}/unsign",
+             summary="Withdraw your side's signature (before the other side signs)")
+def unsign(conn: Conn, actor: Inspector, inspection_id: int) -> Any:
+    with transaction(conn):
+        return jsonable_encoder(inspections.unsign(conn, actor, inspection_id))
+
+
 @router.get("/inspections/{inspection_id}/report", summary="The joint inspection report")
 def report(conn: Conn, actor: Inspector, inspection_id: int,
            format: Annotated[str, Query(pattern="^(html|pdf|json)$")] = "html") -> Response:
@@ -260,8 +273,10 @@ def put_attachment(conn: Conn, actor: Inspector, uuid: str,
                                field="Content-Range")
         offset, total = int(m.group(1)), int(m.group(3))
     with transaction(conn):
-        return jsonable_encoder(field.upload(conn, actor, uuid, body, offset=offset,
-                                             total=total))
+        result = field.upload(conn, actor, uuid, body, offset=offset, total=total)
+    if "rejected" in result:            # the reset to offset 0 is committed; then 422
+        raise InvalidInput(result["rejected"]["detail"], field=result["rejected"]["field"])
+    return jsonable_encoder(result)
 
 
 @router.get("/attachments/{uuid}", summary="Upload state of a photo")

@@ -117,8 +117,9 @@ class SuggestionsIn(BaseModel):
     speed: float | None = None
     profile: str | None = None
     candidates: list[Candidate] | None = Field(
-        None, description="candidate points (public buildings, vacant parcels); default: "
-                          "street intersections on a grid")
+        None, max_length=suggest.MAX_CANDIDATES,
+        description="candidate points (public buildings, vacant parcels); default: street "
+                    "intersections on a grid")
     save: bool = False
     name: str | None = Field(None, description="scenario name, required with save")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import Conn, require
 from geo import facilities
@@ -79,21 +80,29 @@ def create_facility(conn: Conn, actor: Planner, body: dict[str, Any],
     return JSONResponse(facilities.to_feature(row), status_code=201, media_type=GEOJSON)
 
 
-@router.post("/import", summary="Import a GeoJSON or CSV file (all or nothing, idempotent)")
-def import_file(conn: Conn, actor: Planner, request: Request,
-                data: Annotated[bytes, Body(media_type="text/csv")],
-                source: Annotated[str, Query(min_length=1, max_length=200)],
-                crs: Annotated[str, Query(pattern="^(cgcs2000|wgs84|gcj02)$")] = "cgcs2000",
-                ) -> dict:
+@router.post("/import", summary="Import a GeoJSON or CSV file (all or nothing, idempotent)",
+             openapi_extra={"requestBody": {"content": {
+                 "text/csv": {"schema": {"type": "string"}},
+                 "application/geo+json": {"schema": {"type": "object"}}}}})
+async def import_file(conn: Conn, actor: Planner, request: Request,
+                      source: Annotated[str, Query(min_length=1, max_length=200)],
+                      crs: Annotated[str, Query(pattern="^(cgcs2000|wgs84|gcj02)$")]
+                      = "cgcs2000") -> dict:
     """The body is the file: ``text/csv`` (columns type, name, lon, lat, …) or GeoJSON.
     Rows with an ``ext_id`` already imported from ``source`` are updated, not duplicated."""
+    data = await request.body()        # raw: a GeoJSON file is not parsed as the request
     if len(data) > MAX_UPLOAD:
         raise InvalidInput(f"the file is larger than {MAX_UPLOAD // 1024 // 1024} MB",
                            field="file")
     name = "upload.csv" if "csv" in request.headers.get("content-type", "") else "upload.json"
     records = facilities.parse_upload(data, name)
-    with transaction(conn):
-        return facilities.import_records(conn, actor, records, source=source, crs=crs).as_dict()
+
+    def store() -> dict:
+        with transaction(conn):
+            return facilities.import_records(conn, actor, records, source=source,
+                                             crs=crs).as_dict()
+
+    return await run_in_threadpool(store)
 
 
 @router.get("/{facility_id}", summary="One facility with its history")
@@ -109,7 +118,7 @@ def patch_facility(conn: Conn, actor: Planner, facility_id: int, body: dict[str,
     """Fields to change plus ``version``; a stale version answers 409 with the current row."""
     changes = dict(body)
     version = changes.pop("version", None)
-    if version is not None and not isinstance(version, int):
+    if version is not None and type(version) is not int:
         raise InvalidInput("version must be a whole number", field="version")
     with transaction(conn):
         row = facilities.update(conn, actor, facility_id, changes, version)

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +56,7 @@ def _count(value: Any, field: str) -> int | None:
         number = float(value)
     except (TypeError, ValueError):
         raise InvalidInput(f"{field} must be a whole number, not {value!r}", field=field) from None
-    if number != int(number):
+    if not math.isfinite(number) or number != int(number):
         raise InvalidInput(f"{field} must be a whole number, not {value!r}", field=field)
     if number < 0:
         raise InvalidInput(f"{field} cannot be negative ({value})", field=field)
@@ -77,7 +78,7 @@ def _coord(value: Any, field: str, low: float, high: float) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise InvalidInput(f"{field} must be a number, not {value!r}", field=field) from None
-    if not low <= number <= high:
+    if not math.isfinite(number) or not low <= number <= high:
         raise InvalidInput(f"{field}={number} is outside {low}..{high}", field=field)
     return number
 
@@ -191,7 +192,8 @@ def create(conn, actor: Actor, record: dict, *, source: str = "api", ext_id: str
     return stored
 
 
-def update(conn, actor: Actor, facility_id: int, changes: dict, version: int | None) -> dict:
+def update(conn, actor: Actor, facility_id: int, changes: dict, version: int | None, *,
+           crs: str = "cgcs2000") -> dict:
     """Apply ``changes`` to a facility based on ``version``; a stale version is a Conflict."""
     current = get(conn, facility_id)
     if version is None:
@@ -200,6 +202,8 @@ def update(conn, actor: Actor, facility_id: int, changes: dict, version: int | N
     if version != current["version"]:
         raise Conflict(f"facility {facility_id} is at version {current['version']}, "
                        f"your change is based on {version}", current=current)
+    if crs == "gcj02" and ("lon" in changes or "lat" in changes):
+        changes = {**changes, **_from_gcj02(changes, current)}
     merged = {k: current.get(k) for k in EDITABLE} | changes
     row = validate(conn, merged)
     if fetch_one(conn, _Q["update"], {**row, "id": facility_id, "version": version}) is None:
@@ -213,6 +217,13 @@ def update(conn, actor: Actor, facility_id: int, changes: dict, version: int | N
     audit.record(conn, actor, "facility.update", "facility", facility_id, before=current,
                  after=stored)
     return stored
+
+
+def _from_gcj02(changes: dict, current: dict) -> dict:
+    lon = _coord(changes.get("lon", current["lon"]), "lon", -180, 180)
+    lat = _coord(changes.get("lat", current["lat"]), "lat", -90, 90)
+    x, y = gcj02_to_wgs84(lon, lat)
+    return {"lon": float(x), "lat": float(y)}
 
 
 def get(conn, facility_id: int) -> dict:
@@ -293,10 +304,16 @@ def records_from_geojson(doc: object) -> list[dict]:
         raise InvalidInput("expected a GeoJSON FeatureCollection", field="file")
     records = []
     for i, feature in enumerate(features):
-        geometry = (feature or {}).get("geometry") or {}
-        if geometry.get("type") != "Point" or len(geometry.get("coordinates") or []) < 2:
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") != "Point" \
+                or not isinstance(coords, list) or len(coords) < 2:
             raise InvalidInput(f"feature {i} must be a Point", field=f"features[{i}].geometry")
-        props = dict(feature.get("properties") or {})
+        props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            raise InvalidInput(f"feature {i}: properties must be an object",
+                               field=f"features[{i}].properties")
+        props = dict(props)
         for derived in ("id", "kind", "type_name", "division_code", "source", "version"):
             props.pop(derived, None)
         lon, lat = geometry["coordinates"][:2]
@@ -330,7 +347,7 @@ def import_records(conn, actor: Actor, records: list[dict], *, source: str,
                          validate(conn, record, known, crs=crs)):
                     result.unchanged += 1
                     continue
-                update(conn, actor, existing["id"], record, current["version"])
+                update(conn, actor, existing["id"], record, current["version"], crs=crs)
                 result.updated += 1
             else:
                 create(conn, actor, record, source=source, ext_id=ext_id, crs=crs)

@@ -56,5 +56,5 @@ ORDER BY n.id
 -- name: set_extent
 UPDATE networks SET extent = (
     SELECT ST_SetSRID(ST_Buffer(ST_ConvexHull(ST_Collect(geom))::geography, 100)::geometry, 4490)
-    FROM network_nodes WHERE network_id = %(network_id)s)
+    FROM network_edges WHERE network_id = %(network_id)s)
 WHERE id = %(network_id)s

@@ -98,8 +98,13 @@ def _lonlat(record: dict, field: str = "") -> tuple[float, float]:
     return lon, lat
 
 
-def _existing(conn, query: str, uid: str, digest: str, what: str) -> dict | None:
-    """The stored row for a UUID when the content is the same; Conflict when it is not."""
+def _existing(conn, actor: Actor, query: str, uid: str, digest: str, what: str,
+              inspection_id: int) -> dict | None:
+    """The stored row for a UUID when the content is the same; Conflict when it is not.
+
+    Looked up before the inspection is locked, so a resubmission answers as a success even
+    after both sides have signed (a field app whose answer was lost must not see a refusal).
+    """
     row = fetch_one(conn, _Q[query], {"uuid": uid})
     if row is None:
         return None
@@ -107,6 +112,9 @@ def _existing(conn, query: str, uid: str, digest: str, what: str) -> dict | None
         raise Conflict(f"{what} {uid} was already received with different content; "
                        "send a new UUID for a new record, or edit with its version",
                        field="uuid")
+    if row["inspection_id"] != inspection_id:
+        raise Conflict(f"{what} {uid} belongs to another inspection", field="uuid")
+    inspections.get(conn, inspection_id, actor)       # it must be yours to see
     return row
 
 
@@ -124,15 +132,15 @@ def submit_patrol(conn, actor: Actor, inspection_id: int, record: dict, *,
         digest = content_hash({**record, "track_sha256": hashlib.sha256(track_bytes).hexdigest()})
     else:
         digest = content_hash(record)
-    inspection, side = inspections.lock_open(conn, actor, inspection_id)
-    if (row := _existing(conn, "patrol_by_uuid", uid, digest, "patrol")) is not None:
-        if row["inspection_id"] != inspection_id:
-            raise Conflict(f"patrol {uid} belongs to inspection {row['inspection_id']}",
-                           field="uuid")
+    if _existing(conn, actor, "patrol_by_uuid", uid, digest, "patrol", inspection_id):
         return {**patrol(conn, uid), "duplicate": True}
+    inspection, side = inspections.lock_open(conn, actor, inspection_id)
+    _shape(record, {"members": list, "marker_checks": list, "hazards": list, "photos": list,
+                    "notes": str})
     if track_bytes is None:
         track = record.get("track")
-        if not isinstance(track, dict) or "data" not in track:
+        if not isinstance(track, dict) or "data" not in track \
+                or not isinstance(track.get("format", ""), str):
             raise InvalidInput("track must be {format: gpx|geojson, data: …}", field="track")
         data = track["data"]
         track_bytes = (json.dumps(data) if isinstance(data, dict) else str(data)).encode()
@@ -150,6 +158,9 @@ def submit_patrol(conn, actor: Actor, inspection_id: int, record: dict, *,
         "raw_points": stats["raw_points"], "track_points": stats["kept"],
         "length_m": stats["length_m"], "notes": record.get("notes"), "by": actor.name,
         "user_id": actor.user_id})
+    for i, item in enumerate((record.get("marker_checks") or []) + (record.get("hazards") or [])):
+        if not isinstance(item, dict):
+            raise InvalidInput("marker checks and hazards must be objects", field=f"item[{i}]")
     for i, check in enumerate(record.get("marker_checks") or []):
         _nested(lambda c=check: submit_check(conn, actor, inspection_id, {
             **c, "patrol_uuid": uid}, locked=(inspection, side)), f"marker_checks[{i}]")
@@ -160,6 +171,23 @@ def submit_patrol(conn, actor: Actor, inspection_id: int, record: dict, *,
     audit.record(conn, actor, "patrol.submit", "patrol", uid,
                  after={"inspection": inspection_id, **stats})
     return {**patrol(conn, uid), "cleaning": stats, "duplicate": False}
+
+
+def _shape(record: dict, kinds: dict[str, type]) -> None:
+    """InvalidInput naming the first field whose JSON type is wrong."""
+    for key, kind in kinds.items():
+        value = record.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise InvalidInput(f"{key} must be a {'list' if kind is list else 'string'}",
+                               field=key)
+
+
+def _version(changes: dict) -> int:
+    version = changes.get("version")
+    if type(version) is not int:
+        raise InvalidInput("version is required: the version your edit is based on",
+                           field="version")
+    return version
 
 
 def _nested(fn, where: str):
@@ -183,9 +211,10 @@ def submit_check(conn, actor: Actor, inspection_id: int, record: dict, *,
     """A marker check: condition, measured position (→ displacement), photos."""
     uid = _uuid(record.get("uuid"), "uuid")
     digest = content_hash({k: v for k, v in record.items() if k != "patrol_uuid"})
-    inspection, _side = locked or inspections.lock_open(conn, actor, inspection_id)
-    if _existing(conn, "check_by_uuid", uid, digest, "marker check") is not None:
+    if _existing(conn, actor, "check_by_uuid", uid, digest, "marker check", inspection_id):
         return {**check(conn, uid), "duplicate": True}
+    inspection, _side = locked or inspections.lock_open(conn, actor, inspection_id)
+    _shape(record, {"note": str, "photos": list})
     condition = record.get("condition")
     if condition not in CONDITIONS:
         raise InvalidInput(f"condition must be one of {', '.join(CONDITIONS)}",
@@ -244,10 +273,8 @@ def edit_check(conn, actor: Actor, inspection_id: int, uid: str, changes: dict) 
     inspections.lock_open(conn, actor, inspection_id)
     if current["inspection_id"] != inspection_id:
         raise NotFound(f"no marker check {uid} in inspection {inspection_id}", field="uuid")
-    version = changes.get("version")
-    if not isinstance(version, int):
-        raise InvalidInput("version is required: the version your edit is based on",
-                           field="version")
+    version = _version(changes)
+    _shape(changes, {"note": str})
     if version != current["version"]:
         raise Conflict(f"marker check {uid} is at version {current['version']}, your edit is "
                        f"based on {version}", yours=changes, current=current)
@@ -282,9 +309,10 @@ def submit_hazard(conn, actor: Actor, inspection_id: int, record: dict, *,
     """A hazard on the line (construction across it, damage, a dispute …), to follow up."""
     uid = _uuid(record.get("uuid"), "uuid")
     digest = content_hash(record)
-    locked or inspections.lock_open(conn, actor, inspection_id)
-    if _existing(conn, "hazard_by_uuid", uid, digest, "hazard") is not None:
+    if _existing(conn, actor, "hazard_by_uuid", uid, digest, "hazard", inspection_id):
         return {**hazard(conn, uid), "duplicate": True}
+    locked or inspections.lock_open(conn, actor, inspection_id)
+    _shape(record, {"description": str, "photos": list})
     kind = record.get("kind")
     if kind not in HAZARD_KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(HAZARD_KINDS)}", field="kind")
@@ -315,10 +343,7 @@ def follow_up(conn, actor: Actor, inspection_id: int, uid: str, changes: dict) -
     if current["inspection_id"] != inspection_id:
         raise NotFound(f"no hazard {uid} in inspection {inspection_id}", field="uuid")
     inspections.lock_open(conn, actor, inspection_id)
-    version = changes.get("version")
-    if not isinstance(version, int):
-        raise InvalidInput("version is required: the version your edit is based on",
-                           field="version")
+    version = _version(changes)
     if version != current["version"]:
         raise Conflict(f"hazard {uid} is at version {current['version']}, your edit is based "
                        f"on {version}", yours=changes, current=current)
@@ -413,14 +438,18 @@ def upload(conn, actor: Actor, uid: str, chunk: bytes, *, offset: int = 0,
     done = fetch_one(conn, _Q["append_attachment"], {"uuid": uid,
                                                      "chunk": psycopg2.Binary(chunk)})
     if done["received"] == row["size"]:
+        rejected = None
         if bytes(done["digest"]).hex() != row["sha256"]:
+            rejected = {"detail": f"photo {uid}: the bytes do not match the declared SHA-256; "
+                                  "upload it again from offset 0", "field": "sha256"}
+        elif not _is_image(bytes(done["head"])):
+            rejected = {"detail": f"photo {uid} is not a JPEG, PNG, WebP or HEIC image; "
+                                  "upload the right file from offset 0", "field": "media_type"}
+        if rejected:
+            # Start again from 0. The caller commits this and then answers 422, so that the
+            # reset is not rolled back with the error (see ``rejected`` in the answer).
             execute(conn, _Q["reset_attachment"], {"uuid": uid})
-            raise InvalidInput(f"photo {uid}: the bytes do not match the declared SHA-256; "
-                               "upload it again from offset 0", field="sha256")
-        if not _is_image(bytes(done["head"])):
-            execute(conn, _Q["reset_attachment"], {"uuid": uid})
-            raise InvalidInput(f"photo {uid} is not a JPEG, PNG, WebP or HEIC image",
-                               field="media_type")
+            return {**attachment(conn, actor, uid), "duplicate": False, "rejected": rejected}
         execute(conn, _Q["complete_attachment"], {"uuid": uid})
     return {**attachment(conn, actor, uid), "duplicate": False}
 

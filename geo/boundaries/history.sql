@@ -39,10 +39,17 @@ SELECT %(old_code)s, %(old_name)s, %(old_name)s, level, %(old_kind)s, urban, par
 FROM new
 
 -- name: as_of
+-- The division and its children on a date. Children count only while the parent itself
+-- existed: the sample keeps no township history before a change, so a division that did
+-- not yet exist has no children that day (渌口区's townships are not shown for 2017).
 SELECT code, name, level, kind, parent_code, lower(valid) AS valid_from,
        upper(valid) AS valid_to
-FROM divisions
-WHERE valid @> %(on)s::date AND (parent_code = %(parent)s OR code = %(parent)s)
+FROM divisions c
+WHERE c.valid @> %(on)s::date
+  AND (c.code = %(parent)s
+       OR (c.parent_code = %(parent)s
+           AND EXISTS (SELECT 1 FROM divisions p
+                       WHERE p.code = %(parent)s AND p.valid @> %(on)s::date)))
 ORDER BY code
 
 -- name: changes

@@ -59,6 +59,8 @@ def create(conn, actor: Actor, line_key: int | str, year: int, *, lead_code: str
            kind: str = "regular", reason: str | None = None, status: str = "planned") -> dict:
     """Plan an inspection of a line for ``year`` (lead side: given, or swapped from last
     round, or the party with the smaller code)."""
+    if type(year) is not int or not 1990 <= year <= 2100:
+        raise InvalidInput("year must be a whole number from 1990 to 2100", field="year")
     line = lines.get_line(conn, line_key)
     if kind not in ("regular", "ad_hoc"):
         raise InvalidInput("kind must be regular or ad_hoc", field="kind")
@@ -139,6 +141,11 @@ def lock_open(conn, actor: Actor, inspection_id: int) -> tuple[dict, str]:
     side = side_of(conn, actor, row)
     if row["status"] == "signed":
         raise Conflict(f"inspection {inspection_id} is signed by both sides and frozen")
+    signed = [r["side_code"] for r in fetch_all(conn, _Q["signatures"], {"id": inspection_id})]
+    if signed:
+        raise Conflict(f"inspection {inspection_id} is signed by {', '.join(signed)}: what "
+                       "they signed cannot change; that side must withdraw its signature "
+                       "first (POST /inspections/{id}/unsign)", signed=signed)
     execute(conn, _Q["start"], {"id": inspection_id})
     return row, side
 
@@ -159,6 +166,20 @@ def sign(conn, actor: Actor, inspection_id: int) -> dict:
     if {row["lead_code"], row["support_code"]} <= signed:
         execute(conn, _Q["freeze"], {"id": inspection_id})
     audit.record(conn, actor, "inspection.sign", "inspection", inspection_id,
+                 after={"side": side})
+    return get(conn, inspection_id)
+
+
+def unsign(conn, actor: Actor, inspection_id: int) -> dict:
+    """Withdraw the actor's side's signature while the other side has not signed."""
+    row = fetch_one(conn, _Q["lock"], {"id": inspection_id})
+    if row is None:
+        raise NotFound(f"no inspection {inspection_id}", field="id")
+    side = side_of(conn, actor, row)
+    if row["status"] == "signed":
+        raise Conflict(f"inspection {inspection_id} is signed by both sides and frozen")
+    execute(conn, _Q["unsign"], {"id": inspection_id, "side": side})
+    audit.record(conn, actor, "inspection.unsign", "inspection", inspection_id,
                  after={"side": side})
     return get(conn, inspection_id)
 

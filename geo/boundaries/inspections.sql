@@ -84,3 +84,6 @@ ORDER BY l.level DESC, l.number
 
 -- name: regular_of_year
 SELECT id FROM inspections WHERE line_id = %(line_id)s AND year = %(year)s AND kind = 'regular'
+
+-- name: unsign
+DELETE FROM inspection_signatures WHERE inspection_id = %(id)s AND side_code = %(side)s

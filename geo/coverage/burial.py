@@ -27,7 +27,7 @@ def _params(code: str, rules: dict) -> dict:
     road_buffer = float(rules.get("road_buffer_m") or 0)
     return {"code": code, "prefix": division_prefix(code), "types": CHECKED_TYPES,
             "highways": list(rules.get("road_highways") or []), "road_buffer": road_buffer,
-            "road_deg": road_buffer / 90_000, "line_layers": list(layers),
+            "line_layers": list(layers),
             "line_buffers": [float(v) for v in layers.values()],
             "polygon_layers": list(rules.get("polygon_layers") or [])}
 
@@ -50,10 +50,14 @@ def report(conn, code: str) -> dict:
         site["properties"]["zones"].append({
             "layer": r["layer"], "name": r["zone_name"],
             "distance_m": round(float(r["distance_m"]), 1), "buffer_m": r["buffer_m"]})
+    roads = fetch_one(conn, _Q["roads_near"], params)["n"] > 0
+    notes = [] if roads or not params["highways"] else [
+        "roads NOT checked: no road network is loaded here, so the 沿路 zones are missing; "
+        "import one (civgeo network import) to check them"]
     return {"type": "FeatureCollection",
             "division": {"code": div["code"], "name": div["name"]},
-            "rules": rules, "checked": checked, "inside_zones": len(by_site),
-            "features": list(by_site.values())}
+            "rules": rules, "roads_checked": roads, "notes": notes, "checked": checked,
+            "inside_zones": len(by_site), "features": list(by_site.values())}
 
 
 def zones(conn, code: str) -> list[dict]:

@@ -17,13 +17,15 @@ FROM f CROSS JOIN LATERAL (
             %(road_buffer)s::float8 AS buffer_m
      FROM network_edges e
      WHERE e.highway = ANY(%(highways)s)
-       AND e.geom && ST_Expand(f.geom, %(road_deg)s)
+       AND e.geom && ST_Expand(f.geom, %(road_buffer)s / (111320 * cos(radians(
+               least(89, abs(ST_Y(f.geom)))))))
        AND ST_DWithin(e.geom::geography, f.geom::geography, %(road_buffer)s)
      ORDER BY 3 LIMIT 1)
     UNION ALL
     (SELECT z.layer, z.name, ST_Distance(z.geom::geography, f.geom::geography), l.buffer_m
      FROM burial_zone_features z JOIN lines l ON l.layer = z.layer
-     WHERE z.geom && ST_Expand(f.geom, l.buffer_m / 90000)
+     WHERE z.geom && ST_Expand(f.geom, l.buffer_m / (111320 * cos(radians(
+               least(89, abs(ST_Y(f.geom)))))))
        AND ST_DWithin(z.geom::geography, f.geom::geography, l.buffer_m)
      ORDER BY 3 LIMIT 1)
     UNION ALL
@@ -57,3 +59,11 @@ UNION ALL
 SELECT z.layer, z.name, ST_AsBinary(z.geom)
 FROM burial_zone_features z, d
 WHERE z.layer = ANY(%(polygon_layers)s) AND z.geom && d.geom
+
+-- name: roads_near
+-- Whether any road of the listed classes lies in or near the division (0 where no network
+-- is loaded: the road zones could not be checked).
+SELECT count(*) AS n FROM (
+    SELECT 1 FROM network_edges e, current_divisions d
+    WHERE d.code = %(code)s AND e.highway = ANY(%(highways)s) AND e.geom && d.geom LIMIT 1
+) x

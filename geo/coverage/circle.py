@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from geo.coverage import context as contexts
+from geo.coverage import method as methods
+from geo.coverage import settings as cs
 from geo.coverage.context import Context
 from geo.errors import InvalidInput
 
@@ -197,6 +199,9 @@ def what_if(conn, code: str, lon: float, lat: float, *, minutes: float | None = 
     """What one more site at ``lon``, ``lat`` would add: communities and elderly newly
     within reach (distance only: one single-source Dijkstra against the current catchments).
     """
+    lon = cs.check_range(float(lon), "lon", (-180, 180), "degrees")
+    lat = cs.check_range(float(lat), "lat", (-90, 90), "degrees")
+    methods.division_at(conn, lon, lat)                  # a site outside the city: 422
     ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
     sites = sites_frame(conn, ctx, None)
     placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))

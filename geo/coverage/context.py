@@ -52,7 +52,7 @@ class Context:
         reach = self.limit_m
         rows = fetch_all(conn, _Q["sites"], {
             "code": self.division["code"], "prefix": division_prefix(self.division["code"]),
-            "types": types, "reach_m": reach, "reach_deg": reach / 90_000})
+            "types": types, "reach_m": reach})
         return pd.DataFrame(rows, columns=["id", "name", "type", "type_name", "division_code",
                                            "places", "beds", "nursing_beds", "status", "lon",
                                            "lat", "inside"])

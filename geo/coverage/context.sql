@@ -19,7 +19,8 @@ SELECT f.id, f.name, f.type, t.name AS type_name, f.division_code, f.places, f.b
 FROM facilities f JOIN facility_types t ON t.code = f.type, d
 WHERE f.type = ANY(%(types)s) AND f.status = 'open'
   AND (f.division_code LIKE %(prefix)s || '%%'
-       OR (f.geom && ST_Expand(d.geom, %(reach_deg)s)
+       OR (f.geom && ST_Expand(d.geom, %(reach_m)s / (111320 * cos(radians(
+               least(89, greatest(abs(ST_YMin(d.geom)), abs(ST_YMax(d.geom))))))))
            AND ST_DWithin(f.geom::geography, d.geom::geography, %(reach_m)s)))
 ORDER BY f.id
 

@@ -140,9 +140,13 @@ class Graph:
         e = s.edge[on]
         to_src = s.leg[on] + s.frac[on] * self.length[e]
         to_tgt = s.leg[on] + (1 - s.frac[on]) * self.length[e]
-        rows = np.concatenate([virt, virt])
-        cols = np.concatenate([self.src[e], self.tgt[e]])
-        return k, rows, cols, np.maximum(np.concatenate([to_src, to_tgt]), 1e-6)
+        # On a loop (both ends one node) the two edges would share a matrix cell, whose
+        # values the sparse matrix would add: keep only the shorter way round.
+        loop = self.src[e] == self.tgt[e]
+        to_src = np.where(loop, np.minimum(to_src, to_tgt), to_src)
+        rows = np.concatenate([virt, virt[~loop]])
+        cols = np.concatenate([self.src[e], self.tgt[e][~loop]])
+        return k, rows, cols, np.maximum(np.concatenate([to_src, to_tgt[~loop]]), 1e-6)
 
     def _to_targets(self, dist_nodes: np.ndarray, t: Snapped) -> np.ndarray:
         """Distances to snapped targets from node distances (any leading shape)."""

@@ -42,6 +42,8 @@ MAX_CANDIDATES = 2_000
 def _candidates(conn, ctx, need: np.ndarray, points: list[dict] | None) -> pd.DataFrame:
     """Candidate sites as lon, lat (and where they came from)."""
     if points:
+        if len(points) > MAX_CANDIDATES:
+            raise InvalidInput(f"at most {MAX_CANDIDATES} candidates", field="candidates")
         rows = []
         for i, p in enumerate(points):
             try:

@@ -1,11 +1,11 @@
 -- Facilities (elder care, funeral, disaster relief), coverage settings and saved scenarios,
--- burial-prohibited zone layers (三沿六区), and each network's extent (its nodes' convex hull
+-- burial-prohibited zone layers (三沿六区), and each network's extent (its edges' convex hull
 -- with 100 m to spare).
 
 ALTER TABLE networks ADD COLUMN extent geometry(Polygon, 4490);
 UPDATE networks n SET extent = (
     SELECT ST_SetSRID(ST_Buffer(ST_ConvexHull(ST_Collect(geom))::geography, 100)::geometry, 4490)
-    FROM network_nodes WHERE network_id = n.id);
+    FROM network_edges WHERE network_id = n.id);
 CREATE INDEX networks_extent ON networks USING gist (extent);
 
 -- Kinds of facility. ``circle`` marks the community-level elder-care sites that count for

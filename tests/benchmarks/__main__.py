@@ -9,6 +9,8 @@ baseline measured in the same run; the machine is shared, so read them as orders
 5. ``GET /health`` through the full app stack.
 6. Place-name search with the national list loaded (``tests/benchmarks/names.py``).
 7. Coverage: isochrones, city circle, what-if, multi-source vs networkx (``coverage.py``).
+8. Boundaries: patrolled share of a 100 km line by a 10,000-point track, GPX reading, and
+   topology checks on every real county of China against shapely (``boundaries*.py``).
 """
 
 from __future__ import annotations
@@ -122,6 +124,9 @@ def main() -> None:
     names.run_http(url)
     from tests.benchmarks import coverage
     coverage.run(url)
+    from tests.benchmarks import boundaries, boundaries_topology
+    boundaries.bench_patrolled_share()
+    boundaries_topology.bench_topology(url)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from geo.boundaries import inspections, lines
 from geo.db import fetch_one
 from tests.factories import TEST_ACTOR, add_division, add_user
 
+__all__ = ["TEST_ACTOR", "Drawn", "build", "gpx"]
+
 ART = """
 a---------------b---------------c
 |               |               |

@@ -188,19 +188,38 @@ def test_photos_upload_in_parts_and_resume(conn, d):
 
 
 def test_photos_must_match_their_hash_and_be_images(conn, d):
+    # A rejected upload is reset to offset 0 and answered with ``rejected`` (the API
+    # commits the reset and then answers 422), so the client can start again.
     pid = _with_photo(conn, d, PNG)
-    with pytest.raises(InvalidInput) as e:
-        field.upload(conn, d.west, pid, PNG[:-1] + b"\0")
-    assert e.value.field == "sha256"
-    assert field.attachment(conn, d.west, pid)["received"] == 0        # start again
+    bad = field.upload(conn, d.west, pid, PNG[:-1] + b"\0")
+    assert bad["rejected"]["field"] == "sha256" and bad["received"] == 0
+    assert field.upload(conn, d.west, pid, PNG)["complete"] is True
     text = b"not a picture at all" * 20
     tid = _with_photo(conn, d, text)
-    with pytest.raises(InvalidInput) as e:
-        field.upload(conn, d.west, tid, text)
-    assert "not a JPEG" in e.value.detail
+    rejected = field.upload(conn, d.west, tid, text)["rejected"]
+    assert rejected["field"] == "media_type" and "not a JPEG" in rejected["detail"]
     with pytest.raises(InvalidInput) as e:
         _with_photo(conn, d, PNG, size=50 * 1024 * 1024)
     assert e.value.field.endswith("photos[0].size")
+
+
+@pytest.mark.parametrize(("extra", "field_name"), [
+    ({"marker_checks": ["x"]}, "item[0]"), ({"hazards": [1]}, "item[0]"),
+    ({"photos": 5}, "photos"), ({"members": 5}, "members"), ({"notes": {}}, "notes")])
+def test_malformed_parts_are_refused(conn, d, extra, field_name):
+    with pytest.raises(InvalidInput) as e:
+        field.submit_patrol(conn, d.west, d.inspection["id"], _patrol(d, **extra))
+    assert e.value.field == field_name
+
+
+def test_a_uuid_from_another_inspection_is_a_conflict(conn, d):
+    record = _patrol(d)
+    field.submit_patrol(conn, d.west, d.inspection["id"], record)
+    other = inspections.create(conn, drawn.TEST_ACTOR, d.line["id"], 2026, kind="ad_hoc",
+                               reason="汛后", lead_team="西县联检组", support_team="东县联检组")
+    with pytest.raises(Conflict) as e:
+        field.submit_patrol(conn, d.west, other["id"], record)
+    assert "another inspection" in e.value.detail
 
 
 def test_only_the_teams_of_the_line_write_and_see(conn, d):
@@ -213,14 +232,25 @@ def test_only_the_teams_of_the_line_write_and_see(conn, d):
 
 
 def test_both_sides_sign_then_it_is_frozen(conn, d):
-    field.submit_patrol(conn, d.west, d.inspection["id"], _patrol(d))
+    record = _patrol(d)
+    field.submit_patrol(conn, d.west, d.inspection["id"], record)
     half = inspections.sign(conn, d.west, d.inspection["id"])
     assert half["status"] == "in_progress" and [s["side"] for s in half["signatures"]] == [
         drawn.WEST]
+    with pytest.raises(Conflict) as e:          # what one side signed cannot change
+        field.submit_patrol(conn, d.east, d.inspection["id"], _patrol(d))
+    assert "withdraw its signature" in e.value.detail
+    inspections.unsign(conn, d.west, d.inspection["id"])
+    field.submit_patrol(conn, d.east, d.inspection["id"], _patrol(d))
+    inspections.sign(conn, d.west, d.inspection["id"])
     both = inspections.sign(conn, d.east, d.inspection["id"])
     assert both["status"] == "signed" and len(both["signatures"]) == 2
     with pytest.raises(Conflict) as e:
         field.submit_patrol(conn, d.west, d.inspection["id"], _patrol(d))
     assert "frozen" in e.value.detail
+    # A resubmission whose answer was lost still answers as a success after freezing.
+    assert field.submit_patrol(conn, d.west, d.inspection["id"], record)["duplicate"] is True
     with pytest.raises(Forbidden):
         inspections.sign(conn, d.outsider, d.inspection["id"])
+    with pytest.raises(Conflict):
+        inspections.unsign(conn, d.west, d.inspection["id"])

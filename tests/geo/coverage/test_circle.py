@@ -165,3 +165,34 @@ def test_the_graph_is_rebuilt_for_a_new_network(conn):
     add_network(conn, g, "A G", name="town-shortcut")     # a new network: a new graph
     fresh = context.build(conn, town.COUNTY)
     assert fresh.model is not ctx.model
+
+
+def test_a_site_on_a_loop_road_takes_the_shorter_way_round(conn):
+    # A closed way L1 L2 L3 L4 L1 (800 m) meets a spur only at L1: one edge from L1 to
+    # itself. A site by L2 is 100 m from L1 one way round and 700 m the other.
+    art = """
+    L2----L3
+    |      |
+Z---L1----L4
+    """
+    g = town.grid(art, step_m=50)
+    town.build(conn, g, communities={"Z": 10, "L3": 10})
+    add_network(conn, g, "L1 L2 L3 L4 L1", "Z L1", name="loop")
+    ctx = context.build(conn, town.COUNTY, minutes=60)
+    loops = ctx.model.src == ctx.model.tgt
+    assert loops.sum() == 1
+    x, y = g["L2"]
+    site = ctx.model.snap(np.array([x]), np.array([y + 0.0001]), 300)   # 11 m north of L2
+    best, _ = ctx.model.nearest(site, ctx.targets, 10_000)
+    by = dict(zip(ctx.communities["name"], best, strict=True))
+    assert by["Z社区"] == pytest.approx(11 + 100 + 200, abs=3)
+
+
+def test_what_if_outside_the_city_is_refused(conn):
+    _town(conn, {"A": 1})
+    with pytest.raises(InvalidInput) as e:
+        circle.what_if(conn, town.COUNTY, 10.0, 10.0)
+    assert e.value.field == "lon"
+    with pytest.raises(InvalidInput) as e:
+        circle.what_if(conn, town.COUNTY, 1000.0, 10.0)
+    assert e.value.field == "lon"

@@ -124,3 +124,35 @@ def test_gcj02_coordinates_are_converted(conn):
     row = facilities.create(conn, TEST_ACTOR, {"type": "canteen", "name": "食堂", "lon": x,
                                                "lat": y}, crs="gcj02")
     assert abs(row["lon"] - x) > 1e-3 and abs(row["lat"] - y) > 1e-4
+
+
+def test_gcj02_reimport_is_idempotent(conn):
+    grid = Grid("A-B", origin=(113.0, 23.0), step_m=50)
+    add_division(conn, "990201", box(112.9, 22.9, 113.1, 23.1), level="county")
+    x, y = grid["A"]
+    record = {"type": "canteen", "name": "食堂", "lon": x, "lat": y, "ext_id": "c1"}
+    first = facilities.import_records(conn, TEST_ACTOR, [dict(record)], source="g", crs="gcj02")
+    changed = facilities.import_records(conn, TEST_ACTOR, [{**record, "meals_per_day": 80}],
+                                        source="g", crs="gcj02")
+    again = facilities.import_records(conn, TEST_ACTOR, [{**record, "meals_per_day": 80}],
+                                      source="g", crs="gcj02")
+    assert (first.created, changed.updated, again.unchanged) == (1, 1, 1)
+    row = facilities.select(conn, division="990201")[0]
+    assert abs(row["lon"] - x) > 1e-3 and row["version"] == 2     # still converted
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_numbers_are_refused(conn, g, value):
+    with pytest.raises(InvalidInput) as e:
+        facilities.create(conn, TEST_ACTOR, _site(g, beds=value))
+    assert e.value.field == "beds"
+
+
+def test_malformed_geojson_features(conn, g):
+    for doc in ({"type": "FeatureCollection", "features": ["x"]},
+                {"type": "FeatureCollection", "features": [
+                    {"geometry": {"type": "Point", "coordinates": 5}}]},
+                {"type": "FeatureCollection", "features": [
+                    {"geometry": {"type": "Point", "coordinates": [1, 2]}, "properties": [1]}]}):
+        with pytest.raises(InvalidInput):
+            facilities.records_from_geojson(doc)
