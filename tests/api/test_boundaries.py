@@ -80,6 +80,9 @@ def test_the_whole_inspection(app, db_url, teams):
                        json={**check, "condition": "intact"}, headers=hy)
     assert changed.status_code == 409 and changed.json()["field"] == "uuid"
     photo = check["photos"][0]["uuid"]
+    corrupt = app.put(f"/attachments/{photo}", content=PNG[:-1] + b"\0", headers=hy)
+    assert corrupt.status_code == 422 and corrupt.json()["field"] == "sha256"
+    assert app.get(f"/attachments/{photo}", headers=hy).json()["received"] == 0   # start again
     assert app.put(f"/attachments/{photo}", content=PNG[:100], headers={
         **hy, "Content-Range": f"bytes 0-99/{len(PNG)}"}).json()["received"] == 100
     done = app.put(f"/attachments/{photo}", content=PNG[100:], headers={
