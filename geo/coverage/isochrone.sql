@@ -14,56 +14,20 @@ ORDER BY leg_m
 LIMIT 1
 
 -- name: reach
--- Network distance (metres) from the snapped point to every node within ``budget``, on the
--- edges of a box that holds every path of that length (so the cost does not grow with the
--- network). The start is a virtual node part-way along its edge; ``reverse`` swaps cost and
--- reverse_cost: the distance *to* the point (inbound).
-WITH start AS (
-    SELECT source, target, length_m FROM network_edges WHERE id = %(edge_id)s
-), reach AS (
-    -- pgr_drivingDistance from a virtual node -1 joined to the start edge's two ends
-    -- (3× faster than pgr_withPointsDD, same costs).
-    SELECT node, agg_cost AS cost FROM start, pgr_drivingDistance(
-        format($$SELECT id, source, target, %%s AS cost, %%s AS reverse_cost FROM walk_edges
-                 WHERE network_id = %%s
-                   AND geom && ST_Expand(ST_SetSRID(ST_MakePoint(%%s, %%s), 4490), %%s, %%s)
-                 UNION ALL SELECT -1, -1, %%s, %%s, %%s
-                 UNION ALL SELECT -2, -1, %%s, %%s, %%s$$,
-               CASE WHEN %(reverse)s THEN 'reverse_cost' ELSE 'cost' END,
-               CASE WHEN %(reverse)s THEN 'cost' ELSE 'reverse_cost' END,
-               %(network_id)s, %(lon)s, %(lat)s, %(dx)s, %(dy)s,
-               start.source, %(fraction)s * start.length_m, %(fraction)s * start.length_m,
-               start.target, (1 - %(fraction)s) * start.length_m,
-               (1 - %(fraction)s) * start.length_m),
-        -1, %(budget)s, directed := true)
-    WHERE node > 0
-)
-SELECT node, cost AS agg_cost FROM reach
+-- Network distance (metres) from the snapped point to every node within ``budget``
+-- (civgeo_walk_reach: a box prefilter, so the cost does not grow with the network).
+SELECT node, cost AS agg_cost
+FROM civgeo_walk_reach(%(network_id)s, %(lon)s, %(lat)s, %(dx)s, %(dy)s, %(edge_id)s,
+                       %(fraction)s, %(budget)s, %(reverse)s)
 
 -- name: pieces
 -- The reached stretches of street for each budget (metres beyond the snapped point): whole
 -- edges, the reached ends of edges walked into from one side, and the stretch of the start
--- edge either side of the point; with the number of nodes reached. One round trip: the
--- reach above runs here as a CTE.
-WITH start AS (
-    SELECT source, target, length_m FROM network_edges WHERE id = %(edge_id)s
-), reach AS (
-    -- pgr_drivingDistance from a virtual node -1 joined to the start edge's two ends
-    -- (3× faster than pgr_withPointsDD, same costs).
-    SELECT node, agg_cost AS cost FROM start, pgr_drivingDistance(
-        format($$SELECT id, source, target, %%s AS cost, %%s AS reverse_cost FROM walk_edges
-                 WHERE network_id = %%s
-                   AND geom && ST_Expand(ST_SetSRID(ST_MakePoint(%%s, %%s), 4490), %%s, %%s)
-                 UNION ALL SELECT -1, -1, %%s, %%s, %%s
-                 UNION ALL SELECT -2, -1, %%s, %%s, %%s$$,
-               CASE WHEN %(reverse)s THEN 'reverse_cost' ELSE 'cost' END,
-               CASE WHEN %(reverse)s THEN 'cost' ELSE 'reverse_cost' END,
-               %(network_id)s, %(lon)s, %(lat)s, %(dx)s, %(dy)s,
-               start.source, %(fraction)s * start.length_m, %(fraction)s * start.length_m,
-               start.target, (1 - %(fraction)s) * start.length_m,
-               (1 - %(fraction)s) * start.length_m),
-        -1, %(budget)s, directed := true)
-    WHERE node > 0
+-- edge either side of the point; with the number of nodes reached, in one round trip.
+WITH reach AS (
+    SELECT node, cost
+    FROM civgeo_walk_reach(%(network_id)s, %(lon)s, %(lat)s, %(dx)s, %(dy)s, %(edge_id)s,
+                           %(fraction)s, %(budget)s, %(reverse)s)
 ), edges AS (
     SELECT e.id, e.length_m AS len, e.geom, s.cost AS cs, t.cost AS ct
     FROM network_edges e

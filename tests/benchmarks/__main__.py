@@ -18,7 +18,6 @@ from __future__ import annotations
 import statistics
 import time
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 import prcoords
@@ -27,17 +26,8 @@ from fixtures.load import SAMPLES, load_city
 from geo import crs, divisions
 from geo.db import connect, fetch_value, transaction
 from geo.migrate import migrate
+from tests.benchmarks import timed
 from tests.conftest import recreate_database
-
-
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    """Wall-clock seconds of ``repeat`` calls."""
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
 
 
 def ms(values: list[float]) -> str:

@@ -8,8 +8,6 @@ orders. Run alone with
 from __future__ import annotations
 
 import statistics
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
@@ -18,21 +16,12 @@ from shapely.geometry import LineString
 from geo.boundaries import tracks
 from geo.boundaries.settings import defaults
 from geo.coverage.graph import local_projection
+from tests.benchmarks import timed
 
 ORIGIN = (113.15, 27.85)         # Zhuzhou, as in fixtures/grid.py
 LINE_KM = 100
 TRACK_POINTS = 10_000
 SHARE_TARGET_MS = 200
-
-
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    """Wall-clock seconds of ``repeat`` calls."""
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
 
 
 def _wiggly_line_xy(rng: np.random.Generator, length_m: float, step_m: float = 20.0):

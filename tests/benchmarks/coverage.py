@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
 
 import geopandas as gpd
 import networkx as nx
@@ -31,21 +30,12 @@ from geo.coverage import method as methods
 from geo.coverage import settings as cs
 from geo.db import connect, execute, fetch_all, fetch_frame, fetch_value, transaction
 from geo.errors import InvalidInput
+from tests.benchmarks import timed
 
 SPEED = 60.0                 # metres per minute (the default adult walking speed)
 LIMIT = 15 * SPEED           # a 15-minute walk
 CITY = "420100"
 HELSINKI = "helsinki-walk"
-
-
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    """Wall-clock seconds of ``repeat`` calls."""
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
 
 
 def med_ms(values: list[float]) -> str:
