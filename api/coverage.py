@@ -19,7 +19,7 @@ from geo.coverage import accessibility as access
 from geo.coverage import burial, circle, indicators, isochrone, suggest
 from geo.coverage import settings as coverage_settings
 from geo.coverage.context import division as get_division
-from geo.crs import gcj02_to_wgs84
+from geo.crs import to_cgcs2000
 from geo.db import transaction
 from geo.errors import InvalidInput
 
@@ -34,13 +34,6 @@ Profile = Annotated[str | None, Query(description="adult (60 m/min) or elderly (
 
 def _geojson(body: dict, status: int = 200) -> JSONResponse:
     return JSONResponse(jsonable_encoder(body), status_code=status, media_type=GEOJSON)
-
-
-def _point(lon: float, lat: float, crs: str) -> tuple[float, float]:
-    if crs == "gcj02":
-        x, y = gcj02_to_wgs84(lon, lat)
-        return float(x), float(y)
-    return lon, lat
 
 
 def _minutes_list(raw: str | None) -> list[float] | None:
@@ -64,7 +57,7 @@ def get_isochrone(
 ) -> JSONResponse:
     """One polygon per tier (largest first) with area, nodes reached and the elderly of the
     communities inside; pgRouting on the street network, or a labelled straight-line disc."""
-    x, y = _point(lon, lat, crs)
+    x, y = to_cgcs2000(lon, lat, crs)
     return _geojson(isochrone.isochrone(conn, x, y, minutes=_minutes_list(minutes), speed=speed,
                                         profile=profile, direction=direction, shape=shape))
 

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import pages
 from api.deps import Conn, borrow
-from geo.crs import gcj02_to_wgs84
+from geo.crs import to_cgcs2000
 from geo.divisions import get_division
 from geo.errors import InvalidInput
 from geo.names import gazetteer, search
@@ -29,13 +29,6 @@ def _numbers(raw: str, count: int, field: str) -> tuple[float, ...]:
     if len(values) != count:
         raise InvalidInput(f"{field} must be {count} numbers separated by commas", field=field)
     return values
-
-
-def _to_cgcs(lon: float, lat: float, crs: str) -> tuple[float, float]:
-    if crs != "gcj02":
-        return lon, lat
-    x, y = gcj02_to_wgs84(lon, lat)
-    return float(x), float(y)
 
 
 def _feature(hit: dict) -> dict:
@@ -58,8 +51,8 @@ def search_names(
     """Ranked hits (exact first, standard before historical), each with ``why`` it matched."""
     box = _numbers(bbox, 4, "bbox") if bbox else None
     if box and crs == "gcj02":
-        box = (*_to_cgcs(box[0], box[1], crs), *_to_cgcs(box[2], box[3], crs))
-    point = _to_cgcs(*_numbers(near, 2, "near"), crs) if near else None
+        box = (*to_cgcs2000(box[0], box[1], crs), *to_cgcs2000(box[2], box[3], crs))
+    point = to_cgcs2000(*_numbers(near, 2, "near"), crs) if near else None
     hits = search.search(conn, q, division=division, category=category, bbox=box, near=point,
                          radius_m=radius_m, limit=limit)
     return JSONResponse({"type": "FeatureCollection", "query": q, "numberReturned": len(hits),
@@ -71,7 +64,7 @@ def reverse_names(conn: Conn, lon: float, lat: float,
                   limit: Annotated[int, Query(ge=1, le=50)] = 5,
                   crs: Crs = "cgcs2000") -> dict:
     """The divisions containing the point (province → community) and the nearest names."""
-    lon, lat = _to_cgcs(lon, lat, crs)
+    lon, lat = to_cgcs2000(lon, lat, crs)
     return {"lon": lon, "lat": lat, **search.reverse(conn, lon, lat, limit)}
 
 

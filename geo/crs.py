@@ -80,6 +80,14 @@ gcj02_to_cgcs2000 = gcj02_to_wgs84
 cgcs2000_to_gcj02 = wgs84_to_gcj02
 
 
+def to_cgcs2000(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """A point given in ``crs`` ('cgcs2000', 'wgs84' or 'gcj02') as CGCS2000 lon, lat."""
+    if crs != "gcj02":
+        return lon, lat
+    x, y = gcj02_to_wgs84(lon, lat)
+    return float(x), float(y)
+
+
 def _apply(geom: BaseGeometry, fn) -> BaseGeometry:
     def coords(xy: np.ndarray) -> np.ndarray:
         x, y = fn(xy[:, 0], xy[:, 1])

@@ -182,11 +182,19 @@ def _shape(record: dict, kinds: dict[str, type]) -> None:
                                field=key)
 
 
-def _version(changes: dict) -> int:
+def _based_on(current: dict, changes: dict, inspection_id: int, what: str) -> int:
+    """The version an edit is based on; NotFound if the record is not in this inspection,
+    Conflict carrying both versions if the edit is stale."""
+    if current["inspection_id"] != inspection_id:
+        raise NotFound(f"no {what} {current['uuid']} in inspection {inspection_id}",
+                       field="uuid")
     version = changes.get("version")
     if type(version) is not int:
         raise InvalidInput("version is required: the version your edit is based on",
                            field="version")
+    if version != current["version"]:
+        raise Conflict(f"{what} {current['uuid']} is at version {current['version']}, your "
+                       f"edit is based on {version}", yours=changes, current=current)
     return version
 
 
@@ -271,13 +279,8 @@ def edit_check(conn, actor: Actor, inspection_id: int, uid: str, changes: dict) 
     both versions."""
     current = check(conn, uid)
     inspections.lock_open(conn, actor, inspection_id)
-    if current["inspection_id"] != inspection_id:
-        raise NotFound(f"no marker check {uid} in inspection {inspection_id}", field="uuid")
-    version = _version(changes)
+    version = _based_on(current, changes, inspection_id, "marker check")
     _shape(changes, {"note": str})
-    if version != current["version"]:
-        raise Conflict(f"marker check {uid} is at version {current['version']}, your edit is "
-                       f"based on {version}", yours=changes, current=current)
     condition = changes.get("condition", current["condition"])
     if condition not in CONDITIONS:
         raise InvalidInput(f"condition must be one of {', '.join(CONDITIONS)}",
@@ -285,8 +288,7 @@ def edit_check(conn, actor: Actor, inspection_id: int, uid: str, changes: dict) 
     lon, lat = (current["lon"], current["lat"])
     if "lon" in changes or "lat" in changes:
         lon, lat = _lonlat(changes)
-    row = fetch_one(conn, "SELECT marker_id FROM marker_checks WHERE uuid = %(uuid)s",
-                    {"uuid": uid})
+    row = fetch_one(conn, _Q["check_marker"], {"uuid": uid})
     displacement = None if lon is None else fetch_one(conn, _Q["displacement"], {
         "lon": lon, "lat": lat, "id": row["marker_id"]})["metres"]
     if fetch_one(conn, _Q["update_check"], {
@@ -340,13 +342,8 @@ def hazard(conn, uid: str) -> dict:
 def follow_up(conn, actor: Actor, inspection_id: int, uid: str, changes: dict) -> dict:
     """Add a follow-up (note, new status) to a hazard, based on its version."""
     current = hazard(conn, uid)
-    if current["inspection_id"] != inspection_id:
-        raise NotFound(f"no hazard {uid} in inspection {inspection_id}", field="uuid")
+    version = _based_on(current, changes, inspection_id, "hazard")
     inspections.lock_open(conn, actor, inspection_id)
-    version = _version(changes)
-    if version != current["version"]:
-        raise Conflict(f"hazard {uid} is at version {current['version']}, your edit is based "
-                       f"on {version}", yours=changes, current=current)
     status = changes.get("status", current["status"])
     if status not in HAZARD_STATES:
         raise InvalidInput(f"status must be one of {', '.join(HAZARD_STATES)}", field="status")

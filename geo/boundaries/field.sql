@@ -56,6 +56,9 @@ SELECT c.id, c.uuid, c.inspection_id, m.marker_no, c.condition,
 FROM marker_checks c JOIN boundary_markers m ON m.id = c.marker_id
 WHERE c.uuid = %(uuid)s
 
+-- name: check_marker
+SELECT marker_id FROM marker_checks WHERE uuid = %(uuid)s
+
 -- name: marker_condition
 -- The marker's condition is that of its latest check.
 UPDATE boundary_markers m SET condition = c.condition

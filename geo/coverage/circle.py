@@ -30,11 +30,7 @@ def sites_frame(conn, ctx: Context, extra: list[dict] | None) -> pd.DataFrame:
     if extra:
         rows = []
         for i, site in enumerate(extra):
-            try:
-                lon, lat = float(site["lon"]), float(site["lat"])
-            except (KeyError, TypeError, ValueError):
-                raise InvalidInput(f"sites[{i}] needs numeric lon and lat",
-                                   field=f"sites[{i}]") from None
+            lon, lat = contexts.point_of(site, f"sites[{i}]")
             rows.append({"id": None, "name": site.get("name") or f"新增站点 {i + 1}",
                          "type": "community_station", "type_name": "社区养老服务站 (planned)",
                          "places": site.get("places"), "lon": lon, "lat": lat, "inside": True,

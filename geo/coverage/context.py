@@ -64,6 +64,14 @@ class Context:
                 "limit_m": round(self.limit_m), **self.method.as_dict()}
 
 
+def point_of(item: object, field: str) -> tuple[float, float]:
+    """``lon``, ``lat`` of a planner-given point; InvalidInput naming ``field`` otherwise."""
+    try:
+        return float(item["lon"]), float(item["lat"])   # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(f"{field} needs numeric lon and lat", field=field) from None
+
+
 def circle_types(conn) -> list[str]:
     return [r["code"] for r in fetch_all(conn, _Q["circle_types"])]
 

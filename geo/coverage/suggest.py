@@ -46,11 +46,7 @@ def _candidates(conn, ctx, need: np.ndarray, points: list[dict] | None) -> pd.Da
             raise InvalidInput(f"at most {MAX_CANDIDATES} candidates", field="candidates")
         rows = []
         for i, p in enumerate(points):
-            try:
-                lon, lat = float(p["lon"]), float(p["lat"])
-            except (KeyError, TypeError, ValueError):
-                raise InvalidInput(f"candidates[{i}] needs numeric lon and lat",
-                                   field=f"candidates[{i}]") from None
+            lon, lat = contexts.point_of(p, f"candidates[{i}]")
             rows.append({"lon": lon, "lat": lat, "label": p.get("name") or f"候选点 {i + 1}"})
         frame = pd.DataFrame(rows)
         inside = _inside(conn, ctx, frame)
