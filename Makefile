@@ -25,6 +25,8 @@ run: deps venv assets db fixtures  ## install, start the database, load the samp
 	$(CIVGEO) map coverage 420103 --out maps-out
 	$(CIVGEO) map coverage 430202 --only coverage --only indicators --out maps-out
 	$(CIVGEO) map boundary 株衡线 --out maps-out
+	$(CIVGEO) map road 三条巷 --out maps-out/road-三条巷.html
+	$(CIVGEO) plates qr-sheet 1 --out maps-out/qr-sheet-campaign-1.html
 	@echo "serving on http://$(HOST):$(PORT)  (health: /health, docs: /docs); Ctrl-C stops the API, the database keeps running (make stop)"
 	$(CIVGEO) serve --host $(HOST) --port $(PORT)
 

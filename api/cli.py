@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg2
 
-from api import cli_boundaries, cli_coverage
+from api import cli_boundaries, cli_coverage, cli_plates
 from geo import localdb
 from geo.db import connect, mask_url, transaction
 from geo.errors import DomainError, SetupError
@@ -276,6 +276,26 @@ def map_names(args) -> None:
     print(f"wrote {path} ({len(frame)} of {len(hits)} hits have a location)")
 
 
+def map_road(args) -> None:
+    """Write the map of a road's house numbering (doors by parity, order, findings)."""
+    from geo.plates import roads
+    from maps.assets import copy_beside
+    from maps.base import MapSettings
+    from maps.road import road_page
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    copy_beside(out.parent)
+    conn = _conn()
+    try:
+        road_id = roads.resolve(conn, args.road)   # an id, or the one current road so named
+        m = road_page(conn, road_id, settings=MapSettings.from_env(assets_url="vendor"))
+    finally:
+        conn.close()
+    m.save(str(out))
+    print(f"wrote {out}")
+
+
 def names_register(args) -> None:
     """Write the 标准地名录 of a division as HTML, or PDF with --pdf."""
     from api import pages
@@ -388,6 +408,10 @@ def _parser() -> argparse.ArgumentParser:
     mn.add_argument("query")
     mn.add_argument("--division")
     mn.add_argument("--out", default="maps-out")
+    mr = cmd(mp, "road", map_road)
+    mr.add_argument("road", metavar="ROAD", help="road id or name (the one current road "
+                                                 "with that name)")
+    mr.add_argument("--out", required=True, help="the HTML file (assets go beside it)")
     cli_coverage.register_maps(mp, cmd)
     cli_boundaries.register_maps(mp, cmd)
     nm = sub.add_parser("names", help="place names").add_subparsers(required=True,
@@ -402,6 +426,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_coverage.register(sub, cmd)
     cli_boundaries.register(sub, cmd)
+    cli_plates.register(sub, cmd)
     sv = cmd(sub, "serve", serve)
     sv.add_argument("--host", default=os.environ.get("CIVGEO_HOST", "127.0.0.1"))
     sv.add_argument("--port", type=int, default=_env_int("CIVGEO_PORT", 8000))

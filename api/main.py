@@ -25,6 +25,7 @@ from api import (
     names,
     ogc,
     pages,
+    plates,
     problems,
 )
 from api.settings import Settings
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(coverage.router)
     app.include_router(maps.router)
     app.include_router(ogc.router)
+    app.include_router(plates.router)
+    app.include_router(plates.public)
     # Browser assets from our own server: pages work with no internet (DESIGN §5).
     app.mount("/static/vendor", StaticFiles(directory=assets_dir(), check_dir=False),
               name="vendor")

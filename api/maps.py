@@ -97,3 +97,15 @@ def boundary_map(conn: Conn, actor: Annotated[Actor, Depends(require("inspector"
     assigned_line(conn, actor, line_id)      # an inspector sees only its teams' lines
     m = boundary_page(conn, line_id, inspection_id=inspection, settings=MapSettings.from_env())
     return HTMLResponse(m.get_root().render())
+
+
+@router.get("/roads/{road_id}", response_class=HTMLResponse,
+            summary="Map of a road's house numbering: doors by parity, order, findings")
+def road_map(conn: Conn, actor: Annotated[Actor, Depends(require("plates_officer"))],
+             road_id: int) -> HTMLResponse:
+    """The road with its numbering direction, the doors coloured by the parity of their
+    side, the order of the numbers along each side and the doors validation flags."""
+    from maps.road import road_page
+
+    m = road_page(conn, road_id, settings=MapSettings.from_env())
+    return HTMLResponse(m.get_root().render())

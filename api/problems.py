@@ -32,6 +32,7 @@ class Unauthorized(Exception):
 # so subclasses come before their bases.
 STATUS_TABLE: list[tuple[type[BaseException], int, str, str]] = [
     (errors.NotFound, 404, "not-found", "Not found"),
+    (errors.Gone, 410, "gone", "Gone"),
     (errors.InvalidInput, 422, "invalid-input", "Invalid input"),
     (errors.Conflict, 409, "conflict", "Conflict"),
     (errors.Forbidden, 403, "forbidden", "Forbidden"),

@@ -22,6 +22,12 @@ class NotFound(DomainError):
     slug = "not-found"
 
 
+class Gone(DomainError):
+    """The thing existed and was withdrawn (a revoked QR token)."""
+
+    slug = "gone"
+
+
 class InvalidInput(DomainError):
     """The input is malformed or breaks a rule; ``field`` says which part."""
 

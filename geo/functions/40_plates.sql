@@ -1,0 +1,230 @@
+-- House numbering helpers (geo.plates): the numbering direction of a road, the side of a
+-- door, the n-th number of a parity, and the label of a house number.
+
+-- Whether numbering runs against the axis (starts at its last vertex). ``start`` is
+-- 'first' | 'last' | 'east' | 'west' | 'north' | 'south' | 'auto'; 'auto' reads the
+-- road's overall orientation: an east-west road starts at ``ew_from``, a north-south one
+-- at ``ns_from`` (DOMAIN §C: Beijing numbers east→west and north→south).
+CREATE OR REPLACE FUNCTION civgeo_numbering_reversed(axis geometry, start text,
+                                                     ew_from text, ns_from text)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE s
+        WHEN 'first' THEN false
+        WHEN 'last' THEN true
+        WHEN 'east' THEN ST_X(ST_EndPoint(axis)) > ST_X(ST_StartPoint(axis))
+        WHEN 'west' THEN ST_X(ST_EndPoint(axis)) < ST_X(ST_StartPoint(axis))
+        WHEN 'north' THEN ST_Y(ST_EndPoint(axis)) > ST_Y(ST_StartPoint(axis))
+        WHEN 'south' THEN ST_Y(ST_EndPoint(axis)) < ST_Y(ST_StartPoint(axis))
+        ELSE false END
+    FROM (SELECT CASE WHEN coalesce(start, 'auto') <> 'auto' THEN start
+                      WHEN dx = 0 AND dy = 0 THEN 'first'
+                      WHEN abs(dx) >= abs(dy) THEN ew_from
+                      ELSE ns_from END AS s
+          FROM (SELECT (ST_X(ST_EndPoint(axis)) - ST_X(ST_StartPoint(axis)))
+                       * cos(radians(ST_Y(ST_StartPoint(axis)))) AS dx,
+                       ST_Y(ST_EndPoint(axis)) - ST_Y(ST_StartPoint(axis)) AS dy) d) c
+$$;
+
+-- The side of ``pt`` seen along ``line`` at fraction ``f``: 'left' or 'right' (a point on
+-- the line counts as right). Degrees serve: scaling an axis keeps the cross product's sign.
+CREATE OR REPLACE FUNCTION civgeo_side(line geometry, f double precision, pt geometry)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN (ST_X(b) - ST_X(a)) * (ST_Y(pt) - ST_Y(a))
+                   - (ST_Y(b) - ST_Y(a)) * (ST_X(pt) - ST_X(a)) > 0
+                THEN 'left' ELSE 'right' END
+    FROM (SELECT ST_LineInterpolatePoint(line, greatest(f - 1e-6, 0)) AS a,
+                 ST_LineInterpolatePoint(line, least(f + 1e-6, 1)) AS b) s
+$$;
+
+-- The n-th (from 0) house number of a parity (odd: 1, 3, 5 …; even: 2, 4, 6 …), leaving
+-- out the numbers a rule skips (e.g. 4, 13, 14 where a city avoids them).
+CREATE OR REPLACE FUNCTION civgeo_nth_number(n bigint, odd boolean, skip integer[])
+RETURNS integer LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    base integer := CASE WHEN odd THEN 1 ELSE 2 END;
+    candidate integer := base + 2 * n;
+    skipped integer;
+BEGIN
+    IF skip IS NULL OR cardinality(skip) = 0 THEN
+        RETURN candidate;
+    END IF;
+    LOOP  -- move up by the skipped numbers of this parity at or below the candidate
+        SELECT count(*) INTO skipped FROM unnest(skip) s
+        WHERE s >= base AND s <= candidate AND s % 2 = base % 2;
+        EXIT WHEN base + 2 * (n + skipped) = candidate;
+        candidate := base + 2 * (n + skipped);
+    END LOOP;
+    RETURN candidate;
+END
+$$;
+
+-- 12 → '12号', 12 and 1 → '12-1号'.
+CREATE OR REPLACE FUNCTION civgeo_house_number(number integer, sub smallint)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN number IS NULL THEN NULL
+                ELSE number::text || coalesce('-' || sub::text, '') || '号' END
+$$;
+
+-- A road's numbering rule: the defaults, then the longest matching division's settings,
+-- then the road's own.
+CREATE OR REPLACE FUNCTION civgeo_road_rule(defaults jsonb, division text, own jsonb)
+RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT defaults
+           || coalesce((SELECT s.rule FROM plate_settings s
+                        WHERE division LIKE s.division_prefix || '%'
+                        ORDER BY length(s.division_prefix) DESC LIMIT 1), '{}')
+           || coalesce(own, '{}')
+$$;
+
+-- Where each current entrance of the given roads lies along its road: the distance from
+-- the numbering start (``measure_m``), the side, which parity it takes (``odd``) and how
+-- far it is from the road (``offset_m``).
+CREATE OR REPLACE FUNCTION civgeo_entrance_positions(road_ids bigint[], defaults jsonb,
+                                                     override jsonb DEFAULT '{}')
+RETURNS TABLE (entrance_id bigint, road_id bigint, road_name text, rule jsonb,
+               spacing_m double precision, skip integer[], number integer, sub smallint,
+               number_raw text, geom geometry, measure_m double precision, side text,
+               odd boolean, offset_m double precision, road_length_m double precision)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    WITH r AS (
+        SELECT r.id, r.name, r.length_m, ru.rule,
+               nullif((ru.rule->>'spacing_m')::double precision, 0) AS spacing_m,
+               ARRAY(SELECT jsonb_array_elements_text(ru.rule->'skip_numbers')::integer) AS skip,
+               CASE WHEN civgeo_numbering_reversed(r.axis, ru.rule->>'start',
+                                                   ru.rule->>'ew_from', ru.rule->>'ns_from')
+                    THEN ST_Reverse(r.axis) ELSE r.axis END AS line
+        FROM roads r
+        CROSS JOIN LATERAL (SELECT civgeo_road_rule(defaults, r.division_code, r.rule)
+                                   || override AS rule) ru
+        WHERE r.id = ANY(road_ids)
+    ), p AS (
+        SELECT e.id, r.id AS road_id, r.name, r.rule, r.spacing_m, r.skip, e.number, e.sub,
+               e.number_raw, e.geom, r.line, r.length_m, f,
+               civgeo_side(r.line, f, e.geom) AS side
+        FROM r JOIN entrances e ON e.road_id = r.id AND e.status = 'current'
+        CROSS JOIN LATERAL (SELECT ST_LineLocatePoint(r.line, e.geom) AS f) l
+    )
+    SELECT id, road_id, name, rule, spacing_m, skip, number, sub, number_raw, geom,
+           f * length_m, side,
+           CASE rule->>'sides' WHEN 'odd' THEN true WHEN 'even' THEN false
+                ELSE side = rule->>'odd_side' END,
+           ST_Distance(geom::geography, ST_LineInterpolatePoint(line, f)::geography),
+           length_m
+    FROM p
+$$;
+
+-- Numbers by the rule for every current entrance of the given roads, ignoring the numbers
+-- they have: per side, in order from the start, each door takes the number of its frontage
+-- slot (one number per ``spacing_m`` metres, the rest stay reserved) or, where that is
+-- taken, the next free one; with no spacing, numbers run on without reserves.
+-- n_k = k + max over j <= k of (slot_j - j) is that greedy assignment as one window.
+CREATE OR REPLACE FUNCTION civgeo_rule_numbers(road_ids bigint[], defaults jsonb,
+                                               override jsonb DEFAULT '{}')
+RETURNS TABLE (entrance_id bigint, road_id bigint, measure_m double precision,
+               side text, odd boolean, offset_m double precision, new_number integer)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    WITH s AS (
+        SELECT p.*, coalesce(floor(p.measure_m / p.spacing_m), 0)::bigint AS slot,
+               row_number() OVER w - 1 AS k
+        FROM civgeo_entrance_positions(road_ids, defaults, override) p
+        WINDOW w AS (PARTITION BY p.road_id, p.odd ORDER BY p.measure_m, p.entrance_id)
+    ), a AS (
+        SELECT s.*, k + max(slot - k) OVER (PARTITION BY s.road_id, s.odd
+                                            ORDER BY s.measure_m, s.entrance_id
+                                            ROWS UNBOUNDED PRECEDING) AS n
+        FROM s
+    )
+    SELECT entrance_id, road_id, measure_m, side, odd, offset_m,
+           CASE WHEN cardinality(skip) = 0 THEN (CASE WHEN odd THEN 1 ELSE 2 END + 2 * n)::integer
+                ELSE civgeo_nth_number(n, odd, skip) END
+    FROM a
+$$;
+
+-- Validation of the numbering of the given roads (geo.plates.validation): one row per
+-- finding. Kinds: wrong_parity, duplicate, out_of_order, reversed (a whole side numbered
+-- from the other end; entrance_id is NULL), gap, too_far, wrong_road, unnumbered,
+-- bad_number.
+CREATE OR REPLACE FUNCTION civgeo_numbering_findings(road_ids bigint[], defaults jsonb)
+RETURNS TABLE (entrance_id bigint, road_id bigint, kind text, detail jsonb)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    WITH p AS MATERIALIZED (
+        SELECT * FROM civgeo_entrance_positions(road_ids, defaults)
+    ), n AS (
+        SELECT p.*, (number + coalesce(sub, 0) / 1000.0)::double precision AS key,
+               count(*) OVER (PARTITION BY p.road_id, number, coalesce(sub, 0)) AS same
+        FROM p WHERE number IS NOT NULL
+    ), o AS (
+        SELECT n.*, coalesce(lag(key) OVER w, '-infinity') AS prev_key,
+               coalesce(lead(key) OVER w, 'infinity') AS next_key,
+               (number % 2 = 1) <> odd AS wrong_parity
+        FROM n WINDOW w AS (PARTITION BY n.road_id, n.odd ORDER BY measure_m, n.entrance_id)
+    ), sides AS (  -- a side whose numbers mostly fall along the road runs the wrong way
+        SELECT o.road_id, o.odd, count(*) FILTER (WHERE prev_key > key) AS down,
+               count(*) FILTER (WHERE prev_key < key AND prev_key > '-infinity') AS up
+        FROM o GROUP BY o.road_id, o.odd
+    ), f AS (
+        SELECT o.*, NOT (prev_key <= key AND key <= next_key) AND prev_key <= next_key
+                    AND NOT (s.down > s.up AND s.down >= 2) AS out_of_order
+        FROM o JOIN sides s ON s.road_id = o.road_id AND s.odd = o.odd
+    ), g AS (  -- gaps between doors that are otherwise in order
+        SELECT f.*, lag(number) OVER w AS prev_number, lag(measure_m) OVER w AS prev_measure
+        FROM f WHERE NOT wrong_parity AND NOT out_of_order AND same = 1
+        WINDOW w AS (PARTITION BY f.road_id, f.odd ORDER BY measure_m, f.entrance_id)
+    ), gaps AS (
+        SELECT g.*, m.missing,
+               greatest(CASE WHEN spacing_m IS NULL THEN 0
+                             ELSE floor(measure_m / spacing_m)
+                                  - coalesce(floor(prev_measure / spacing_m), -1) - 1 END,
+                        0) AS reserved
+        FROM g CROSS JOIN LATERAL (
+            SELECT (number - coalesce(prev_number, CASE WHEN odd THEN -1 ELSE 0 END)) / 2 - 1
+                   - CASE WHEN cardinality(skip) = 0 THEN 0 ELSE
+                       (SELECT count(*) FROM unnest(skip) x
+                        WHERE x > coalesce(prev_number, 0) AND x < number
+                          AND x % 2 = number % 2)::integer END AS missing) m
+    )
+    SELECT entrance_id, road_id, 'wrong_parity',
+           jsonb_build_object('side', side, 'expected', CASE WHEN odd THEN 'odd' ELSE 'even' END)
+    FROM f WHERE wrong_parity
+    UNION ALL
+    SELECT entrance_id, road_id, 'duplicate', jsonb_build_object('count', same)
+    FROM f WHERE same > 1
+    UNION ALL
+    SELECT entrance_id, road_id, 'out_of_order',
+           jsonb_build_object('previous', nullif(prev_key, '-infinity'),
+                              'next', nullif(next_key, 'infinity'))
+    FROM f WHERE out_of_order
+    UNION ALL
+    SELECT NULL, s.road_id, 'reversed',
+           jsonb_build_object('parity', CASE WHEN s.odd THEN 'odd' ELSE 'even' END,
+                              'descending', s.down, 'ascending', s.up)
+    FROM sides s WHERE s.down > s.up AND s.down >= 2
+    UNION ALL
+    SELECT entrance_id, road_id, 'gap',
+           jsonb_build_object('previous', prev_number, 'missing', missing,
+                              'reserved', reserved,
+                              'frontage_m', round((measure_m - coalesce(prev_measure, 0))::numeric, 1))
+    FROM gaps WHERE missing > reserved + (rule->>'gap_tolerance')::integer
+    UNION ALL
+    SELECT entrance_id, road_id, 'too_far',
+           jsonb_build_object('offset_m', round(offset_m::numeric, 1),
+                              'tolerance_m', (rule->>'door_tolerance_m')::double precision)
+    FROM p WHERE offset_m > (rule->>'door_tolerance_m')::double precision
+    UNION ALL
+    SELECT p.entrance_id, p.road_id, 'wrong_road',
+           jsonb_build_object('offset_m', round(p.offset_m::numeric, 1), 'nearest_road_id', o.id,
+                              'nearest_road', o.name, 'nearest_m', round(o.d::numeric, 1))
+    FROM p
+    CROSS JOIN LATERAL (
+        SELECT r.id, r.name, ST_Distance(r.geom::geography, p.geom::geography) AS d
+        FROM roads r
+        WHERE r.status = 'current' AND r.name <> p.road_name
+        ORDER BY r.geom <-> p.geom LIMIT 1) o
+    WHERE p.offset_m > (p.rule->>'wrong_road_min_m')::double precision
+      AND o.d < p.offset_m * (p.rule->>'wrong_road_ratio')::double precision
+      AND o.d <= (p.rule->>'door_tolerance_m')::double precision
+    UNION ALL
+    SELECT entrance_id, road_id, CASE WHEN number_raw IS NULL THEN 'unnumbered' ELSE 'bad_number' END,
+           jsonb_build_object('raw', number_raw)
+    FROM p WHERE number IS NULL
+$$;

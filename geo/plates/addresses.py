@@ -1,0 +1,242 @@
+"""Standard addresses (标准地址, 条例 §21): composed from standard names, parsed back from
+text, searched and reverse-geocoded.
+
+The hierarchy (DOMAIN §C): 省/市/区县 → 乡镇/街道 → 社区/村 → 街路巷 → 门牌号 → 楼栋 →
+单元 → 户室. A door's address comes from the divisions its point lies in, its road and its
+number; buildings, units and rooms hang below the door.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from geo.db import fetch_all, fetch_one, load_queries
+from geo.errors import InvalidInput, NotFound
+from geo.names.romanize import chinese_number
+from geo.names.search import _t2s, check_point
+from geo.plates import rules
+
+_Q = load_queries(__file__)
+LEVELS = ("province", "prefecture", "county", "township", "community")
+MAX_QUERY = 120
+_CN_NUM = "零〇一二两三四五六七八九十百"
+_NUMBER = re.compile(rf"^第?([0-9{_CN_NUM}]+(?:号?(?:-|之|附)[0-9{_CN_NUM}]+号?|号)?)")
+_BUILDING = re.compile(rf"^([0-9{_CN_NUM}]+)(?:栋|幢|座|号楼|楼)")
+_UNIT = re.compile(rf"^([0-9{_CN_NUM}]+)单元")
+_ROOM = re.compile(r"^([0-9]{3,5})(?:室|号房|房)?$")
+_ROADISH = re.compile(r"^(.{1,20}?(?:大街|大道|胡同|路|街|巷|道|里|弄))")
+
+
+def _int(text: str) -> int:
+    return int(text) if text.isdigit() else (chinese_number(text.replace("两", "二")) or 0)
+
+
+# ------------------------------------------------------------------ composing
+
+def compose(row: dict, building: int | None = None, unit: int | None = None,
+            room: int | None = None) -> dict:
+    """The standard address of a door row (from the ``addresses`` query), optionally down to
+    a building, unit and room: its parts, the full text and the standard names in it."""
+    levels: dict[str, dict] = {}
+    for d in row["divisions"]:
+        levels.setdefault(d["level"], d)
+    chain = [levels[lv] for lv in LEVELS if lv in levels]
+    names = [d["name"] for i, d in enumerate(chain) if i == 0 or d["name"] != chain[i - 1]["name"]]
+    text = "".join(names) + row["road"] + (row["number_label"] or "")
+    parts = {lv: levels[lv]["name"] if lv in levels else None for lv in LEVELS}
+    parts.update(road=row["road"], number=row["number_label"], building=None, unit=None,
+                 room=None)
+    if building:
+        parts["building"] = f"{building}栋"
+        text += parts["building"]
+    if unit:
+        parts["unit"] = f"{unit}单元"
+        text += parts["unit"]
+    if room:
+        parts["room"] = f"{room}室"
+        text += parts["room"]
+    standard_names = [{"level": d["level"], "name": d["name"], "roman": d["roman"],
+                       "code": d["code"]} for d in chain]
+    standard_names.append({"level": "road", "name": row["road"], "roman": row["road_roman"],
+                           "code": None})
+    return {"entrance_id": row["entrance_id"], "road_id": row["road_id"], "address": text,
+            "parts": parts, "place": row["place"], "standard_names": standard_names,
+            "division_code": chain[-1]["code"] if chain else None,
+            "lon": row["lon"], "lat": row["lat"]}
+
+
+def addresses(conn, entrance_ids: list[int]) -> dict[int, dict]:
+    """Standard addresses of doors by id."""
+    if not entrance_ids:
+        return {}
+    rows = fetch_all(conn, _Q["addresses"], {"ids": list(entrance_ids)})
+    return {r["entrance_id"]: compose(r) for r in rows}
+
+
+def address(conn, entrance_id: int, building: int | None = None, unit: int | None = None,
+            room: int | None = None) -> dict:
+    row = fetch_one(conn, _Q["addresses"], {"ids": [entrance_id]})
+    if row is None:
+        raise NotFound(f"no door {entrance_id}", field="entrance_id")
+    return compose(row, building, unit, room)
+
+
+def buildings(conn, entrance_ids: list[int]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for b in fetch_all(conn, _Q["buildings"], {"ids": list(entrance_ids)}):
+        out.setdefault(b["entrance_id"], []).append(b)
+    return out
+
+
+# ------------------------------------------------------------------ parsing
+
+def normalise(text: Any, field: str = "q") -> str:
+    """Full-width to half-width, traditional to simplified, 號 to 号, no spaces."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput("give an address, e.g. 南京市玄武区中山路18号", field=field)
+    if len(text) > MAX_QUERY:
+        raise InvalidInput(f"an address is at most {MAX_QUERY} characters", field=field)
+    s = unicodedata.normalize("NFKC", text)
+    s = _t2s().convert(s)
+    s = re.sub(r"\s+", "", s).replace("號", "号").replace("#", "号")
+    return s.replace("—", "-").replace("－", "-")
+
+
+def parse(conn, text: Any, field: str = "q") -> dict:
+    """Split an address into its parts, tolerating missing levels and common variants.
+
+    Divisions and roads are recognised by their standard names (the gazetteer and the road
+    register, not a word list), so 南京玄武中山路18号 and 江苏省南京市玄武区中山路18號 parse
+    alike. What is left over is returned in ``rest``; a malformed number is reported in
+    ``problems`` (with the reason) rather than guessed."""
+    s = normalise(text, field)
+    out: dict[str, Any] = {"input": text, "normalised": s, "divisions": [], "road": None,
+                           "road_ids": [], "number": None, "sub": None, "building": None,
+                           "unit": None, "room": None, "rest": "", "problems": []}
+    parent = None
+    while s:
+        match = _division_at(conn, s, parent)
+        if match is None:
+            break
+        out["divisions"].append({"level": match["level"], "code": match["code"],
+                                 "name": match["name"]})
+        parent = match
+        s = s[match["matched"]:]
+        if match["matched"] < len(match["name"]):  # 南京 for 南京市: drop a generic after it
+            s = re.sub(r"^(省|市|区|县|街道|镇|乡)", "", s)
+    county = next((d["code"] for d in reversed(out["divisions"]) if len(d["code"]) >= 6), None)
+    roads = fetch_all(conn, _Q["road_prefixes"], {"text": s, "division": county})
+    if not roads and county:
+        roads = fetch_all(conn, _Q["road_prefixes"], {"text": s, "division": None})
+        if roads:
+            out["problems"].append({"part": "road", "text": roads[0]["name"],
+                                    "reason": f"{roads[0]['name']} is not in the division "
+                                              f"named ({county}); found in "
+                                              f"{roads[0]['division_code']}"})
+    if roads:
+        name = roads[0]["name"]
+        out["road"] = name
+        out["road_ids"] = [r["id"] for r in roads if r["name"] == name]
+        s = s[len(name):]
+    else:
+        m = _ROADISH.match(s)
+        if m:
+            out["road"] = m.group(1)
+            out["problems"].append({"part": "road", "text": m.group(1),
+                                    "reason": f"{m.group(1)} is not a road in the register"})
+            s = s[m.end():]
+    m = _NUMBER.match(s)
+    letter = re.match(r"^(\d+[A-Za-z]+)号?", s)
+    if letter:
+        try:
+            rules.parse_number(letter.group(1))
+        except InvalidInput as exc:
+            out["problems"].append({"part": "number", "text": letter.group(1),
+                                    "reason": exc.detail})
+        s = s[letter.end():]
+    elif m and not _BUILDING.match(s):
+        try:
+            out["number"], out["sub"] = rules.parse_number(m.group(1))
+        except InvalidInput as exc:
+            out["problems"].append({"part": "number", "text": m.group(1), "reason": exc.detail})
+        s = s[m.end():]
+    for key, pattern in (("building", _BUILDING), ("unit", _UNIT), ("room", _ROOM)):
+        m = pattern.match(s)
+        if m:
+            out[key] = _int(m.group(1))
+            s = s[m.end():]
+    out["rest"] = s
+    return out
+
+
+def _division_at(conn, text: str, parent: dict | None) -> dict | None:
+    rows = fetch_all(conn, _Q["division_prefixes"], {"text": text})
+    if parent is not None:  # only divisions below the one already read
+        rows = [r for r in rows if r["code"].startswith(_prefix(parent["code"]))
+                and r["code"] != parent["code"]]
+    return rows[0] if rows else None
+
+
+def _prefix(code: str) -> str:
+    if len(code) > 6:
+        return code
+    return code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
+
+
+# ------------------------------------------------------------------ search, reverse
+
+def search(conn, q: Any, *, limit: int = 20) -> dict:
+    """Standard addresses matching a typed address: the road (within the divisions named)
+    and, when given, the number; below a door, the building, unit and room as typed."""
+    parsed = parse(conn, q)
+    if not parsed["road_ids"]:
+        return {"query": parsed, "results": []}
+    smallest = parsed["divisions"][-1]["code"] if parsed["divisions"] else None
+    ids = [r["id"] for r in fetch_all(conn, _Q["find_doors"], {
+        "roads": parsed["road_ids"], "number": parsed["number"], "sub": parsed["sub"],
+        "division": smallest if smallest and len(smallest) > 6 else None, "limit": limit})]
+    found = addresses(conn, ids)
+    blds = buildings(conn, ids)
+    results = []
+    for i in ids:
+        a = found[i]
+        if parsed["building"] and parsed["number"] is not None:
+            known = {b["no"]: b for b in blds.get(i, [])}
+            b = known.get(parsed["building"])
+            if b is None:
+                parsed["problems"].append({"part": "building", "text": str(parsed["building"]),
+                                           "reason": f"{a['address']} has no building "
+                                                     f"{parsed['building']}栋"})
+            else:
+                a = {**a, **_below(conn, a, b, parsed)}
+        results.append(a)
+    return {"query": parsed, "results": results}
+
+
+def _below(conn, a: dict, b: dict, parsed: dict) -> dict:
+    unit, room = parsed["unit"], parsed["room"]
+    if unit and unit > b["units"]:
+        parsed["problems"].append({"part": "unit", "text": str(unit),
+                                   "reason": f"building {b['no']} has {b['units']} units"})
+        unit = room = None
+    if room and not (1 <= room // 100 <= b["floors"] and 1 <= room % 100 <= b["rooms_per_floor"]):
+        parsed["problems"].append({"part": "room", "text": str(room),
+                                   "reason": f"building {b['no']} has {b['floors']} floors of "
+                                             f"{b['rooms_per_floor']} rooms (101 to "
+                                             f"{b['floors']}{b['rooms_per_floor']:02d})"})
+        room = None
+    full = address(conn, a["entrance_id"], b["no"], unit, room)
+    return {"address": full["address"], "parts": full["parts"]}
+
+
+def reverse(conn, lon: float, lat: float) -> dict:
+    """The nearest standard address (a numbered door) to a point."""
+    check_point(lon, lat)
+    radius = rules.defaults()["reverse_radius_m"]
+    row = fetch_one(conn, _Q["nearest_door"], {"lon": lon, "lat": lat})
+    if row is None or row["distance_m"] > radius:
+        raise NotFound(f"no numbered door within {radius:.0f} m of {lon:.6f}, {lat:.6f}",
+                       field="lon")
+    return {**address(conn, row["id"]), "distance_m": round(row["distance_m"], 1)}

@@ -1,0 +1,67 @@
+-- name: addresses
+-- Standard addresses of doors: the divisions they lie in (province → community), the road
+-- with its standard name and romanization, the number.
+SELECT e.id AS entrance_id, e.road_id, r.name AS road, coalesce(n.roman, rn.roman) AS road_roman,
+       r.name_id, e.number, e.sub, civgeo_house_number(e.number, e.sub) AS number_label,
+       e.name AS place, e.status, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat,
+       (SELECT coalesce(json_agg(json_build_object(
+                    'level', d.level, 'code', d.code,
+                    'name', CASE WHEN d.level = 'community' THEN d.short_name ELSE d.name END,
+                    'roman', (SELECT p.roman FROM place_names p
+                              WHERE p.division_code = d.code AND p.name = d.name
+                                AND p.status = 'standard' LIMIT 1))
+                ORDER BY length(d.code), d.code), '[]')
+        FROM current_divisions d
+        WHERE d.geom && e.geom AND ST_Intersects(d.geom, e.geom)) AS divisions
+FROM entrances e
+JOIN roads r ON r.id = e.road_id
+LEFT JOIN place_names n ON n.id = r.name_id
+LEFT JOIN LATERAL (SELECT p.roman FROM place_names p
+                   WHERE p.name = r.name AND p.category_code LIKE '08%%'
+                     AND p.status = 'standard' LIMIT 1) rn ON r.name_id IS NULL
+WHERE e.id = ANY(%(ids)s)
+
+-- name: buildings
+SELECT b.id, b.entrance_id, b.no, b.units, b.floors, b.rooms_per_floor
+FROM buildings b WHERE b.entrance_id = ANY(%(ids)s) ORDER BY b.entrance_id, b.no
+
+-- name: division_prefixes
+-- Divisions whose name (or the name without its generic: 南京 for 南京市) starts the text.
+SELECT d.code, d.name, d.level, d.parent_code,
+       CASE WHEN left(%(text)s, length(d.name)) = d.name THEN length(d.name)
+            ELSE length(d.short) END AS matched
+FROM (SELECT code, name, level, parent_code,
+             regexp_replace(name, '(省|市|自治区|自治州|地区|区|县|街道|镇|乡|社区|居委会|村委会|村)$', '') AS short
+      FROM current_divisions) d
+WHERE left(%(text)s, length(d.name)) = d.name
+   OR (length(d.short) >= 2 AND left(%(text)s, length(d.short)) = d.short)
+ORDER BY matched DESC, length(d.code)
+
+-- name: road_prefixes
+-- Current roads whose name starts the text, within a division when one was named.
+SELECT r.id, r.name, r.division_code
+FROM roads r
+WHERE r.status = 'current' AND left(%(text)s, length(r.name)) = r.name
+  AND (%(division)s::text IS NULL
+       OR r.division_code LIKE civgeo_division_prefix(left(%(division)s, 6)) || '%%')
+ORDER BY length(r.name) DESC, r.id
+
+-- name: find_doors
+SELECT e.id FROM entrances e
+WHERE e.road_id = ANY(%(roads)s) AND e.status = 'current'
+  AND (%(number)s::integer IS NULL OR e.number = %(number)s)
+  AND (%(number)s::integer IS NULL OR coalesce(e.sub, 0) = coalesce(%(sub)s, 0))
+  AND (%(division)s::text IS NULL OR EXISTS (
+        SELECT 1 FROM current_divisions d WHERE d.code = %(division)s
+          AND ST_Intersects(d.geom, e.geom)))
+ORDER BY e.number NULLS LAST, e.sub NULLS FIRST, e.id
+LIMIT %(limit)s
+
+-- name: nearest_door
+SELECT e.id, ST_Distance(e.geom::geography, p.pt::geography) AS distance_m
+FROM (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) AS pt) p
+CROSS JOIN LATERAL (
+    SELECT e.id, e.geom FROM entrances e
+    WHERE e.status = 'current' AND e.number IS NOT NULL
+    ORDER BY e.geom <-> p.pt LIMIT 5) e
+ORDER BY distance_m LIMIT 1

@@ -1,0 +1,432 @@
+"""Plates as physical assets (门牌/楼牌/单元牌), their lifecycle, campaigns and QR tokens.
+
+Lifecycle (every step is an event in ``plate_events``; the status is the latest state):
+
+    planned → ordered → installed (date, position, photo) → damaged / missing
+                                                          → replaced / removed
+
+A damaged or missing plate is *replaced* by a new plate (planned, same door, new token);
+the old plate's token keeps answering until the new plate is installed, then it is
+revoked. A removed plate's token is revoked at once. The public may report a plate
+damaged or missing through its QR page; nothing about the reporter is stored.
+
+Tokens are opaque (``secrets.token_urlsafe``), unique and revocable; the QR code carries
+only ``{public_base_url}/qr/{token}`` (DOMAIN §C).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import math
+import re
+import secrets
+from typing import Any
+
+from geo import audit
+from geo.audit import Actor
+from geo.db import execute, fetch_all, fetch_one, fetch_value, load_queries
+from geo.errors import Conflict, Gone, InvalidInput, NotFound
+from geo.plates import addresses, rules
+
+_Q = load_queries(__file__)
+KINDS = ("door", "building", "unit")
+SIZES = ("large", "medium", "small")
+STATUSES = ("planned", "ordered", "installed", "damaged", "missing", "replaced", "removed")
+NEXT = {
+    "planned": ("ordered", "removed"),
+    "ordered": ("installed", "removed"),
+    "installed": ("damaged", "missing", "removed"),
+    "damaged": ("installed", "missing", "replaced", "removed"),
+    "missing": ("installed", "replaced", "removed"),
+    "replaced": (),
+    "removed": (),
+}
+STATUS_LABELS = {"planned": "计划 planned", "ordered": "已订制 ordered",
+                 "installed": "已安装 installed", "damaged": "损坏 damaged",
+                 "missing": "缺失 missing", "replaced": "已更换 replaced",
+                 "removed": "已拆除 removed"}
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_PHOTO = 10 * 1024 * 1024
+IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+PUBLIC_REPORTS = ("damaged", "missing")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def qr_url(token: str) -> str:
+    return f"{rules.public_base_url()}/qr/{token}"
+
+
+def _check_token(conn, token: Any) -> str:
+    if not isinstance(token, str) or not TOKEN.match(token):
+        raise InvalidInput("token must be 8 to 64 letters, digits, - or _", field="token")
+    taken = fetch_value(conn, _Q["token_taken"], {"token": token})
+    if taken is not None:
+        raise Conflict(f"the token is already on plate {taken}; every plate needs its own",
+                       field="token", plate=taken)
+    return token
+
+
+# ------------------------------------------------------------------ create, read
+
+def create(conn, actor: Actor, record: Any, *, replaces: int | None = None) -> dict:
+    """A planned plate for a door (门牌), a building (楼牌) or a unit (单元牌)."""
+    if not isinstance(record, dict):
+        raise InvalidInput("the body must be an object", field="body")
+    kind = record.get("kind", "door")
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    size = record.get("size", "medium" if kind == "door" else "small")
+    if size not in SIZES:
+        raise InvalidInput(f"size must be one of {', '.join(SIZES)}", field="size")
+    entrance_id = record.get("entrance_id")
+    if not isinstance(entrance_id, int) or isinstance(entrance_id, bool):
+        raise InvalidInput("entrance_id must be the id of a numbered door", field="entrance_id")
+    door = fetch_one(conn, _Q["entrance_ok"], {"id": entrance_id})
+    if door is None or door["status"] != "current":
+        raise NotFound(f"no current door {entrance_id}", field="entrance_id")
+    if door["number"] is None:
+        raise InvalidInput(f"door {entrance_id} has no number yet: number its road first",
+                           field="entrance_id")
+    building_id, unit = None, None
+    if kind in ("building", "unit"):
+        no = record.get("building")
+        b = fetch_one(conn, _Q["building_of"], {"entrance": entrance_id, "no": no})
+        if b is None:
+            raise InvalidInput(f"door {entrance_id} has no building {no!r}", field="building")
+        building_id = b["id"]
+        if kind == "unit":
+            unit = record.get("unit")
+            if not isinstance(unit, int) or not 1 <= unit <= b["units"]:
+                raise InvalidInput(f"unit must be 1 to {b['units']} for building {no}",
+                                   field="unit")
+    if replaces is None:
+        active = fetch_value(conn, _Q["active_plate"], {"entrance": entrance_id, "kind": kind,
+                                                        "building": building_id, "unit": unit})
+        if active is not None:
+            raise Conflict(f"plate {active} already serves this place; replace it instead",
+                           field="entrance_id", plate=active)
+    token = (_check_token(conn, record["token"]) if record.get("token") is not None
+             else new_token())
+    plate_id = fetch_value(conn, _Q["insert_plate"], {
+        "kind": kind, "size": size, "entrance": entrance_id, "building": building_id,
+        "unit": unit, "token": token, "replaces": replaces, "by": actor.name})
+    _event(conn, plate_id, "planned", None, "planned", actor.name,
+           f"replaces plate {replaces}" if replaces else None)
+    audit.record(conn, actor, "create", "plate", plate_id, after={"entrance": entrance_id,
+                                                                  "kind": kind})
+    return get(conn, plate_id)
+
+
+def _event(conn, plate_id: int, action: str, before: str | None, after: str | None, by: str,
+           note: str | None = None, lon: float | None = None, lat: float | None = None) -> None:
+    execute(conn, _Q["insert_event"], {"plate": plate_id, "action": action, "from": before,
+                                       "to": after, "by": by, "note": note, "lon": lon,
+                                       "lat": lat})
+
+
+def get(conn, plate_id: int, *, events: bool = True) -> dict:
+    plate = fetch_one(conn, _Q["plate"], {"id": plate_id})
+    if plate is None:
+        raise NotFound(f"no plate {plate_id}", field="id")
+    plate["status_label"] = STATUS_LABELS[plate["status"]]
+    plate["url"] = qr_url(plate["token"])
+    plate["address"] = addresses.address(conn, plate["entrance_id"], plate["building_no"],
+                                         plate["unit"])
+    if events:
+        plate["events"] = fetch_all(conn, _Q["events"], {"id": plate_id})
+    return plate
+
+
+def list_plates(conn, *, status: str | None = None, road: int | None = None,
+                campaign: int | None = None, limit: int = 100,
+                offset: int = 0) -> tuple[list[dict], int]:
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+    params = {"status": status, "road": road, "campaign": campaign, "limit": limit,
+              "offset": offset}
+    return fetch_all(conn, _Q["list_plates"], params), fetch_value(conn, _Q["count_plates"],
+                                                                    params)
+
+
+# ------------------------------------------------------------------ lifecycle
+
+def _photo(value: Any) -> tuple[bytes, str]:
+    if not isinstance(value, str):
+        raise InvalidInput("photo must be base64-encoded JPEG or PNG", field="photo")
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("photo is not valid base64", field="photo") from None
+    if len(data) > MAX_PHOTO:
+        raise InvalidInput(f"photo is larger than {MAX_PHOTO // (1024 * 1024)} MB", field="photo")
+    for magic, media_type in IMAGE_MAGIC:
+        if data.startswith(magic):
+            return data, media_type
+    raise InvalidInput("photo must be a JPEG or PNG image", field="photo")
+
+
+def _position(changes: dict) -> tuple[float | None, float | None]:
+    lon, lat = changes.get("lon"), changes.get("lat")
+    if lon is None and lat is None:
+        return None, None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+               for v in (lon, lat)):
+        raise InvalidInput("lon and lat must be numbers", field="lon")
+    from geo.names.search import check_point
+    check_point(lon, lat)
+    return float(lon), float(lat)
+
+
+EDITABLE = ("status", "installed_on", "lon", "lat", "photo", "note", "revoke", "reissue",
+            "version")
+
+
+def update(conn, actor: Actor, plate_id: int, changes: Any) -> dict:
+    """Move a plate along its lifecycle, revoke or reissue its token; based on a version."""
+    if not isinstance(changes, dict):
+        raise InvalidInput("the body must be an object", field="body")
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidInput(f"{field} cannot be changed here; the fields are "
+                           f"{', '.join(EDITABLE)}", field=field)
+    plate = get(conn, plate_id, events=False)
+    version = changes.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidInput("version is required: send the version your change is based on",
+                           field="version")
+    if version != plate["version"]:
+        raise Conflict(f"plate {plate_id} is at version {plate['version']}, your change is "
+                       f"based on {version}", field="version", current=plate)
+    note = changes.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > 500):
+        raise InvalidInput("note must be text up to 500 characters", field="note")
+    result: dict[str, Any] = {}
+    status = changes.get("status", plate["status"])
+    if status != plate["status"]:
+        result = _move(conn, actor, plate, status, changes, note)
+    elif any(k in changes for k in ("installed_on", "lon", "lat", "photo")):
+        raise InvalidInput("installed_on, position and photo go with status installed",
+                           field="status")
+    if changes.get("revoke"):
+        reason = changes["revoke"] if isinstance(changes["revoke"], str) else "revoked"
+        execute(conn, _Q["revoke"], {"id": plate_id, "reason": reason[:200]})
+        _event(conn, plate_id, "token_revoked", status, status, actor.name, reason[:200])
+    if changes.get("reissue"):
+        token = new_token()
+        execute(conn, _Q["reissue"], {"id": plate_id, "token": token})
+        _event(conn, plate_id, "token_reissued", status, status, actor.name,
+               "a new QR token; the old one no longer answers")
+    audit.record(conn, actor, "update", "plate", plate_id,
+                 before={"status": plate["status"], "version": plate["version"]},
+                 after={k: v for k, v in changes.items() if k != "photo"})
+    return {**get(conn, plate_id), **result}
+
+
+def _move(conn, actor: Actor, plate: dict, status: Any, changes: dict, note: str | None) -> dict:
+    if status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+    if status not in NEXT[plate["status"]]:
+        allowed = ", ".join(NEXT[plate["status"]]) or "nothing (it is closed)"
+        raise Conflict(f"a {plate['status']} plate can become {allowed}, not {status}",
+                       field="status", current=plate["status"])
+    lon, lat = _position(changes)
+    photo, photo_type = None, None
+    installed_on = plate["installed_on"]
+    if status == "installed":
+        try:
+            installed_on = dt.date.fromisoformat(changes.get("installed_on")
+                                                 or dt.date.today().isoformat())
+        except (TypeError, ValueError):
+            raise InvalidInput("installed_on must be a date (YYYY-MM-DD)",
+                               field="installed_on") from None
+        if installed_on > dt.date.today():
+            raise InvalidInput("installed_on cannot be in the future", field="installed_on")
+        if lon is None and plate["installed_lon"] is None:
+            raise InvalidInput("an installed plate needs its position: lon and lat",
+                               field="lon")
+        if changes.get("photo") is not None:
+            photo, photo_type = _photo(changes["photo"])
+    elif any(k in changes for k in ("installed_on", "photo")):
+        raise InvalidInput("installed_on and photo go with status installed", field="status")
+    if fetch_one(conn, _Q["update_plate"], {
+            "id": plate["id"], "version": plate["version"], "status": status,
+            "installed_on": installed_on, "lon": lon, "lat": lat, "photo": photo,
+            "photo_type": photo_type}) is None:
+        raise Conflict(f"plate {plate['id']} changed meanwhile; read it again", field="version")
+    _event(conn, plate["id"], status, plate["status"], status, actor.name, note, lon, lat)
+    result: dict[str, Any] = {}
+    if status == "replaced":
+        new = create(conn, actor, {"entrance_id": plate["entrance_id"], "kind": plate["kind"],
+                                   "size": plate["size"], "building": plate["building_no"],
+                                   "unit": plate["unit"]}, replaces=plate["id"])
+        result["replacement"] = {"id": new["id"], "token": new["token"], "url": new["url"]}
+    if status == "removed":
+        execute(conn, _Q["revoke"], {"id": plate["id"], "reason": "plate removed"})
+        _event(conn, plate["id"], "token_revoked", status, status, actor.name, "plate removed")
+    if status == "installed" and plate["replaces_id"]:
+        execute(conn, _Q["revoke"], {"id": plate["replaces_id"],
+                                     "reason": f"replaced by plate {plate['id']}"})
+        _event(conn, plate["replaces_id"], "token_revoked", "replaced", "replaced", actor.name,
+               f"replaced by plate {plate['id']}, now installed")
+    return result
+
+
+def photo(conn, plate_id: int) -> tuple[bytes, str]:
+    row = fetch_one(conn, _Q["photo"], {"id": plate_id})
+    if row is None or row["photo"] is None:
+        raise NotFound(f"plate {plate_id} has no installation photo", field="id")
+    return bytes(row["photo"]), row["photo_type"]
+
+
+# ------------------------------------------------------------------ public: QR page, reports
+
+def by_token(conn, token: str) -> dict:
+    """What a scanned plate shows the public: the standard address and its standard names
+    with romanization; nothing personal. Unknown → NotFound; revoked → Gone."""
+    if not isinstance(token, str) or not TOKEN.match(token):
+        raise NotFound("this QR code is not one of ours (malformed token)", field="token")
+    plate_id = fetch_value(conn, _Q["plate_by_token"], {"token": token})
+    if plate_id is None:
+        raise NotFound("no plate has this QR code; it may be mistyped or not ours",
+                       field="token")
+    plate = get(conn, plate_id, events=False)
+    if plate["token_revoked_at"] is not None:
+        raise Gone(f"this QR code was withdrawn on {plate['token_revoked_at']:%Y-%m-%d} "
+                   f"({plate['token_revoked_reason']}); the plate is no longer valid",
+                   field="token", revoked_on=plate["token_revoked_at"].date().isoformat())
+    a = plate["address"]
+    return {"token": token, "plate": {"kind": plate["kind"], "size": plate["size"],
+                                      "status": plate["status"],
+                                      "status_label": plate["status_label"],
+                                      "being_replaced": plate["replaced_by"] is not None},
+            "address": a["address"], "parts": a["parts"], "place": a["place"],
+            "standard_names": a["standard_names"], "lon": a["lon"], "lat": a["lat"]}
+
+
+def public_report(conn, token: str, report: Any) -> dict:
+    """A member of the public reports a plate damaged or missing; no personal data kept."""
+    page = by_token(conn, token)
+    if not isinstance(report, dict) or report.get("kind") not in PUBLIC_REPORTS:
+        raise InvalidInput("kind must be damaged or missing", field="kind")
+    note = report.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > 300):
+        raise InvalidInput("note must be text up to 300 characters", field="note")
+    plate_id = fetch_value(conn, _Q["plate_by_token"], {"token": token})
+    plate = get(conn, plate_id, events=False)
+    kind = report["kind"]
+    moved = False
+    if kind in NEXT[plate["status"]] and plate["status"] in ("installed", "damaged"):
+        if fetch_one(conn, _Q["update_plate"], {
+                "id": plate_id, "version": plate["version"], "status": kind,
+                "installed_on": plate["installed_on"], "lon": None, "lat": None,
+                "photo": None, "photo_type": None}) is not None:
+            moved = True
+    _event(conn, plate_id, f"public_report_{kind}", plate["status"],
+           kind if moved else plate["status"], "public", note)
+    return {"received": True, "address": page["address"], "kind": kind,
+            "status": kind if moved else plate["status"]}
+
+
+# ------------------------------------------------------------------ campaigns
+
+def create_campaign(conn, actor: Actor, record: Any) -> dict:
+    """A campaign: plates for the numbered doors of roads (``new``) or replacements for the
+    damaged and missing plates there (``replace``)."""
+    if not isinstance(record, dict):
+        raise InvalidInput("the body must be an object", field="body")
+    name = record.get("name")
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
+        raise InvalidInput("name must be 1 to 100 characters", field="name")
+    if fetch_value(conn, _Q["campaign_name_taken"], {"name": name.strip()}) is not None:
+        raise Conflict(f"a campaign named {name.strip()} exists", field="name")
+    kind = record.get("kind")
+    if kind not in ("new", "replace"):
+        raise InvalidInput("kind must be new (plates for numbered doors without one) or "
+                           "replace (damaged and missing plates)", field="kind")
+    road_ids = record.get("roads")
+    if road_ids is not None and (not isinstance(road_ids, list) or not all(
+            isinstance(r, int) and not isinstance(r, bool) for r in road_ids)):
+        raise InvalidInput("roads must be a list of road ids", field="roads")
+    division = record.get("division")
+    if division is not None:
+        from geo.divisions import check_code
+        check_code(division)
+    if road_ids is None and division is None:
+        raise InvalidInput("say where: roads or division", field="roads")
+    due_on = record.get("due_on")
+    if due_on is not None:
+        try:
+            due_on = dt.date.fromisoformat(due_on)
+        except (TypeError, ValueError):
+            raise InvalidInput("due_on must be a date (YYYY-MM-DD)", field="due_on") from None
+    size = record.get("size", "medium")
+    where = {"roads": road_ids, "division": division}
+    if kind == "new":
+        doors = [r["id"] for r in fetch_all(conn, _Q["doors_needing_plates"], where)]
+        if not doors:
+            raise InvalidInput("every numbered door there has a plate already (or no door "
+                               "is numbered yet)", field="roads")
+        new_ids = [create(conn, actor, {"entrance_id": d, "size": size})["id"] for d in doors]
+    else:
+        old = [r["id"] for r in fetch_all(conn, _Q["plates_to_replace"], where)]
+        if not old:
+            raise InvalidInput("no damaged or missing plate there waits for a replacement",
+                               field="roads")
+        new_ids = []
+        for plate_id in old:
+            plate = get(conn, plate_id, events=False)
+            moved = update(conn, actor, plate_id, {"status": "replaced",
+                                                   "version": plate["version"],
+                                                   "note": f"campaign {name.strip()}"})
+            new_ids.append(moved["replacement"]["id"])
+    campaign_id = fetch_value(conn, _Q["insert_campaign"], {
+        "name": name.strip(), "kind": kind, "division": division, "due_on": due_on,
+        "note": record.get("note"), "by": actor.name})
+    execute(conn, _Q["link"], {"campaign": campaign_id, "plates": new_ids})
+    audit.record(conn, actor, "create", "plate_campaign", campaign_id,
+                 after={"kind": kind, "plates": len(new_ids)})
+    return campaign(conn, campaign_id)
+
+
+def _progress(row: dict) -> dict:
+    active = row["plates"] - row["closed"]
+    row["progress"] = round(row["installed"] / active, 3) if active else None
+    return row
+
+
+def campaigns(conn) -> list[dict]:
+    return [_progress(r) for r in fetch_all(conn, _Q["campaigns"], {"id": None})]
+
+
+def campaign(conn, campaign_id: int) -> dict:
+    rows = fetch_all(conn, _Q["campaigns"], {"id": campaign_id})
+    if not rows:
+        raise NotFound(f"no campaign {campaign_id}", field="id")
+    return _progress(rows[0])
+
+
+def sheet_items(conn, campaign_id: int) -> tuple[dict, list[dict]]:
+    """The campaign and its plates as the print sheet wants them."""
+    c = campaign(conn, campaign_id)
+    plates = fetch_all(conn, _Q["campaign_plate_ids"], {"id": campaign_id})
+    found = addresses.addresses(conn, [p["entrance_id"] for p in plates])
+    items = []
+    for p in plates:
+        a = found[p["entrance_id"]]
+        road = next(n for n in a["standard_names"] if n["level"] == "road")
+        full = (addresses.address(conn, p["entrance_id"], p["building_no"], p["unit"])
+                if p["building_no"] else a)
+        items.append({"id": p["id"], "token": p["token"], "url": qr_url(p["token"]),
+                      "size": p["size"], "kind": p["kind"], "status": p["status"],
+                      "road": a["parts"]["road"], "road_roman": road["roman"],
+                      "number_label": a["parts"]["number"],
+                      "building": f"{p['building_no']}栋" if p["building_no"] else None,
+                      "unit": f"{p['unit']}单元" if p["unit"] else None,
+                      "address": full["address"]})
+    return c, items

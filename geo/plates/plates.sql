@@ -1,0 +1,146 @@
+-- name: insert_plate
+INSERT INTO plates (kind, size, entrance_id, building_id, unit, status, token, replaces_id,
+                    created_by)
+VALUES (%(kind)s, %(size)s, %(entrance)s, %(building)s, %(unit)s, 'planned', %(token)s,
+        %(replaces)s, %(by)s)
+RETURNING id
+
+-- name: token_taken
+SELECT id FROM plates WHERE token = %(token)s
+
+-- name: building_of
+SELECT id, no, units FROM buildings WHERE entrance_id = %(entrance)s AND no = %(no)s
+
+-- name: entrance_ok
+SELECT e.id, e.number, e.status FROM entrances e WHERE e.id = %(id)s
+
+-- name: active_plate
+SELECT id FROM plates
+WHERE entrance_id = %(entrance)s AND kind = %(kind)s
+  AND building_id IS NOT DISTINCT FROM %(building)s AND unit IS NOT DISTINCT FROM %(unit)s
+  AND status NOT IN ('replaced', 'removed')
+LIMIT 1
+
+-- name: plate
+SELECT p.id, p.kind, p.size, p.entrance_id, p.building_id, b.no AS building_no, p.unit,
+       p.status, p.token, p.token_revoked_at, p.token_revoked_reason, p.replaces_id,
+       (SELECT n.id FROM plates n WHERE n.replaces_id = p.id ORDER BY n.id DESC LIMIT 1)
+           AS replaced_by, p.installed_on,
+       ST_X(p.installed_geom) AS installed_lon, ST_Y(p.installed_geom) AS installed_lat,
+       p.photo IS NOT NULL AS has_photo, p.photo_type, p.version, p.created_by, p.created_at,
+       p.updated_at
+FROM plates p LEFT JOIN buildings b ON b.id = p.building_id
+WHERE p.id = %(id)s
+
+-- name: plate_by_token
+SELECT id FROM plates WHERE token = %(token)s
+
+-- name: events
+SELECT at, action, from_status, to_status, by_name, note,
+       ST_X(geom) AS lon, ST_Y(geom) AS lat
+FROM plate_events WHERE plate_id = %(id)s ORDER BY at, id
+
+-- name: insert_event
+INSERT INTO plate_events (plate_id, action, from_status, to_status, by_name, note, geom)
+VALUES (%(plate)s, %(action)s, %(from)s, %(to)s, %(by)s, %(note)s,
+        CASE WHEN %(lon)s::float8 IS NULL THEN NULL
+             ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) END)
+
+-- name: update_plate
+UPDATE plates SET status = %(status)s, installed_on = %(installed_on)s,
+       installed_geom = CASE WHEN %(lon)s::float8 IS NULL THEN installed_geom
+                             ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) END,
+       photo = coalesce(%(photo)s, photo), photo_type = coalesce(%(photo_type)s, photo_type),
+       version = version + 1, updated_at = now()
+WHERE id = %(id)s AND version = %(version)s
+RETURNING id
+
+-- name: revoke
+UPDATE plates SET token_revoked_at = now(), token_revoked_reason = %(reason)s,
+       version = version + 1, updated_at = now()
+WHERE id = %(id)s AND token_revoked_at IS NULL
+
+-- name: reissue
+UPDATE plates SET token = %(token)s, token_revoked_at = NULL, token_revoked_reason = NULL,
+       version = version + 1, updated_at = now()
+WHERE id = %(id)s
+
+-- name: photo
+SELECT photo, photo_type FROM plates WHERE id = %(id)s
+
+-- name: list_plates
+SELECT p.id, p.kind, p.size, p.entrance_id, p.status, p.token, p.token_revoked_at IS NOT NULL
+           AS revoked, p.installed_on, p.version, r.id AS road_id, r.name AS road,
+       civgeo_house_number(e.number, e.sub) AS number_label, b.no AS building_no, p.unit,
+       ST_X(coalesce(p.installed_geom, e.geom)) AS lon, ST_Y(coalesce(p.installed_geom, e.geom)) AS lat
+FROM plates p
+JOIN entrances e ON e.id = p.entrance_id
+JOIN roads r ON r.id = e.road_id
+LEFT JOIN buildings b ON b.id = p.building_id
+WHERE (%(status)s::text IS NULL OR p.status = %(status)s)
+  AND (%(road)s::bigint IS NULL OR r.id = %(road)s)
+  AND (%(campaign)s::bigint IS NULL OR p.id IN (SELECT plate_id FROM campaign_plates
+                                                WHERE campaign_id = %(campaign)s))
+ORDER BY r.name, e.number NULLS LAST, e.sub NULLS FIRST, p.kind, b.no, p.unit, p.id
+LIMIT %(limit)s OFFSET %(offset)s
+
+-- name: count_plates
+SELECT count(*) FROM plates p JOIN entrances e ON e.id = p.entrance_id
+WHERE (%(status)s::text IS NULL OR p.status = %(status)s)
+  AND (%(road)s::bigint IS NULL OR e.road_id = %(road)s)
+  AND (%(campaign)s::bigint IS NULL OR p.id IN (SELECT plate_id FROM campaign_plates
+                                                WHERE campaign_id = %(campaign)s))
+
+-- name: insert_campaign
+INSERT INTO plate_campaigns (name, kind, division_code, due_on, note, created_by)
+VALUES (%(name)s, %(kind)s, %(division)s, %(due_on)s, %(note)s, %(by)s)
+RETURNING id
+
+-- name: campaign_name_taken
+SELECT id FROM plate_campaigns WHERE name = %(name)s
+
+-- name: doors_needing_plates
+-- Numbered doors of the roads (or the division) with no plate in service.
+SELECT e.id FROM entrances e JOIN roads r ON r.id = e.road_id
+WHERE e.status = 'current' AND e.number IS NOT NULL AND r.status = 'current'
+  AND (%(roads)s::bigint[] IS NULL OR r.id = ANY(%(roads)s::bigint[]))
+  AND (%(division)s::text IS NULL
+       OR r.division_code LIKE civgeo_division_prefix(%(division)s) || '%%')
+  AND NOT EXISTS (SELECT 1 FROM plates p WHERE p.entrance_id = e.id AND p.kind = 'door'
+                  AND p.status NOT IN ('replaced', 'removed'))
+ORDER BY r.name, e.number, e.sub NULLS FIRST
+
+-- name: plates_to_replace
+SELECT p.id FROM plates p JOIN entrances e ON e.id = p.entrance_id JOIN roads r ON r.id = e.road_id
+WHERE p.status IN ('damaged', 'missing')
+  AND NOT EXISTS (SELECT 1 FROM plates n WHERE n.replaces_id = p.id)
+  AND (%(roads)s::bigint[] IS NULL OR r.id = ANY(%(roads)s::bigint[]))
+  AND (%(division)s::text IS NULL
+       OR r.division_code LIKE civgeo_division_prefix(%(division)s) || '%%')
+ORDER BY r.name, e.number, p.id
+
+-- name: link
+INSERT INTO campaign_plates (campaign_id, plate_id)
+SELECT %(campaign)s, unnest(%(plates)s::bigint[])
+
+-- name: campaigns
+SELECT c.id, c.name, c.kind, c.division_code, c.due_on, c.note, c.created_by, c.created_at,
+       count(p.id) AS plates,
+       count(p.id) FILTER (WHERE p.status = 'planned') AS planned,
+       count(p.id) FILTER (WHERE p.status = 'ordered') AS ordered,
+       count(p.id) FILTER (WHERE p.status = 'installed') AS installed,
+       count(p.id) FILTER (WHERE p.status IN ('damaged', 'missing')) AS needing_attention,
+       count(p.id) FILTER (WHERE p.status IN ('replaced', 'removed')) AS closed
+FROM plate_campaigns c
+LEFT JOIN campaign_plates cp ON cp.campaign_id = c.id
+LEFT JOIN plates p ON p.id = cp.plate_id
+WHERE %(id)s::bigint IS NULL OR c.id = %(id)s
+GROUP BY c.id ORDER BY c.created_at DESC, c.id DESC
+
+-- name: campaign_plate_ids
+SELECT p.id, p.entrance_id, p.token, p.kind, p.size, p.status, b.no AS building_no, p.unit
+FROM campaign_plates cp JOIN plates p ON p.id = cp.plate_id
+JOIN entrances e ON e.id = p.entrance_id JOIN roads r ON r.id = e.road_id
+LEFT JOIN buildings b ON b.id = p.building_id
+WHERE cp.campaign_id = %(id)s
+ORDER BY r.name, e.number, e.sub NULLS FIRST, p.kind, b.no, p.unit, p.id

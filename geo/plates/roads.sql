@@ -1,0 +1,80 @@
+-- name: insert_road
+INSERT INTO roads (name, name_id, division_code, kind, geom, axis, length_m, rule, source, dataset)
+SELECT %(name)s,
+       (SELECT n.id FROM place_names n
+        WHERE n.name = %(name)s AND n.status = 'standard' AND n.category_code LIKE '08%%'
+        ORDER BY n.geom <-> a.axis LIMIT 1),
+       coalesce(%(division)s,
+                (SELECT d.code FROM current_divisions d
+                 WHERE d.level = 'county' AND ST_Intersects(d.geom, ST_PointOnSurface(a.axis))
+                 LIMIT 1)),
+       %(kind)s, g.geom, a.axis, ST_Length(a.axis::geography), %(rule)s::jsonb, %(source)s,
+       %(dataset)s
+FROM (SELECT ST_Multi(ST_GeomFromWKB(%(geom)s, 4490)) AS geom) g,
+     (SELECT ST_GeomFromWKB(%(axis)s, 4490) AS axis) a
+RETURNING id
+
+-- name: road
+SELECT r.id, r.name, r.name_id, n.roman, r.division_code, d.name AS division_name, r.kind,
+       r.status, r.rule, civgeo_road_rule(%(defaults)s::jsonb, r.division_code, r.rule) AS rule_in_force,
+       round(r.length_m::numeric, 1) AS length_m, r.source, r.version,
+       r.created_at, r.updated_at,
+       (SELECT count(*) FROM entrances e WHERE e.road_id = r.id AND e.status = 'current') AS doors,
+       (SELECT count(*) FROM entrances e WHERE e.road_id = r.id AND e.status = 'current'
+          AND e.number IS NULL) AS unnumbered,
+       ST_AsGeoJSON(r.geom, 7)::json AS geometry, ST_AsGeoJSON(r.axis, 7)::json AS axis,
+       civgeo_numbering_reversed(r.axis, civgeo_road_rule(%(defaults)s::jsonb, r.division_code, r.rule)->>'start',
+                                 civgeo_road_rule(%(defaults)s::jsonb, r.division_code, r.rule)->>'ew_from',
+                                 civgeo_road_rule(%(defaults)s::jsonb, r.division_code, r.rule)->>'ns_from')
+           AS numbered_against_axis
+FROM roads r
+LEFT JOIN place_names n ON n.id = r.name_id
+LEFT JOIN current_divisions d ON d.code = r.division_code
+WHERE r.id = %(id)s
+
+-- name: roads
+SELECT r.id, r.name, r.division_code, r.kind, r.status, round(r.length_m::numeric, 1) AS length_m,
+       r.version, ST_AsGeoJSON(r.geom, 6)::json AS geometry,
+       (SELECT count(*) FROM entrances e WHERE e.road_id = r.id AND e.status = 'current') AS doors
+FROM roads r
+WHERE r.status = 'current'
+  AND (%(division)s::text IS NULL OR r.division_code LIKE civgeo_division_prefix(%(division)s) || '%%')
+  AND (%(q)s::text IS NULL OR r.name LIKE '%%' || %(q)s || '%%')
+ORDER BY r.name, r.id
+LIMIT %(limit)s OFFSET %(offset)s
+
+-- name: count_roads
+SELECT count(*) FROM roads r
+WHERE r.status = 'current'
+  AND (%(division)s::text IS NULL OR r.division_code LIKE civgeo_division_prefix(%(division)s) || '%%')
+  AND (%(q)s::text IS NULL OR r.name LIKE '%%' || %(q)s || '%%')
+
+-- name: positions
+SELECT p.entrance_id, p.number, p.sub, p.number_raw, p.measure_m, p.side, p.odd, p.offset_m,
+       ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.rule
+FROM civgeo_entrance_positions(%(roads)s::bigint[], %(defaults)s::jsonb, %(override)s::jsonb) p
+ORDER BY p.measure_m, p.entrance_id
+
+-- name: distance_to_road
+SELECT ST_Distance(r.geom::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490)::geography)
+FROM roads r WHERE r.id = %(id)s
+
+-- name: insert_entrance
+INSERT INTO entrances (road_id, number, sub, name, geom, source)
+VALUES (%(road)s, %(number)s, %(sub)s, %(name)s,
+        ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490), 'officer')
+RETURNING id
+
+-- name: entrances
+SELECT e.id, e.road_id, e.number, e.sub, civgeo_house_number(e.number, e.sub) AS label,
+       e.number_raw, e.name, e.status, e.version, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat
+FROM entrances e WHERE e.id = ANY(%(ids)s) ORDER BY e.id
+
+-- name: road_entrances
+SELECT e.id, e.road_id, e.number, e.sub, civgeo_house_number(e.number, e.sub) AS label,
+       e.number_raw, e.name, e.status, e.version, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat
+FROM entrances e WHERE e.road_id = %(id)s AND e.status = 'current'
+ORDER BY e.number NULLS LAST, e.sub NULLS FIRST, e.id
+
+-- name: roads_named
+SELECT id FROM roads WHERE name = %(name)s AND status = 'current' ORDER BY id

@@ -1,0 +1,98 @@
+"""Validation of a road's numbering (PEERS §2, after Esri ADM's validation rules and JOSM's
+address checks), in SQL (``civgeo_numbering_findings``):
+
+- ``wrong_parity``: an odd number on the even side or the reverse;
+- ``duplicate``: two current doors with one number;
+- ``out_of_order``: a number that breaks the rising order along its side (a door whose
+  removal restores the order of its neighbours);
+- ``reversed``: a whole side numbered from the wrong end;
+- ``gap``: more numbers missing between two doors than their frontage reserves;
+- ``too_far``: a door farther from its road than the tolerance;
+- ``wrong_road``: a door far from its road and much nearer another;
+- ``unnumbered`` and ``bad_number`` (a number from an old register that is not one, 12A).
+"""
+
+from __future__ import annotations
+
+from geo.db import fetch_all, load_queries
+from geo.errors import InvalidInput
+from geo.plates import roads, rules
+
+_Q = load_queries(__file__)
+KINDS = ("wrong_parity", "duplicate", "out_of_order", "reversed", "gap", "too_far",
+         "wrong_road", "unnumbered", "bad_number")
+LABELS = {
+    "wrong_parity": "单双号错位 wrong parity for its side",
+    "duplicate": "重号 duplicate number",
+    "out_of_order": "顺序错乱 out of order along the road",
+    "reversed": "编号方向相反 side numbered from the wrong end",
+    "gap": "跳号 numbers missing",
+    "too_far": "离路过远 too far from its road",
+    "wrong_road": "挂错路 on the wrong road",
+    "unnumbered": "未编号 no number",
+    "bad_number": "号码不规范 not a valid house number",
+}
+
+
+def _message(row: dict, road: dict) -> str:
+    d, kind = row["detail"], row["kind"]
+    label = row["label"] or row["number_raw"] or "an unnumbered door"
+    if kind == "wrong_parity":
+        return f"{label} is on the {d['side']} side, which takes {d['expected']} numbers"
+    if kind == "duplicate":
+        return f"{label} is on {d['count']} doors"
+    if kind == "out_of_order":
+        around = " and ".join(str(_num(v)) for v in (d.get("previous"), d.get("next"))
+                              if v is not None)
+        return f"{label} is out of order between {around}"
+    if kind == "reversed":
+        return (f"the {d['parity']} side falls {d['descending']} times and rises "
+                f"{d['ascending']} times: it is numbered from the wrong end")
+    if kind == "gap":
+        before = f"{d['previous']}号" if d["previous"] else "the start"
+        return (f"{d['missing']} numbers are missing between {before} and {label} on "
+                f"{d['frontage_m']} m of frontage (the rule reserves {int(d['reserved'])})")
+    if kind == "too_far":
+        return (f"{label} is {d['offset_m']} m from {road['name']} "
+                f"(tolerance {d['tolerance_m']:.0f} m)")
+    if kind == "wrong_road":
+        return (f"{label} is {d['offset_m']} m from {road['name']} but {d['nearest_m']} m "
+                f"from {d['nearest_road']}")
+    if kind == "bad_number":
+        try:
+            rules.parse_number(row["number_raw"])
+        except InvalidInput as exc:
+            return exc.detail
+        return f"{row['number_raw']} is written in a non-standard way"
+    return "the door has no number"
+
+
+def _num(value: float) -> str:
+    number = int(value)
+    sub = round((value - number) * 1000)
+    return f"{number}-{sub}号" if sub else f"{number}号"
+
+
+def validate(conn, road_id: int) -> dict:
+    """The validation report of one road: summary, findings with messages and positions."""
+    road = roads.get(conn, road_id)
+    rows = fetch_all(conn, _Q["findings"], {"roads": [road_id],
+                                            "defaults": rules.defaults_json()})
+    findings = [{**r, "label_kind": LABELS[r["kind"]], "message": _message(r, road)}
+                for r in rows]
+    summary = {k: 0 for k in KINDS}
+    for f in findings:
+        summary[f["kind"]] += 1
+    flagged = {f["entrance_id"] for f in findings if f["entrance_id"] is not None
+               and f["kind"] != "unnumbered"}
+    return {"road": {k: road[k] for k in ("id", "name", "division_code", "division_name",
+                                          "length_m", "version", "doors", "rule_in_force",
+                                          "numbered_against_axis")},
+            "summary": summary, "doors": road["doors"], "doors_flagged": len(flagged),
+            "ok": not flagged and not summary["reversed"], "findings": findings}
+
+
+def count_findings(conn, road_ids: list[int]) -> dict[str, int]:
+    """Findings by kind over many roads (the benchmark's path)."""
+    return {r["kind"]: r["n"] for r in fetch_all(conn, _Q["counts"], {
+        "roads": road_ids, "defaults": rules.defaults_json()})}
