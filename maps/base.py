@@ -129,3 +129,23 @@ def add_legend(m: folium.Map, title: str, rows: list[tuple[str, str]]) -> None:
         '<div class="civgeo-legend" style="position:fixed;bottom:48px;right:10px;z-index:1000;'
         'background:#fff;padding:6px 8px;border:1px solid #999;border-radius:4px;'
         f'font:12px sans-serif;max-width:320px"><b>{html.escape(title)}</b>{items}</div>'))
+
+
+def popup(title: str, rows: list[tuple[str, object]]) -> folium.Popup:
+    """A popup: a bold title and a table of (label, value); everything escaped, empty
+    values left out."""
+    cells = "".join(f"<tr><th style='padding-right:6px'>{inert_text(k)}</th>"
+                    f"<td>{inert_text(v)}</td></tr>" for k, v in rows if v not in (None, ""))
+    return folium.Popup(f"<b>{inert_text(title)}</b><table>{cells}</table>", max_width=360)
+
+
+def shown(geoms: list, settings: MapSettings) -> list:
+    """Geometries ready to draw (shifted when the base layer is GCJ-02)."""
+    if not geoms:
+        return []
+    return list(for_display(gpd.GeoDataFrame(geometry=geoms, crs=4490), settings).geometry)
+
+
+def latlon(line) -> list[list[float]]:
+    """A line's coordinates in Leaflet's (lat, lon) order."""
+    return [[y, x] for x, y in line.coords]

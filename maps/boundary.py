@@ -15,34 +15,25 @@ import geopandas as gpd
 from shapely.geometry import LineString, Point, shape
 
 from geo.boundaries import report as reports
+from geo.clock import local_time
 from geo.errors import InvalidInput
-from maps.base import MapSettings, add_legend, base_map, for_display, inert_text
+from maps.base import (
+    MapSettings,
+    add_legend,
+    base_map,
+    for_display,
+    inert_text,
+    latlon,
+    popup,
+    shown,
+)
 
-_when = reports.local_time
 _PAD_DEG = 0.002
 _ROLES = {"lead": "主查方 lead side", "support": "协查方 supporting side", "other": "side"}
 _HEAD = 0.3          # arrowhead length, as a share of the arrow
 _HEAD_ANGLE = 25.0   # degrees either side of the shaft
 _TRIANGLE = ('<svg class="civgeo-hazard" width="18" height="16"><path d="M9,1 L17,15 L1,15 Z" '
              f'fill="{reports.HAZARD_COLOUR}" stroke="#000"/></svg>')
-
-
-def _popup(title: str, rows: list[tuple[str, object]]) -> folium.Popup:
-    """A popup: a bold title and a table of (label, value); everything escaped."""
-    cells = "".join(f"<tr><th style='padding-right:6px'>{inert_text(k)}</th>"
-                    f"<td>{inert_text(v)}</td></tr>" for k, v in rows if v not in (None, ""))
-    return folium.Popup(f"<b>{inert_text(title)}</b><table>{cells}</table>", max_width=360)
-
-
-def _shown(geoms: list, settings: MapSettings) -> list:
-    """Geometries ready to draw (shifted when the base layer is GCJ-02)."""
-    if not geoms:
-        return []
-    return list(for_display(gpd.GeoDataFrame(geometry=geoms, crs=4490), settings).geometry)
-
-
-def _latlon(line: LineString) -> list[list[float]]:
-    return [[y, x] for x, y in line.coords]
 
 
 def _arrow(start: tuple[float, float], end: tuple[float, float]) -> list[LineString]:
@@ -74,7 +65,7 @@ def _line(m: folium.Map, report: dict, settings: MapSettings) -> None:
         style_function=lambda _f: {"color": reports.LINE_COLOUR, "weight": 3,
                                    "dashArray": "12 4 2 4"},
         tooltip=inert_text(f"{line['name']} {line['number']}"),
-        popup=_popup(f"{line['name']}（{line['number']}）", [
+        popup=popup(f"{line['name']}（{line['number']}）", [
             ("级别 level", line["level_label"]),
             ("双方 parties", f"{line['left']['name'] or ''} {line['left']['code']} — "
                              f"{line['right']['name'] or ''} {line['right']['code']}"),
@@ -95,9 +86,9 @@ def _tracks(m: folium.Map, report: dict, settings: MapSettings) -> list[tuple[st
         side = " ".join(x for x in (patrols[0]["side_name"], code) if x)
         label = f"巡线轨迹 patrol tracks: {side}"
         group = folium.FeatureGroup(name=inert_text(label))
-        lines = _shown([shape(p["track"]) for p in patrols], settings)
+        lines = shown([shape(p["track"]) for p in patrols], settings)
         for p, line in zip(patrols, lines, strict=True):
-            folium.PolyLine(_latlon(line), color=colour, weight=6, opacity=0.5,
+            folium.PolyLine(latlon(line), color=colour, weight=6, opacity=0.5,
                             tooltip=inert_text(f"{side} patrol"),
                             popup=_patrol_popup(p)).add_to(group)
         group.add_to(m)
@@ -108,10 +99,10 @@ def _tracks(m: folium.Map, report: dict, settings: MapSettings) -> list[tuple[st
 
 
 def _patrol_popup(p: dict) -> folium.Popup:
-    return _popup("巡线 patrol", [
+    return popup("巡线 patrol", [
         ("一方 side", f"{p['side_name'] or ''} {p['side_code']}"),
         ("检查组 team", p["team"]),
-        ("时间 dates", f"{_when(p['started_at'])} — {_when(p['ended_at'])}"),
+        ("时间 dates", f"{local_time(p['started_at'])} — {local_time(p['ended_at'])}"),
         ("人员 members", "、".join(p["members"])),
         ("长度 cleaned length", f"{p['length_m'] / 1000:,.2f} km"),
         ("轨迹点 points", f"{p['track_points']} of {p['raw_points']}")])
@@ -133,16 +124,16 @@ def _marker_popup(marker: dict) -> folium.Popup:
     else:
         moved = k["displacement_m"]
         rows += [("状况 condition", k["condition_label"]),
-                 ("检查 last check", f"{_when(k['checked_at'])} {k['recorded_by']}"),
+                 ("检查 last check", f"{local_time(k['checked_at'])} {k['recorded_by']}"),
                  ("位移 displacement", None if moved is None else f"{moved:.2f} m"),
                  ("须采取措施 required action", k["required_action"]),
                  ("备注 note", k["note"]), ("照片 photos", k["photos"])]
-    return _popup(f"界桩 {marker['marker_no']}", rows)
+    return popup(f"界桩 {marker['marker_no']}", rows)
 
 
 def _markers(m: folium.Map, report: dict, settings: MapSettings) -> None:
     group = folium.FeatureGroup(name="界桩 markers by condition")
-    points = _shown([Point(x["lon"], x["lat"]) for x in report["markers"]], settings)
+    points = shown([Point(x["lon"], x["lat"]) for x in report["markers"]], settings)
     for marker, point in zip(report["markers"], points, strict=True):
         k = marker["check"]
         fill = reports.CONDITION_COLOURS[k["condition"]] if k else reports.UNCHECKED[0]
@@ -162,11 +153,11 @@ def _displacements(m: folium.Map, report: dict, settings: MapSettings) -> bool:
         return False
     group = folium.FeatureGroup(name="位移 displacement (registered → measured)")
     for marker in moved:
-        strokes = _shown(_arrow((marker["lon"], marker["lat"]),
+        strokes = shown(_arrow((marker["lon"], marker["lat"]),
                                 tuple(marker["check"]["measured"])), settings)
         tip = inert_text(f"{marker['marker_no']}: {marker['check']['displacement_m']:.2f} m")
         for stroke in strokes:
-            folium.PolyLine(_latlon(stroke), color=reports.ARROW_COLOUR, weight=2.5,
+            folium.PolyLine(latlon(stroke), color=reports.ARROW_COLOUR, weight=2.5,
                             tooltip=tip).add_to(group)
     group.add_to(m)
     return True
@@ -176,20 +167,20 @@ def _hazards(m: folium.Map, report: dict, settings: MapSettings) -> None:
     if not report["hazards"]:
         return
     group = folium.FeatureGroup(name="隐患 hazards")
-    points = _shown([Point(h["lon"], h["lat"]) for h in report["hazards"]], settings)
+    points = shown([Point(h["lon"], h["lat"]) for h in report["hazards"]], settings)
     for h, point in zip(report["hazards"], points, strict=True):
         history = "; ".join(f"{f.get('at') or ''} {f.get('by') or ''}: {f.get('note') or ''}"
                             f" ({f['status_label']})" for f in h["follow_up"])
-        popup = _popup(f"隐患 hazard {h['no']}", [
+        box = popup(f"隐患 hazard {h['no']}", [
             ("类型 kind", h["kind_label"]), ("描述 description", h["description"]),
             ("状态 status", h["status_label"]),
-            ("报告 reported", f"{_when(h['reported_at'])} {h['recorded_by']}"),
+            ("报告 reported", f"{local_time(h['reported_at'])} {h['recorded_by']}"),
             ("近界桩 near marker", h["near_marker"] and
              f"{h['near_marker']} ({h['near_marker_m']:.0f} m)"),
             ("跟进 follow-up", history)])
         folium.Marker([point.y, point.x], icon=folium.DivIcon(html=_TRIANGLE, icon_size=(18, 16),
                                                              icon_anchor=(9, 10)),
-                      popup=popup, tooltip=inert_text(f"{h['no']} {h['kind_label']}: "
+                      popup=box, tooltip=inert_text(f"{h['no']} {h['kind_label']}: "
                                                       f"{h['status_label']}")).add_to(group)
     group.add_to(m)
 

@@ -16,7 +16,16 @@ import geopandas as gpd
 from shapely.geometry import LineString, Point, shape
 
 from geo.plates import roads, rules, validation
-from maps.base import MapSettings, add_legend, base_map, for_display, inert_text
+from maps.base import (
+    MapSettings,
+    add_legend,
+    base_map,
+    for_display,
+    inert_text,
+    latlon,
+    popup,
+    shown,
+)
 
 ROAD_COLOUR = "#555555"
 DIRECTION_COLOUR = "#111111"
@@ -57,24 +66,6 @@ def _chevron(local: _Local, tip: tuple[float, float], heading: tuple[float, floa
     back = (tip[0] - size_m * dx, tip[1] - size_m * dy)
     wings = [(back[0] + s * 0.6 * size_m * -dy, back[1] + s * 0.6 * size_m * dx) for s in (1, -1)]
     return LineString([local.degrees(*wings[0]), local.degrees(*tip), local.degrees(*wings[1])])
-
-
-def _shown(geoms: list, settings: MapSettings) -> list:
-    """Geometries ready to draw (shifted when the base layer is GCJ-02)."""
-    if not geoms:
-        return []
-    return list(for_display(gpd.GeoDataFrame(geometry=geoms, crs=4490), settings).geometry)
-
-
-def _latlon(line: LineString) -> list[list[float]]:
-    return [[y, x] for x, y in line.coords]
-
-
-def _popup(title: str, rows: list[tuple[str, object]]) -> folium.Popup:
-    """A popup: a bold title and a table of (label, value); everything escaped."""
-    cells = "".join(f"<tr><th style='padding-right:6px'>{inert_text(k)}</th>"
-                    f"<td>{inert_text(v)}</td></tr>" for k, v in rows if v not in (None, ""))
-    return folium.Popup(f"<b>{inert_text(title)}</b><table>{cells}</table>", max_width=360)
 
 
 def _numbering_line(road: dict) -> LineString:
@@ -124,7 +115,7 @@ def _road(m: folium.Map, road: dict, settings: MapSettings) -> None:
     folium.GeoJson(
         shown, style_function=lambda _f: {"color": ROAD_COLOUR, "weight": 6, "opacity": 0.6},
         tooltip=inert_text(road["name"]),
-        popup=_popup(road["name"], [
+        popup=popup(road["name"], [
             ("所在区县 county", road.get("division_name")),
             ("长度 length", f"{float(road['length_m']):,.1f} m"),
             ("门牌 doors", road["doors"])])).add_to(group)
@@ -147,8 +138,8 @@ def _direction(m: folium.Map, road: dict, settings: MapSettings) -> None:
                                  (after.x - before.x, after.y - before.y), size))
     group = folium.FeatureGroup(name="编号方向 numbering direction")
     tip = inert_text(f"编号方向 numbering direction (from the {_start_end(road)})")
-    for chevron in _shown(chevrons, settings):
-        folium.PolyLine(_latlon(chevron), color=DIRECTION_COLOUR, weight=3,
+    for chevron in shown(chevrons, settings):
+        folium.PolyLine(latlon(chevron), color=DIRECTION_COLOUR, weight=3,
                         tooltip=tip).add_to(group)
     group.add_to(m)
 
@@ -176,7 +167,7 @@ def _doors(m: folium.Map, road: dict, doors: list[dict], by_door: dict[int, list
             continue
         away = _away_from_road(road, side)
         group = folium.FeatureGroup(name=f"{_SIDE_ZH[odd]}门牌 doors on the {_SIDE_EN[odd]}")
-        points = _shown([Point(d["lon"], d["lat"]) for d in side], settings)
+        points = shown([Point(d["lon"], d["lat"]) for d in side], settings)
         for door, point, direction in zip(side, points, away, strict=True):
             numbered = door["number"] is not None
             label = _door_label(door)
@@ -185,7 +176,7 @@ def _doors(m: folium.Map, road: dict, doors: list[dict], by_door: dict[int, list
                 [point.y, point.x], radius=6, color="#000", weight=1, fill=True,
                 fill_color=SIDE_COLOURS[odd] if numbered else UNNUMBERED_COLOUR,
                 fill_opacity=0.9,
-                popup=_popup(f"{road['name']} {label}",
+                popup=popup(f"{road['name']} {label}",
                              _door_rows(road, door, by_door.get(door["entrance_id"], []))),
                 tooltip=folium.Tooltip(inert_text(short),
                                        permanent=permanent, sticky=False, direction=direction,
@@ -233,8 +224,8 @@ def _order(m: folium.Map, road: dict, doors: list[dict], settings: MapSettings) 
             colour = SIDE_COLOURS[odd] if rises else FINDING_COLOUR
             tip = inert_text(f"{_door_label(a)} → {_door_label(b)}"
                              + ("" if rises else " (does not rise 未递增)"))
-            for stroke in _shown(_step_strokes(a, b, largest_m), settings):
-                folium.PolyLine(_latlon(stroke), color=colour, weight=2, opacity=0.9,
+            for stroke in shown(_step_strokes(a, b, largest_m), settings):
+                folium.PolyLine(latlon(stroke), color=colour, weight=2, opacity=0.9,
                                 dash_array=None if rises else "6 4", tooltip=tip).add_to(group)
         group.add_to(m)
     return falls
@@ -272,7 +263,7 @@ def _flagged(m: folium.Map, road: dict, doors: list[dict], by_door: dict[int, li
     if not flagged:
         return 0
     group = folium.FeatureGroup(name="校验问题 validation findings")
-    points = _shown([Point(found[0]["lon"], found[0]["lat"]) for _id, found in flagged],
+    points = shown([Point(found[0]["lon"], found[0]["lat"]) for _id, found in flagged],
                     settings)
     for (door_id, found), point in zip(flagged, points, strict=True):
         door = where.get(door_id)
@@ -281,7 +272,7 @@ def _flagged(m: folium.Map, road: dict, doors: list[dict], by_door: dict[int, li
                 else [(f["label_kind"], f["message"]) for f in found])
         folium.CircleMarker(
             [point.y, point.x], radius=11, color=FINDING_COLOUR, weight=3, fill=False,
-            class_name="civgeo-finding", popup=_popup(f"{road['name']} {label or ''}", rows),
+            class_name="civgeo-finding", popup=popup(f"{road['name']} {label or ''}", rows),
             tooltip=inert_text("; ".join(f["label_kind"] for f in found))).add_to(group)
     group.add_to(m)
     return len(flagged)

@@ -73,3 +73,12 @@ def add_name(conn, name: str, category: str = "0801", *, division: str | None = 
         execute(conn, "UPDATE place_names SET current_id = %s, valid = daterange(%s, %s) "
                       "WHERE id = %s", (current_id, *(valid or (None, None)), new_id))
     return new_id
+
+
+def problem(response, status: int, field: str | None = None) -> dict:
+    """Assert an RFC 9457 problem+json answer with ``status`` (and the ``field`` at fault)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    if field:
+        assert response.json()["field"] == field
+    return response.json()

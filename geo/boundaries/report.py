@@ -45,6 +45,7 @@ from shapely.geometry import shape
 from geo.boundaries import tracks
 from geo.boundaries.field import ACTIONS
 from geo.boundaries.settings import defaults
+from geo.clock import local_time
 from geo.db import fetch_all, fetch_one, load_queries
 from geo.errors import NotFound
 
@@ -67,7 +68,6 @@ UNCHECKED = ("#ffffff", "未检查 not checked in this inspection")
 LINE_COLOUR = "#b2182b"
 ARROW_COLOUR = "#542788"
 HAZARD_COLOUR = "#ff7f00"
-BEIJING = dt.timezone(dt.timedelta(hours=8), "UTC+08:00")
 SIDE_COLOURS = {"lead": "#1f78b4", "support": "#33a02c", "other": "#777777"}
 
 LEVEL_LABELS = {"province": "省级 provincial", "prefecture": "地级 prefectural",
@@ -439,20 +439,6 @@ def _legend_rows(report: dict, sides: dict[str, str], conditions: set, arrows: l
 
 
 # ------------------------------------------------------------------ HTML and PDF
-
-def local_time(value) -> str:
-    """A time as shown in reports and maps: Beijing time (UTC+8, the time of all of China)
-    to the minute; a date as ISO; None as ''."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(BEIJING)
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
 
 def _num(value, fmt: str = ".2f") -> str:
     return "" if value is None else format(value, fmt)

@@ -14,7 +14,6 @@ None), unit ('2单元' or None), address (the full standard address, 标准地�
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from geo.clock import local_time
 from geo.errors import InvalidInput
 
 # Error correction level Q (about 25 % of the symbol can be lost) rather than M (15 %):
@@ -33,7 +33,6 @@ from geo.errors import InvalidInput
 ERROR_LEVEL = "q"
 QUIET_ZONE = 4   # modules of light border around the symbol, as ISO/IEC 18004 asks
 
-BEIJING = dt.timezone(dt.timedelta(hours=8), "UTC+08:00")
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def sheet_html(plates: list[dict], *, title: str, generated_at) -> str:
     Raises ``InvalidInput`` for a plate of unknown size.
     """
     return _ENV.get_template("plate_sheet.html").render(
-        title=title, generated_at=_when(generated_at), cards=[_card(p) for p in plates],
+        title=title, generated_at=local_time(generated_at), cards=[_card(p) for p in plates],
         sizes=SIZES, quiet_zone=QUIET_ZONE, error_level=ERROR_LEVEL.upper())
 
 
@@ -173,12 +172,3 @@ def _em_width(text: str | None) -> float:
     return max(width, 1.0)
 
 
-def _when(value) -> str:
-    """A datetime in Beijing time (UTC+8) to the minute; a date as ISO; anything else as text."""
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(BEIJING)
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return "" if value is None else str(value)

@@ -42,9 +42,13 @@ def _message(row: dict, road: dict) -> str:
     if kind == "duplicate":
         return f"{label} is on {d['count']} doors"
     if kind == "out_of_order":
-        around = " and ".join(str(_num(v)) for v in (d.get("previous"), d.get("next"))
-                              if v is not None)
-        return f"{label} is out of order between {around}"
+        before, after = d.get("previous"), d.get("next")
+        if before is not None and after is not None:
+            return f"{label} is out of order between {_num(before)} and {_num(after)}"
+        if before is not None:
+            return (f"{label} comes after {_num(before)} along the road; numbers should "
+                    "rise")
+        return f"{label} comes before {_num(after)} along the road; numbers should rise"
     if kind == "reversed":
         return (f"the {d['parity']} side falls {d['descending']} times and rises "
                 f"{d['ascending']} times: it is numbered from the wrong end")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.factories import committed_token
+from tests.factories import committed_token, problem
 
 JIANGHAN_ROAD = (114.2838, 30.5802)
 TIANXINGZHOU = (114.5709, 30.5731)     # a village on an island with no streets
@@ -18,18 +18,10 @@ def planner(db_url):
     return {"Authorization": f"Bearer {committed_token(db_url, 'planner')}"}
 
 
-def _problem(r, status, field=None):
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == "application/problem+json"
-    if field:
-        assert r.json()["field"] == field
-    return r.json()
-
-
 def test_planners_only(app, sample, db_url):
-    _problem(app.get("/coverage/circle", params={"division": "420103"}), 401)
+    problem(app.get("/coverage/circle", params={"division": "420103"}), 401)
     officer = committed_token(db_url, "names_officer")
-    _problem(app.get("/coverage/circle", params={"division": "420103"},
+    problem(app.get("/coverage/circle", params={"division": "420103"},
                      headers={"Authorization": f"Bearer {officer}"}), 403)
 
 
@@ -55,7 +47,7 @@ def test_isochrone_on_real_streets(app, sample, planner):
 ])
 def test_isochrone_bad_input(app, sample, planner, params, field):
     query = {"lon": JIANGHAN_ROAD[0], "lat": JIANGHAN_ROAD[1], **params}
-    _problem(app.get("/coverage/isochrone", params=query, headers=planner), 422, field)
+    problem(app.get("/coverage/isochrone", params=query, headers=planner), 422, field)
 
 
 def test_circle_of_jianghan_on_the_network(app, sample, planner):
@@ -90,9 +82,9 @@ def test_indicator_tables(app, sample, planner):
     assert wh["method"] == "network" and wh["targets"]["beds_per_1000"] == 35
     assert [f["properties"]["code"] for f in wh["features"]][1:] == [
         "420102", "420103", "420104", "420105", "420106", "420107", "420111"]
-    _problem(app.get("/coverage/indicators", params={"division": "123"}, headers=planner),
+    problem(app.get("/coverage/indicators", params={"division": "123"}, headers=planner),
              422, "division")
-    _problem(app.get("/coverage/indicators", params={"division": "999999"}, headers=planner),
+    problem(app.get("/coverage/indicators", params={"division": "999999"}, headers=planner),
              422, "division")
 
 
@@ -119,9 +111,9 @@ def test_three_explained_suggestions_saved_and_compared(app, sample, planner):
                     headers=planner).json()
     assert [t["k"] for t in table] == [3, 1]
     assert table[0]["newly_covered_elderly"] > table[1]["newly_covered_elderly"]
-    _problem(app.post("/coverage/suggestions", json={"division": "420103", "save": True},
+    problem(app.post("/coverage/suggestions", json={"division": "420103", "save": True},
                       headers=planner), 422, "name")
-    _problem(app.post("/coverage/suggestions", json={"division": "420103", "k": 0},
+    problem(app.post("/coverage/suggestions", json={"division": "420103", "k": 0},
                       headers=planner), 422, "k")
 
 
@@ -143,13 +135,13 @@ def test_facilities_crud_and_import(app, sample, planner):
     assert r.status_code == 201, r.text
     made = r.json()
     assert made["properties"]["division_code"].startswith("420103")
-    _problem(app.post("/facilities", json={**site, "beds": -1}, headers=planner), 422, "beds")
-    _problem(app.post("/facilities", json={**site, "lon": 80.0, "lat": 45.0}, headers=planner),
+    problem(app.post("/facilities", json={**site, "beds": -1}, headers=planner), 422, "beds")
+    problem(app.post("/facilities", json={**site, "lon": 80.0, "lat": 45.0}, headers=planner),
              422, "lon")
     fid = made["id"]
     ok = app.patch(f"/facilities/{fid}", json={"version": 1, "places": 45}, headers=planner)
     assert ok.status_code == 200 and ok.json()["properties"]["version"] == 2
-    stale = _problem(app.patch(f"/facilities/{fid}", json={"version": 1, "places": 50},
+    stale = problem(app.patch(f"/facilities/{fid}", json={"version": 1, "places": 50},
                                headers=planner), 409)
     assert stale["current"]["places"] == 45
     history = app.get(f"/facilities/{fid}", headers=planner).json()["properties"]["history"]
@@ -173,5 +165,5 @@ def test_facilities_crud_and_import(app, sample, planner):
                  headers={**planner, "Content-Type": "text/csv"})
     assert r.status_code == 200 and r.json()["created"] == 1
     bad = json.dumps({"type": "FeatureCollection", "features": [{"geometry": None}]})
-    _problem(app.post("/facilities/import", params={"source": "bad"}, content=bad.encode(),
+    problem(app.post("/facilities/import", params={"source": "bad"}, content=bad.encode(),
                       headers={**planner, "Content-Type": "application/geo+json"}), 422)

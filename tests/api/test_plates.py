@@ -4,7 +4,7 @@ plans plates and prints their QR sheet; the public opens the QR page and finds a
 import pytest
 
 from geo.db import connect
-from tests.factories import committed_token
+from tests.factories import committed_token, problem
 
 
 @pytest.fixture
@@ -23,14 +23,6 @@ def officer(db_url, sample):
         cur.execute("DELETE FROM roads WHERE source = 'officer'")
     conn.commit()
     conn.close()
-
-
-def _problem(r, status, field=None):
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == "application/problem+json"
-    if field:
-        assert r.json()["field"] == field
-    return r.json()
 
 
 def _road(app, officer, name):
@@ -56,7 +48,7 @@ def test_officer_numbers_the_new_sample_road(app, officer):
     again = app.post(f"/roads/{road}/numbering", json={"action": "apply",
                                                        "proposal": body["proposal"]},
                      headers=officer)
-    _problem(again, 409, "proposal")
+    problem(again, 409, "proposal")
 
 
 def test_old_sample_road_shows_its_seeded_mistakes(app, officer):
@@ -72,22 +64,22 @@ def test_old_sample_road_shows_its_seeded_mistakes(app, officer):
 
 def test_bad_input_is_problem_json_naming_the_field(app, officer):
     road = _road(app, officer, "四条巷")
-    _problem(app.post(f"/roads/{road}/numbering", json={"assign": {"1": "12A"}},
+    problem(app.post(f"/roads/{road}/numbering", json={"assign": {"1": "12A"}},
                       headers=officer), 422, "assign.1")
-    _problem(app.post(f"/roads/{road}/entrances", json={"doors": [{"lon": 100, "lat": 40}]},
+    problem(app.post(f"/roads/{road}/entrances", json={"doors": [{"lon": 100, "lat": 40}]},
                       headers=officer), 422, "doors[0]")
-    _problem(app.post("/roads", json={"name": "断路", "geometry": {
+    problem(app.post("/roads", json={"name": "断路", "geometry": {
         "type": "LineString", "coordinates": [[118.78, 32.04], [118.78, 32.04]]}},
         headers=officer), 422, "geometry")
-    _problem(app.post(f"/roads/{road}/numbering", json={"mode": "sideways"},
+    problem(app.post(f"/roads/{road}/numbering", json={"mode": "sideways"},
                       headers=officer), 422, "mode")
 
 
 def test_public_reads_addresses_but_not_the_officer_routes(app, officer):
-    _problem(app.get("/roads"), 401)
+    problem(app.get("/roads"), 401)
     token = committed_token(app.app.state.settings.database_url, "planner", "p2")
     planner = {"Authorization": f"Bearer {token}"}
-    _problem(app.get("/roads", headers=planner), 403)
+    problem(app.get("/roads", headers=planner), 403)
     r = app.get("/addresses/search", params={"q": "南京市上海路88號"})
     assert r.status_code == 200
     feats = r.json()["features"]
@@ -95,7 +87,7 @@ def test_public_reads_addresses_but_not_the_officer_routes(app, officer):
     lon, lat = feats[0]["geometry"]["coordinates"]
     rev = app.get("/addresses/reverse", params={"lon": lon, "lat": lat})
     assert rev.json()["properties"]["address"] == feats[0]["properties"]["address"]
-    _problem(app.get("/addresses/reverse", params={"lon": 100, "lat": 40}), 404)
+    problem(app.get("/addresses/reverse", params={"lon": 100, "lat": 40}), 404)
 
 
 def test_qr_plates_print_and_open_the_public_page(app, officer):
@@ -118,7 +110,7 @@ def test_qr_plates_print_and_open_the_public_page(app, officer):
     assert revoked.status_code == 200, revoked.text
     gone = app.get(f"/qr/{plate['token']}")
     assert gone.status_code == 410 and "withdrawn" in gone.text
-    _problem(app.get(f"/qr/{plate['token']}", params={"f": "json"}), 410, "token")
+    problem(app.get(f"/qr/{plate['token']}", params={"f": "json"}), 410, "token")
     assert app.get("/qr/unknown-token-123").status_code == 404
     app.patch(f"/plates/{plate['id']}", json={"reissue": True,
                                               "version": current["version"] + 1},
@@ -141,5 +133,5 @@ def test_campaign_sheet_links_to_the_public_page(app, officer):
     token = app.get(f"/plates/campaigns/{campaign['id']}", headers=officer).json()[
         "plates"][0]["token"]
     assert app.get(f"/qr/{token}").status_code == 200
-    _problem(app.post("/plates/campaigns", json={"name": "四条巷新门牌", "kind": "new",
+    problem(app.post("/plates/campaigns", json={"name": "四条巷新门牌", "kind": "new",
                                                  "roads": [road]}, headers=officer), 409, "name")
