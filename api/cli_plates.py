@@ -152,11 +152,7 @@ def settings_set(args) -> None:
     conn = _conn()
     try:
         with transaction(conn):
-            conn.cursor().execute(
-                "INSERT INTO plate_settings (division_prefix, rule) VALUES (%s, %s::jsonb) "
-                "ON CONFLICT (division_prefix) DO UPDATE "
-                "SET rule = plate_settings.rule || EXCLUDED.rule",
-                (args.prefix, json.dumps(rule)))
+            rules.set_division_rule(conn, Actor.cli(), args.prefix, rule)
     finally:
         conn.close()
     print(f"{args.prefix}: {args.key} = {value}")

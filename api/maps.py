@@ -101,7 +101,7 @@ def boundary_map(conn: Conn, actor: Annotated[Actor, Depends(require("inspector"
 
 @router.get("/roads/{road_id}", response_class=HTMLResponse,
             summary="Map of a road's house numbering: doors by parity, order, findings")
-def road_map(conn: Conn, actor: Annotated[Actor, Depends(require("plates_officer"))],
+def road_map(conn: Conn, actor: Annotated[Actor, Depends(require("plates_officer", "planner"))],
              road_id: int) -> HTMLResponse:
     """The road with its numbering direction, the doors coloured by the parity of their
     side, the order of the numbers along each side and the doors validation flags."""

@@ -201,10 +201,12 @@ def list_plates(request: Request, conn: Conn, actor: Officer,
                 status: Annotated[str | None, Query()] = None,
                 road: Annotated[int | None, Query()] = None,
                 campaign: Annotated[int | None, Query()] = None,
+                reported: Annotated[bool, Query(description="only plates with public "
+                                                "reports no officer has acted on")] = False,
                 limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
                 offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     rows, total = plates.list_plates(conn, status=status, road=road, campaign=campaign,
-                                     limit=limit, offset=offset)
+                                     reported=reported, limit=limit, offset=offset)
     return _json({"type": "FeatureCollection", "numberMatched": total,
                   "numberReturned": len(rows), "links": _next(request, total, limit, offset),
                   "features": [{"type": "Feature", "id": r["id"],
@@ -302,7 +304,8 @@ def qr_page(request: Request, conn: Conn, token: str,
 
 
 @public.post("/qr/{token}/report", status_code=201,
-             summary="Report the plate damaged or missing (no personal data kept)")
+             summary="Report the plate damaged or missing (for an officer to check; no "
+                     "personal data kept)")
 def report_plate(conn: Conn, token: str, body: dict[str, Any]) -> Response:
     with transaction(conn):
         result = plates.public_report(conn, token, body)

@@ -78,7 +78,7 @@ $$;
 
 -- Where each current entrance of the given roads lies along its road: the distance from
 -- the numbering start (``measure_m``), the side, which parity it takes (``odd``) and how
--- far it is from the road (``offset_m``).
+-- far it is from the road as drawn (``offset_m``).
 CREATE OR REPLACE FUNCTION civgeo_entrance_positions(road_ids bigint[], defaults jsonb,
                                                      override jsonb DEFAULT '{}')
 RETURNS TABLE (entrance_id bigint, road_id bigint, road_name text, rule jsonb,
@@ -87,7 +87,7 @@ RETURNS TABLE (entrance_id bigint, road_id bigint, road_name text, rule jsonb,
                odd boolean, offset_m double precision, road_length_m double precision)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     WITH r AS (
-        SELECT r.id, r.name, r.length_m, ru.rule,
+        SELECT r.id, r.name, r.length_m, ru.rule, r.geom AS pieces,
                nullif((ru.rule->>'spacing_m')::double precision, 0) AS spacing_m,
                ARRAY(SELECT jsonb_array_elements_text(ru.rule->'skip_numbers')::integer) AS skip,
                CASE WHEN civgeo_numbering_reversed(r.axis, ru.rule->>'start',
@@ -99,7 +99,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         WHERE r.id = ANY(road_ids)
     ), p AS (
         SELECT e.id, r.id AS road_id, r.name, r.rule, r.spacing_m, r.skip, e.number, e.sub,
-               e.number_raw, e.geom, r.line, r.length_m, f,
+               e.number_raw, e.geom, r.line, r.pieces, r.length_m, f,
                civgeo_side(r.line, f, e.geom) AS side
         FROM r JOIN entrances e ON e.road_id = r.id AND e.status = 'current'
         CROSS JOIN LATERAL (SELECT ST_LineLocatePoint(r.line, e.geom) AS f) l
@@ -108,7 +108,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            f * length_m, side,
            CASE rule->>'sides' WHEN 'odd' THEN true WHEN 'even' THEN false
                 ELSE side = rule->>'odd_side' END,
-           ST_Distance(geom::geography, ST_LineInterpolatePoint(line, f)::geography),
+           ST_Distance(geom::geography, pieces::geography),
            length_m
     FROM p
 $$;
@@ -154,17 +154,26 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                count(*) OVER (PARTITION BY p.road_id, number, coalesce(sub, 0)) AS same
         FROM p WHERE number IS NOT NULL
     ), o AS (
+        -- A door is "high" when a later door on its side has a lower number, "low" when an
+        -- earlier door has a higher one. The smaller of the two groups is what is out of
+        -- order (21 and 23 in 1 3 21 23 5 7 9); when they are as large, both are flagged.
         SELECT n.*, coalesce(lag(key) OVER w, '-infinity') AS prev_key,
                coalesce(lead(key) OVER w, 'infinity') AS next_key,
+               coalesce(key > min(key) OVER (w ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING),
+                        false) AS high,
+               coalesce(key < max(key) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                        false) AS low,
                (number % 2 = 1) <> odd AS wrong_parity
         FROM n WINDOW w AS (PARTITION BY n.road_id, n.odd ORDER BY measure_m, n.entrance_id)
     ), sides AS (  -- a side whose numbers mostly fall along the road runs the wrong way
         SELECT o.road_id, o.odd, count(*) FILTER (WHERE prev_key > key) AS down,
-               count(*) FILTER (WHERE prev_key < key AND prev_key > '-infinity') AS up
+               count(*) FILTER (WHERE prev_key < key AND prev_key > '-infinity') AS up,
+               count(*) FILTER (WHERE high) AS highs, count(*) FILTER (WHERE low) AS lows
         FROM o GROUP BY o.road_id, o.odd
     ), f AS (
-        SELECT o.*, NOT (prev_key <= key AND key <= next_key) AND prev_key <= next_key
-                    AND NOT (s.down > s.up AND s.down >= 2) AS out_of_order
+        SELECT o.*, NOT (s.down > s.up AND s.down >= 2)
+                    AND ((o.high AND s.highs <= s.lows) OR (o.low AND s.lows <= s.highs))
+                    AS out_of_order
         FROM o JOIN sides s ON s.road_id = o.road_id AND s.odd = o.odd
     ), g AS (  -- gaps between doors that are otherwise in order
         SELECT f.*, lag(number) OVER w AS prev_number, lag(measure_m) OVER w AS prev_measure

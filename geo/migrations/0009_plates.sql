@@ -56,6 +56,7 @@ CREATE TABLE entrances (
 );
 CREATE INDEX entrances_geom ON entrances USING gist (geom);
 CREATE INDEX entrances_road ON entrances (road_id, number);
+CREATE INDEX entrances_name ON entrances (name) WHERE name IS NOT NULL;
 
 -- 楼栋 behind a door; its 单元 and 户室 follow from units, floors and rooms per floor
 -- (room = floor + two-digit sequence: 501, 502).
@@ -86,6 +87,8 @@ CREATE TABLE plates (
     token_revoked_at timestamptz,
     token_revoked_reason text,
     replaces_id      bigint REFERENCES plates (id),
+    -- Set when the door's address changed after the plate was made: what the plate shows.
+    printed_address  text,
     installed_on     date,
     installed_geom   geometry(Point, 4490),
     photo            bytea,
@@ -100,6 +103,17 @@ CREATE TABLE plates (
 );
 CREATE INDEX plates_entrance ON plates (entrance_id);
 CREATE INDEX plates_status ON plates (status);
+
+-- Every token a plate ever had: never given out twice, and a withdrawn one answers
+-- "withdrawn" (410) for good, even after the plate got a new one.
+CREATE TABLE plate_tokens (
+    token          text PRIMARY KEY CHECK (token ~ '^[A-Za-z0-9_-]{8,64}$'),
+    plate_id       bigint NOT NULL REFERENCES plates (id) ON DELETE CASCADE,
+    issued_at      timestamptz NOT NULL DEFAULT now(),
+    revoked_at     timestamptz,
+    revoked_reason text
+);
+CREATE INDEX plate_tokens_plate ON plate_tokens (plate_id);
 
 -- Everything that happened to a plate, append-only: the lifecycle is this history.
 CREATE TABLE plate_events (

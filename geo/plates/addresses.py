@@ -115,11 +115,15 @@ def parse(conn, text: Any, field: str = "q") -> dict:
     out: dict[str, Any] = {"input": text, "normalised": s, "divisions": [], "road": None,
                            "road_ids": [], "number": None, "sub": None, "building": None,
                            "unit": None, "room": None, "rest": "", "problems": []}
+    out["compound"], out["compound_ids"] = None, []
     parent = None
     while s:
         match = _division_at(conn, s, parent)
         if match is None:
             break
+        road = _roads_at(conn, s, None)
+        if road and len(road[0]["name"]) >= match["matched"]:
+            break  # 太平南路 is a road, not 太平(社区) + 南路
         out["divisions"].append({"level": match["level"], "code": match["code"],
                                  "name": match["name"]})
         parent = match
@@ -127,9 +131,9 @@ def parse(conn, text: Any, field: str = "q") -> dict:
         if match["matched"] < len(match["name"]):  # 南京 for 南京市: drop a generic after it
             s = re.sub(r"^(省|市|区|县|街道|镇|乡)", "", s)
     county = next((d["code"] for d in reversed(out["divisions"]) if len(d["code"]) >= 6), None)
-    roads = fetch_all(conn, _Q["road_prefixes"], {"text": s, "division": county})
+    roads = _roads_at(conn, s, county)
     if not roads and county:
-        roads = fetch_all(conn, _Q["road_prefixes"], {"text": s, "division": None})
+        roads = _roads_at(conn, s, None)
         if roads:
             out["problems"].append({"part": "road", "text": roads[0]["name"],
                                     "reason": f"{roads[0]['name']} is not in the division "
@@ -139,6 +143,11 @@ def parse(conn, text: Any, field: str = "q") -> dict:
         name = roads[0]["name"]
         out["road"] = name
         out["road_ids"] = [r["id"] for r in roads if r["name"] == name]
+        s = s[len(name):]
+    elif compounds := fetch_all(conn, _Q["compound_prefixes"], {"prefixes": _prefixes(s)}):
+        name = compounds[0]["name"]  # 小区 / a named compound instead of road and number
+        out["compound"] = name
+        out["compound_ids"] = [c["id"] for c in compounds if c["name"] == name]
         s = s[len(name):]
     else:
         m = _ROADISH.match(s)
@@ -176,7 +185,21 @@ def _division_at(conn, text: str, parent: dict | None) -> dict | None:
     if parent is not None:  # only divisions below the one already read
         rows = [r for r in rows if r["code"].startswith(_prefix(parent["code"]))
                 and r["code"] != parent["code"]]
+    else:  # with nothing above it, a township or community must be written in full
+        rows = [r for r in rows if r["level"] in ("province", "prefecture", "county")
+                or r["matched"] == len(r["name"])]
     return rows[0] if rows else None
+
+
+def _prefixes(text: str) -> list[str]:
+    """Every leading part of the text a name could be (2 to 30 characters)."""
+    return [text[:n] for n in range(min(len(text), 30), 1, -1)]
+
+
+def _roads_at(conn, text: str, division: str | None) -> list[dict]:
+    """Current roads whose name starts the text (longest first), within a division."""
+    return fetch_all(conn, _Q["road_prefixes"], {"prefixes": _prefixes(text),
+                                                  "division": division})
 
 
 def _prefix(code: str) -> str:
@@ -191,18 +214,22 @@ def search(conn, q: Any, *, limit: int = 20) -> dict:
     """Standard addresses matching a typed address: the road (within the divisions named)
     and, when given, the number; below a door, the building, unit and room as typed."""
     parsed = parse(conn, q)
-    if not parsed["road_ids"]:
+    if parsed["compound_ids"]:
+        ids = parsed["compound_ids"][:limit]
+    elif parsed["road_ids"]:
+        smallest = parsed["divisions"][-1]["code"] if parsed["divisions"] else None
+        ids = [r["id"] for r in fetch_all(conn, _Q["find_doors"], {
+            "roads": parsed["road_ids"], "number": parsed["number"], "sub": parsed["sub"],
+            "division": smallest if smallest and len(smallest) > 6 else None,
+            "limit": limit})]
+    else:
         return {"query": parsed, "results": []}
-    smallest = parsed["divisions"][-1]["code"] if parsed["divisions"] else None
-    ids = [r["id"] for r in fetch_all(conn, _Q["find_doors"], {
-        "roads": parsed["road_ids"], "number": parsed["number"], "sub": parsed["sub"],
-        "division": smallest if smallest and len(smallest) > 6 else None, "limit": limit})]
     found = addresses(conn, ids)
     blds = buildings(conn, ids)
     results = []
     for i in ids:
         a = found[i]
-        if parsed["building"] and parsed["number"] is not None:
+        if parsed["building"] and (parsed["number"] is not None or parsed["compound_ids"]):
             known = {b["no"]: b for b in blds.get(i, [])}
             b = known.get(parsed["building"])
             if b is None:

@@ -38,13 +38,21 @@ WHERE left(%(text)s, length(d.name)) = d.name
 ORDER BY matched DESC, length(d.code)
 
 -- name: road_prefixes
--- Current roads whose name starts the text, within a division when one was named.
+-- Current roads whose name starts the text (the text's leading parts, by index), within a
+-- division when one was named.
 SELECT r.id, r.name, r.division_code
 FROM roads r
-WHERE r.status = 'current' AND left(%(text)s, length(r.name)) = r.name
+WHERE r.status = 'current' AND r.name = ANY(%(prefixes)s::text[])
   AND (%(division)s::text IS NULL
        OR r.division_code LIKE civgeo_division_prefix(left(%(division)s, 6)) || '%%')
 ORDER BY length(r.name) DESC, r.id
+
+-- name: compound_prefixes
+-- Named compounds (小区, 单位) behind a door whose name starts the text.
+SELECT e.id, e.name FROM entrances e
+WHERE e.status = 'current' AND e.name = ANY(%(prefixes)s::text[])
+ORDER BY length(e.name) DESC, e.number NULLS LAST, e.id
+LIMIT 20
 
 -- name: find_doors
 SELECT e.id FROM entrances e

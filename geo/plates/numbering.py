@@ -124,6 +124,7 @@ def _stage(conn, road: dict, request: dict) -> list[dict]:
     if request["rule"]:
         execute(conn, _Q["set_rule"], {"id": road_id, "rule": json.dumps(request["rule"])})
     if "name" in request:
+        _name_free(conn, road_id, request["name"], "name")
         execute(conn, _Q["set_name"], {"id": road_id, "name": request["name"]})
     affected = [(road_id, request["mode"])]
     if "split" in request:
@@ -139,6 +140,7 @@ def _stage(conn, road: dict, request: dict) -> list[dict]:
         if split["name"] == fetch_value(conn, _Q["road_name"], {"id": road_id}):
             raise InvalidInput("split.name must differ from the road's name",
                                field="split.name")
+        _name_free(conn, road_id, split["name"], "split.name")
         new_id = fetch_value(conn, _Q["split_road"], {
             "id": road_id, "f": where["f"], "name": split["name"],
             "reversed": roads.get(conn, road_id)["numbered_against_axis"]})
@@ -148,6 +150,14 @@ def _stage(conn, road: dict, request: dict) -> list[dict]:
         items.extend(_numbers(conn, rid, mode, before))
     _assign(items, request["assign"])
     return items
+
+
+def _name_free(conn, road_id: int, name: str, field: str) -> None:
+    """Two current roads of one name in a county would make every address ambiguous."""
+    other = fetch_value(conn, _Q["name_taken"], {"id": road_id, "name": name})
+    if other is not None:
+        raise Conflict(f"road {other} in the same county is already named {name}; merge the "
+                       "two or choose another name", field=field, road_id=other)
 
 
 def _numbers(conn, road_id: int, mode: str, before: dict[int, dict]) -> list[dict]:
@@ -274,10 +284,14 @@ def _check(conn, items: list[dict]) -> None:
                        address=f"{clash['road']}{clash['label']}")
 
 
+def _changed(items: list[dict]) -> list[dict]:
+    """The doors whose address changes: another number, road or road name."""
+    return [i for i in items if i["old_number"] != i["new_number"]
+            or i["old_road"] != i["new_road"] or i["old_road_id"] != i["new_road_id"]]
+
+
 def _summary(items: list[dict]) -> dict:
-    changed = [i for i in items if (i["old_number"], i["old_road_id"]) != (i["new_number"],
-                                                                           i["new_road_id"])
-               or i["old_road"] != i["new_road"]]
+    changed = _changed(items)
     by_how: dict[str, int] = {}
     for i in items:
         by_how[i["how"]] = by_how.get(i["how"], 0) + 1
@@ -306,7 +320,9 @@ def propose(conn, actor: Actor, road_id: int, request: Any) -> dict:
         execute(conn, "ROLLBACK TO SAVEPOINT numbering_proposal")
     if error is not None:
         raise error
-    result = {"items": items, "summary": _summary(items)}
+    changed = [i["entrance_id"] for i in _changed(items)]
+    result = {"items": items, "summary": _summary(items),
+              "plates_affected": fetch_all(conn, _Q["affected_plates"], {"ids": changed})}
     proposal_id = fetch_value(conn, _Q["insert_proposal"], {
         "road": road_id, "version": road["version"], "digest": digest,
         "request": json.dumps(request, ensure_ascii=False),
@@ -328,6 +344,7 @@ def apply(conn, actor: Actor, road_id: int, proposal_id: Any) -> dict:
     if proposal["applied_at"] is not None:
         raise Conflict(f"proposal {proposal_id} was applied at {proposal['applied_at']}",
                        field="proposal")
+    execute(conn, _Q["lock_roads"], {"ids": [road_id]})  # one apply at a time per road
     road = roads.get(conn, road_id)
     digest = fetch_value(conn, _Q["digest"], {"id": road_id})
     if road["version"] != proposal["road_version"] or digest != proposal["digest"]:
@@ -342,8 +359,7 @@ def apply(conn, actor: Actor, road_id: int, proposal_id: Any) -> dict:
             (i["entrance_id"], i["new_number"]) for i in proposal["result"]["items"]]:
         raise Conflict("the numbering no longer comes out as proposed; propose again",
                        field="proposal")
-    changed = [i for i in items if i["old_number"] != i["new_number"]
-               or i["old_road"] != i["new_road"] or i["old_road_id"] != i["new_road_id"]]
+    changed = _changed(items)
     execute(conn, _Q["set_numbers"], {
         "ids": [i["entrance_id"] for i in changed],
         "numbers": [i["number"] for i in changed], "subs": [i["sub"] for i in changed]})
@@ -358,6 +374,10 @@ def apply(conn, actor: Actor, road_id: int, proposal_id: Any) -> dict:
         "new_road_ids": [i["new_road_id"] for i in changed],
         "new_roads": [i["new_road"] for i in changed],
         "new_numbers": [i["new_number"] for i in changed]})
+    outdated = fetch_all(conn, _Q["mark_outdated"], {
+        "ids": [i["entrance_id"] for i in changed],
+        "old": [f"{i['old_road']}{i['old_number'] or i['old_raw'] or ''}" for i in changed],
+        "new": [f"{i['new_road']}{i['new_number'] or ''}" for i in changed], "by": actor.name})
     execute(conn, _Q["mark_applied"], {"id": proposal_id})
     execute(conn, _Q["bump_road"], {"ids": sorted({i["new_road_id"] for i in items} | {road_id})})
     audit.record(conn, actor, "apply_numbering", "road", road_id,
@@ -366,6 +386,7 @@ def apply(conn, actor: Actor, road_id: int, proposal_id: Any) -> dict:
     return {"applied": True, "proposal": proposal_id, "renumbering": renumbering,
             "road_id": road_id, "changed": len(changed),
             "new_roads": sorted({i["new_road_id"] for i in items} - {road_id}),
+            "plates_outdated": outdated,
             "mapping": [{k: i[k] for k in ("entrance_id", "old_road", "old_number",
                                            "new_road", "new_number")} for i in changed]}
 

@@ -175,3 +175,36 @@ WITH n AS MATERIALIZED (
 )
 SELECT (SELECT count(*) FROM n) AS doors, (SELECT count(*) FROM changed) AS changed,
        (SELECT count(DISTINCT road_id) FROM changed) AS roads
+
+-- name: lock_roads
+SELECT id FROM roads WHERE id = ANY(%(ids)s::bigint[]) ORDER BY id FOR UPDATE
+
+-- name: name_taken
+-- Another current road of this name in the road's county.
+SELECT o.id FROM roads o JOIN roads r ON r.id = %(id)s
+WHERE o.name = %(name)s AND o.id <> r.id AND o.status = 'current'
+  AND o.division_code IS NOT DISTINCT FROM r.division_code
+LIMIT 1
+
+-- name: mark_outdated
+-- Plates made for a door whose address has just changed: they show the old address.
+WITH p AS (
+    UPDATE plates p SET printed_address = coalesce(p.printed_address, x.old),
+           version = p.version + 1, updated_at = now()
+    FROM unnest(%(ids)s::bigint[], %(old)s::text[], %(new)s::text[]) AS x(entrance_id, old, new)
+    WHERE p.entrance_id = x.entrance_id AND p.kind = 'door'
+      AND p.status IN ('ordered', 'installed', 'damaged', 'missing')
+    RETURNING p.id, p.status, x.old, x.new
+), e AS (
+    INSERT INTO plate_events (plate_id, action, from_status, to_status, by_name, note)
+    SELECT id, 'address_changed', status, status, %(by)s,
+           'the plate shows ' || old || '; the standard address is now ' || new
+    FROM p
+)
+SELECT id, status, old, new FROM p ORDER BY id
+
+-- name: affected_plates
+SELECT p.id, p.entrance_id, p.status FROM plates p
+WHERE p.entrance_id = ANY(%(ids)s::bigint[]) AND p.kind = 'door'
+  AND p.status IN ('ordered', 'installed', 'damaged', 'missing')
+ORDER BY p.id

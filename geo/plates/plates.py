@@ -5,13 +5,17 @@ Lifecycle (every step is an event in ``plate_events``; the status is the latest 
     planned → ordered → installed (date, position, photo) → damaged / missing
                                                           → replaced / removed
 
-A damaged or missing plate is *replaced* by a new plate (planned, same door, new token);
-the old plate's token keeps answering until the new plate is installed, then it is
+A damaged, missing or outdated plate is *replaced* by a new plate (planned, same door, new
+token); the old plate's token keeps answering until the new plate is installed, then it is
 revoked. A removed plate's token is revoked at once. The public may report a plate
-damaged or missing through its QR page; nothing about the reporter is stored.
+damaged or missing through its QR page: the report waits for an officer (``GET
+/plates?reported=true``) and changes nothing by itself; nothing about the reporter is kept.
+When a door's address changes (renumbering, rename, split), plates already made for it
+keep what they show in ``printed_address`` and are offered to the next replace campaign.
 
-Tokens are opaque (``secrets.token_urlsafe``), unique and revocable; the QR code carries
-only ``{public_base_url}/qr/{token}`` (DOMAIN §C).
+Tokens are opaque (``secrets.token_urlsafe``), never given out twice (``plate_tokens``
+keeps every one), and revocable; a withdrawn token answers "withdrawn" for good. The QR
+code carries only ``{public_base_url}/qr/{token}`` (DOMAIN §C).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ STATUSES = ("planned", "ordered", "installed", "damaged", "missing", "replaced",
 NEXT = {
     "planned": ("ordered", "removed"),
     "ordered": ("installed", "removed"),
-    "installed": ("damaged", "missing", "removed"),
+    "installed": ("damaged", "missing", "replaced", "removed"),
     "damaged": ("installed", "missing", "replaced", "removed"),
     "missing": ("installed", "replaced", "removed"),
     "replaced": (),
@@ -143,12 +147,14 @@ def get(conn, plate_id: int, *, events: bool = True) -> dict:
 
 
 def list_plates(conn, *, status: str | None = None, road: int | None = None,
-                campaign: int | None = None, limit: int = 100,
+                campaign: int | None = None, reported: bool = False, limit: int = 100,
                 offset: int = 0) -> tuple[list[dict], int]:
+    """Plates, filtered; ``reported`` keeps those with public reports no officer has acted
+    on since."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
-    params = {"status": status, "road": road, "campaign": campaign, "limit": limit,
-              "offset": offset}
+    params = {"status": status, "road": road, "campaign": campaign, "reported": reported,
+              "limit": limit, "offset": offset}
     return fetch_all(conn, _Q["list_plates"], params), fetch_value(conn, _Q["count_plates"],
                                                                     params)
 
@@ -195,6 +201,8 @@ def update(conn, actor: Actor, plate_id: int, changes: Any) -> dict:
         field = sorted(unknown)[0]
         raise InvalidInput(f"{field} cannot be changed here; the fields are "
                            f"{', '.join(EDITABLE)}", field=field)
+    if fetch_value(conn, _Q["lock_plate"], {"id": plate_id}) is None:
+        raise NotFound(f"no plate {plate_id}", field="id")
     plate = get(conn, plate_id, events=False)
     version = changes.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
@@ -218,6 +226,8 @@ def update(conn, actor: Actor, plate_id: int, changes: Any) -> dict:
         execute(conn, _Q["revoke"], {"id": plate_id, "reason": reason[:200]})
         _event(conn, plate_id, "token_revoked", status, status, actor.name, reason[:200])
     if changes.get("reissue"):
+        if status in ("replaced", "removed"):
+            raise Conflict(f"a {status} plate gets no new QR code", field="reissue")
         token = new_token()
         execute(conn, _Q["reissue"], {"id": plate_id, "token": token})
         _event(conn, plate_id, "token_reissued", status, status, actor.name,
@@ -288,49 +298,45 @@ def photo(conn, plate_id: int) -> tuple[bytes, str]:
 
 def by_token(conn, token: str) -> dict:
     """What a scanned plate shows the public: the standard address and its standard names
-    with romanization; nothing personal. Unknown → NotFound; revoked → Gone."""
+    with romanization; nothing personal or internal. Unknown → NotFound; withdrawn → Gone."""
     if not isinstance(token, str) or not TOKEN.match(token):
         raise NotFound("this QR code is not one of ours (malformed token)", field="token")
-    plate_id = fetch_value(conn, _Q["plate_by_token"], {"token": token})
-    if plate_id is None:
+    found = fetch_one(conn, _Q["plate_by_token"], {"token": token})
+    if found is None:
         raise NotFound("no plate has this QR code; it may be mistyped or not ours",
                        field="token")
-    plate = get(conn, plate_id, events=False)
-    if plate["token_revoked_at"] is not None:
-        raise Gone(f"this QR code was withdrawn on {plate['token_revoked_at']:%Y-%m-%d} "
-                   f"({plate['token_revoked_reason']}); the plate is no longer valid",
-                   field="token", revoked_on=plate["token_revoked_at"].date().isoformat())
+    plate = get(conn, found["id"], events=False)
+    withdrawn = found["revoked_at"] or (plate["token_revoked_at"] if found["current"] else None)
+    if withdrawn is not None:
+        raise Gone(f"this QR code was withdrawn on {withdrawn:%Y-%m-%d} and no longer stands "
+                   "for an address", field="token", withdrawn_on=withdrawn.date().isoformat())
     a = plate["address"]
     return {"token": token, "plate": {"kind": plate["kind"], "size": plate["size"],
                                       "status": plate["status"],
                                       "status_label": plate["status_label"],
-                                      "being_replaced": plate["replaced_by"] is not None},
+                                      "being_replaced": plate["replaced_by"] is not None,
+                                      "printed_address": plate["printed_address"]},
             "address": a["address"], "parts": a["parts"], "place": a["place"],
             "standard_names": a["standard_names"], "lon": a["lon"], "lat": a["lat"]}
 
 
 def public_report(conn, token: str, report: Any) -> dict:
-    """A member of the public reports a plate damaged or missing; no personal data kept."""
+    """A member of the public reports a plate damaged or missing. The report waits for an
+    officer; one report of a kind a day per plate is kept; nothing about the reporter is."""
     page = by_token(conn, token)
     if not isinstance(report, dict) or report.get("kind") not in PUBLIC_REPORTS:
         raise InvalidInput("kind must be damaged or missing", field="kind")
     note = report.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 300):
         raise InvalidInput("note must be text up to 300 characters", field="note")
-    plate_id = fetch_value(conn, _Q["plate_by_token"], {"token": token})
-    plate = get(conn, plate_id, events=False)
-    kind = report["kind"]
-    moved = False
-    if kind in NEXT[plate["status"]] and plate["status"] in ("installed", "damaged"):
-        if fetch_one(conn, _Q["update_plate"], {
-                "id": plate_id, "version": plate["version"], "status": kind,
-                "installed_on": plate["installed_on"], "lon": None, "lat": None,
-                "photo": None, "photo_type": None}) is not None:
-            moved = True
-    _event(conn, plate_id, f"public_report_{kind}", plate["status"],
-           kind if moved else plate["status"], "public", note)
-    return {"received": True, "address": page["address"], "kind": kind,
-            "status": kind if moved else plate["status"]}
+    plate_id = fetch_one(conn, _Q["plate_by_token"], {"token": token})["id"]
+    action = f"public_report_{report['kind']}"
+    already = fetch_value(conn, _Q["recent_public_report"], {"id": plate_id, "action": action})
+    if already is None:
+        status = page["plate"]["status"]
+        _event(conn, plate_id, action, status, status, "public", note)
+    return {"received": True, "already_reported": already is not None,
+            "address": page["address"], "kind": report["kind"]}
 
 
 # ------------------------------------------------------------------ campaigns

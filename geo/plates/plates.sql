@@ -1,12 +1,18 @@
 -- name: insert_plate
-INSERT INTO plates (kind, size, entrance_id, building_id, unit, status, token, replaces_id,
-                    created_by)
-VALUES (%(kind)s, %(size)s, %(entrance)s, %(building)s, %(unit)s, 'planned', %(token)s,
-        %(replaces)s, %(by)s)
-RETURNING id
+WITH p AS (
+    INSERT INTO plates (kind, size, entrance_id, building_id, unit, status, token, replaces_id,
+                        created_by)
+    VALUES (%(kind)s, %(size)s, %(entrance)s, %(building)s, %(unit)s, 'planned', %(token)s,
+            %(replaces)s, %(by)s)
+    RETURNING id, token
+), t AS (INSERT INTO plate_tokens (token, plate_id) SELECT token, id FROM p)
+SELECT id FROM p
+
+-- name: lock_plate
+SELECT id FROM plates WHERE id = %(id)s FOR UPDATE
 
 -- name: token_taken
-SELECT id FROM plates WHERE token = %(token)s
+SELECT plate_id FROM plate_tokens WHERE token = %(token)s
 
 -- name: building_of
 SELECT id, no, units FROM buildings WHERE entrance_id = %(entrance)s AND no = %(no)s
@@ -25,7 +31,7 @@ LIMIT 1
 SELECT p.id, p.kind, p.size, p.entrance_id, p.building_id, b.no AS building_no, p.unit,
        p.status, p.token, p.token_revoked_at, p.token_revoked_reason, p.replaces_id,
        (SELECT n.id FROM plates n WHERE n.replaces_id = p.id ORDER BY n.id DESC LIMIT 1)
-           AS replaced_by, p.installed_on,
+           AS replaced_by, p.printed_address, p.installed_on,
        ST_X(p.installed_geom) AS installed_lon, ST_Y(p.installed_geom) AS installed_lat,
        p.photo IS NOT NULL AS has_photo, p.photo_type, p.version, p.created_by, p.created_at,
        p.updated_at
@@ -33,7 +39,9 @@ FROM plates p LEFT JOIN buildings b ON b.id = p.building_id
 WHERE p.id = %(id)s
 
 -- name: plate_by_token
-SELECT id FROM plates WHERE token = %(token)s
+SELECT t.plate_id AS id, t.revoked_at, t.token = p.token AS current
+FROM plate_tokens t JOIN plates p ON p.id = t.plate_id
+WHERE t.token = %(token)s
 
 -- name: events
 SELECT at, action, from_status, to_status, by_name, note,
@@ -56,11 +64,22 @@ WHERE id = %(id)s AND version = %(version)s
 RETURNING id
 
 -- name: revoke
-UPDATE plates SET token_revoked_at = now(), token_revoked_reason = %(reason)s,
-       version = version + 1, updated_at = now()
-WHERE id = %(id)s AND token_revoked_at IS NULL
+WITH p AS (
+    UPDATE plates SET token_revoked_at = now(), token_revoked_reason = %(reason)s,
+           version = version + 1, updated_at = now()
+    WHERE id = %(id)s AND token_revoked_at IS NULL
+    RETURNING token
+)
+UPDATE plate_tokens t SET revoked_at = now(), revoked_reason = %(reason)s
+FROM p WHERE t.token = p.token
 
 -- name: reissue
+-- The old token is withdrawn for good; the plate answers to the new one.
+WITH old AS (
+    UPDATE plate_tokens SET revoked_at = coalesce(revoked_at, now()),
+           revoked_reason = coalesce(revoked_reason, 'a new QR code was issued')
+    WHERE plate_id = %(id)s AND revoked_at IS NULL
+), new AS (INSERT INTO plate_tokens (token, plate_id) VALUES (%(token)s, %(id)s))
 UPDATE plates SET token = %(token)s, token_revoked_at = NULL, token_revoked_reason = NULL,
        version = version + 1, updated_at = now()
 WHERE id = %(id)s
@@ -70,7 +89,10 @@ SELECT photo, photo_type FROM plates WHERE id = %(id)s
 
 -- name: list_plates
 SELECT p.id, p.kind, p.size, p.entrance_id, p.status, p.token, p.token_revoked_at IS NOT NULL
-           AS revoked, p.installed_on, p.version, r.id AS road_id, r.name AS road,
+           AS revoked, p.installed_on, p.version, p.printed_address, r.id AS road_id, r.name AS road,
+       (SELECT count(*) FROM plate_events v WHERE v.plate_id = p.id AND v.by_name = 'public'
+          AND v.id > coalesce((SELECT max(o.id) FROM plate_events o WHERE o.plate_id = p.id
+                                 AND o.by_name <> 'public'), 0)) AS public_reports,
        civgeo_house_number(e.number, e.sub) AS number_label, b.no AS building_no, p.unit,
        ST_X(coalesce(p.installed_geom, e.geom)) AS lon, ST_Y(coalesce(p.installed_geom, e.geom)) AS lat
 FROM plates p
@@ -81,6 +103,10 @@ WHERE (%(status)s::text IS NULL OR p.status = %(status)s)
   AND (%(road)s::bigint IS NULL OR r.id = %(road)s)
   AND (%(campaign)s::bigint IS NULL OR p.id IN (SELECT plate_id FROM campaign_plates
                                                 WHERE campaign_id = %(campaign)s))
+  AND (NOT %(reported)s OR EXISTS (
+        SELECT 1 FROM plate_events v WHERE v.plate_id = p.id AND v.by_name = 'public'
+          AND v.id > coalesce((SELECT max(o.id) FROM plate_events o WHERE o.plate_id = p.id
+                                 AND o.by_name <> 'public'), 0)))
 ORDER BY r.name, e.number NULLS LAST, e.sub NULLS FIRST, p.kind, b.no, p.unit, p.id
 LIMIT %(limit)s OFFSET %(offset)s
 
@@ -90,6 +116,10 @@ WHERE (%(status)s::text IS NULL OR p.status = %(status)s)
   AND (%(road)s::bigint IS NULL OR e.road_id = %(road)s)
   AND (%(campaign)s::bigint IS NULL OR p.id IN (SELECT plate_id FROM campaign_plates
                                                 WHERE campaign_id = %(campaign)s))
+  AND (NOT %(reported)s OR EXISTS (
+        SELECT 1 FROM plate_events v WHERE v.plate_id = p.id AND v.by_name = 'public'
+          AND v.id > coalesce((SELECT max(o.id) FROM plate_events o WHERE o.plate_id = p.id
+                                 AND o.by_name <> 'public'), 0)))
 
 -- name: insert_campaign
 INSERT INTO plate_campaigns (name, kind, division_code, due_on, note, created_by)
@@ -112,7 +142,8 @@ ORDER BY r.name, e.number, e.sub NULLS FIRST
 
 -- name: plates_to_replace
 SELECT p.id FROM plates p JOIN entrances e ON e.id = p.entrance_id JOIN roads r ON r.id = e.road_id
-WHERE p.status IN ('damaged', 'missing')
+WHERE (p.status IN ('damaged', 'missing')
+       OR (p.status = 'installed' AND p.printed_address IS NOT NULL))
   AND NOT EXISTS (SELECT 1 FROM plates n WHERE n.replaces_id = p.id)
   AND (%(roads)s::bigint[] IS NULL OR r.id = ANY(%(roads)s::bigint[]))
   AND (%(division)s::text IS NULL
@@ -142,5 +173,12 @@ SELECT p.id, p.entrance_id, p.token, p.kind, p.size, p.status, b.no AS building_
 FROM campaign_plates cp JOIN plates p ON p.id = cp.plate_id
 JOIN entrances e ON e.id = p.entrance_id JOIN roads r ON r.id = e.road_id
 LEFT JOIN buildings b ON b.id = p.building_id
-WHERE cp.campaign_id = %(id)s
+WHERE cp.campaign_id = %(id)s AND p.token_revoked_at IS NULL
+  AND p.status NOT IN ('replaced', 'removed')
 ORDER BY r.name, e.number, e.sub NULLS FIRST, p.kind, b.no, p.unit, p.id
+
+-- name: recent_public_report
+SELECT 1 FROM plate_events
+WHERE plate_id = %(id)s AND action = %(action)s AND by_name = 'public'
+  AND at > now() - interval '1 day'
+LIMIT 1

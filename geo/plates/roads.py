@@ -18,7 +18,7 @@ from shapely.geometry import LineString, MultiLineString, shape
 
 from geo import audit
 from geo.audit import Actor
-from geo.db import fetch_all, fetch_one, fetch_value, load_queries
+from geo.db import execute, fetch_all, fetch_one, fetch_value, load_queries
 from geo.errors import InvalidInput, NotFound
 from geo.names.search import CHINA
 from geo.plates import rules
@@ -153,6 +153,7 @@ def positions(conn, road_id: int, rule: dict | None = None) -> list[dict]:
 def add_entrances(conn, actor: Actor, road_id: int, doors: Any) -> list[dict]:
     """Doors (points, optionally with a number and a name) on a road."""
     road = get(conn, road_id)
+    execute(conn, _Q["lock_road"], {"id": road_id})  # duplicate checks see every door
     if not isinstance(doors, list) or not doors:
         raise InvalidInput("doors must be a non-empty list of {lon, lat, number?, name?}",
                            field="doors")

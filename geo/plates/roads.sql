@@ -78,3 +78,6 @@ ORDER BY e.number NULLS LAST, e.sub NULLS FIRST, e.id
 
 -- name: roads_named
 SELECT id FROM roads WHERE name = %(name)s AND status = 'current' ORDER BY id
+
+-- name: lock_road
+SELECT id FROM roads WHERE id = %(id)s FOR UPDATE

@@ -106,6 +106,23 @@ def resolved(own: dict | None, division_rule: dict | None = None) -> dict[str, A
     return {**keep, **(division_rule or {}), **(own or {})}
 
 
+def set_division_rule(conn, actor, prefix: str, rule: dict) -> dict:
+    """Numbering settings for every road under a division code prefix (e.g. 3201), merged
+    into what the prefix had; audited."""
+    from geo import audit
+    from geo.db import fetch_one
+
+    if not re.fullmatch(r"[0-9]{2,12}", prefix or ""):
+        raise InvalidInput("prefix must be 2 to 12 digits of a division code", field="prefix")
+    clean = check_rule(rule)
+    row = fetch_one(conn, """
+        INSERT INTO plate_settings (division_prefix, rule) VALUES (%s, %s::jsonb)
+        ON CONFLICT (division_prefix) DO UPDATE SET rule = plate_settings.rule || EXCLUDED.rule
+        RETURNING rule""", (prefix, json.dumps(clean)))
+    audit.record(conn, actor, "set", "plate_settings", prefix, after=row["rule"])
+    return row["rule"]
+
+
 # ------------------------------------------------------------------ house numbers
 
 _SUB = re.compile(r"^(\d+)(?:号)?(?:-|之|附)(\d+|[一二三四五六七八九十]+)(?:号)?$")
@@ -125,10 +142,8 @@ def parse_number(text: Any, field: str = "number") -> tuple[int, int | None]:
     s = s.replace("—", "-").replace("–", "-").replace("－", "-")
     if s.startswith("第"):
         s = s[1:]
-    # Chinese numerals before 号 or 之: 十二号 → 12号
-    s = re.sub(r"^[零〇一二两三四五六七八九十百千]+(?=号|之|附|-|$)",
-               lambda m: str(chinese_number(m.group().replace("两", "二")
-                                             .replace("〇", "零")) or m.group()), s)
+    # Chinese numerals before 号 or 之: 十二号 → 12号, and digit by digit: 一〇八号 → 108号
+    s = re.sub(r"^[零〇一二两三四五六七八九十百千]+(?=号|之|附|-|$)", _arabic, s)
     if re.search(r"[A-Za-z]", s):
         raise InvalidInput(f"{field}: {raw!r} has a letter; house numbers take no letters "
                            "(DOMAIN §C) — write a 附号 instead, e.g. 12-1",
@@ -150,6 +165,17 @@ def parse_number(text: Any, field: str = "number") -> tuple[int, int | None]:
     if sub is not None and not 0 < sub <= 99:
         raise InvalidInput(f"{field}: {raw!r}: a 附号 is between 1 and 99", field=field, value=raw)
     return number, sub
+
+
+_DIGIT = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0", "两": "2"}
+
+
+def _arabic(match: re.Match) -> str:
+    text = match.group()
+    if not any(unit in text for unit in "十百千"):
+        return "".join(_DIGIT[c] for c in text)           # 一〇八 read digit by digit
+    value = chinese_number(text.replace("两", "二").replace("〇", "零"))
+    return str(value) if value else text
 
 
 def label(number: int | None, sub: int | None) -> str | None:

@@ -1,5 +1,5 @@
-"""``GET /maps/roads/{road_id}``: a plates officer gets the road's numbering map as HTML
-with local assets; no token is 401, another role 403, an unknown road 404."""
+"""``GET /maps/roads/{road_id}``: a plates officer (or a planner) gets the road's numbering
+map as HTML with local assets; no token is 401, an inspector 403, an unknown road 404."""
 
 import pytest
 
@@ -30,10 +30,12 @@ def _bearer(db_url, role: str) -> dict:
     return {"Authorization": f"Bearer {committed_token(db_url, role, f'{role}-map')}"}
 
 
-def test_road_map_needs_a_plates_officer(app, db_url, road_id):
+def test_road_map_is_for_plates_officers_and_planners(app, db_url, road_id):
     assert app.get(f"/maps/roads/{road_id}").status_code == 401
-    refused = app.get(f"/maps/roads/{road_id}", headers=_bearer(db_url, "planner"))
+    refused = app.get(f"/maps/roads/{road_id}", headers=_bearer(db_url, "inspector"))
     assert refused.status_code == 403 and "plates_officer" in refused.json()["detail"]
+    assert app.get(f"/maps/roads/{road_id}",
+                   headers=_bearer(db_url, "planner")).status_code == 200
 
 
 def test_road_map_is_html_for_a_plates_officer(app, db_url, road_id):

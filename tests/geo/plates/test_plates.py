@@ -5,7 +5,7 @@ import pytest
 
 from geo.db import fetch_one
 from geo.errors import Conflict, Gone, InvalidInput, NotFound
-from geo.plates import addresses, plates
+from geo.plates import addresses, numbering, plates, qr, rules
 from tests.geo.plates.drawn import ACTOR, EAST_WEST, doors, road
 
 PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
@@ -68,28 +68,64 @@ def test_tokens_are_unique_revocable_and_never_carry_the_address(conn):
         plates.create(conn, ACTOR, {"entrance_id": ids["d"], "token": "short"})
     with pytest.raises(Conflict, match="already serves"):
         plates.create(conn, ACTOR, {"entrance_id": ids["a"]})
-    p = plates.update(conn, ACTOR, p["id"], {"revoke": "lost in transit", "version": p["version"]})
-    with pytest.raises(Gone, match="lost in transit"):
+    p = plates.update(conn, ACTOR, p["id"], {"revoke": "住户张三投诉", "version": p["version"]})
+    with pytest.raises(Gone, match="withdrawn") as exc:
         plates.by_token(conn, "plate-token-001")
+    assert "张三" not in exc.value.detail              # the officer's reason stays internal
+    assert plates.get(conn, p["id"])["token_revoked_reason"] == "住户张三投诉"
     p = plates.update(conn, ACTOR, p["id"], {"reissue": True, "version": p["version"]})
     assert plates.by_token(conn, p["token"])["address"].endswith("测试路3号")
+    with pytest.raises(Gone):                          # the old code stays withdrawn
+        plates.by_token(conn, "plate-token-001")
+    with pytest.raises(Conflict, match="already on plate"):  # and is never given out again
+        plates.create(conn, ACTOR, {"entrance_id": ids["d"], "token": "plate-token-001"})
     with pytest.raises(NotFound):
         plates.by_token(conn, "no-such-token-here")
+    # the QR code holds the public URL and nothing else
+    assert p["url"] == f"{rules.public_base_url()}/qr/{p['token']}"
+    assert qr.qr_svg(p["url"]) == qr.qr_svg(f"{rules.public_base_url()}/qr/{p['token']}")
+    p = plates.update(conn, ACTOR, p["id"], {"status": "removed", "version": p["version"]})
+    with pytest.raises(Conflict, match="no new QR code"):
+        plates.update(conn, ACTOR, p["id"], {"reissue": True, "version": p["version"]})
 
 
-def test_public_reports_mark_the_plate_and_keep_nothing_personal(conn):
+def test_public_reports_wait_for_an_officer_and_keep_nothing_personal(conn):
     grid, ids = _door(conn)
     p = plates.create(conn, ACTOR, {"entrance_id": ids["a"]})
     p = plates.update(conn, ACTOR, p["id"], {"status": "ordered", "version": p["version"]})
     p = _install(conn, p, grid)
     result = plates.public_report(conn, p["token"], {"kind": "damaged", "note": "字迹脱落"})
-    assert result["status"] == "damaged"
+    assert result["received"] and not result["already_reported"]
     again = plates.public_report(conn, p["token"], {"kind": "damaged"})
-    assert again["status"] == "damaged"
-    events = plates.get(conn, p["id"])["events"]
-    assert [e["by_name"] for e in events[-2:]] == ["public", "public"]
+    assert again["already_reported"]                   # one a day is kept
+    current = plates.get(conn, p["id"])
+    assert current["status"] == "installed"            # a report changes nothing by itself
+    assert [e["by_name"] for e in current["events"]].count("public") == 1
+    road = fetch_one(conn, "SELECT road_id FROM entrances WHERE id = %s", (ids["a"],))["road_id"]
+    waiting = plates.list_plates(conn, road=road, reported=True)[0]
+    assert [w["id"] for w in waiting] == [p["id"]] and waiting[0]["public_reports"] == 1
+    plates.update(conn, ACTOR, p["id"], {"status": "damaged", "version": current["version"]})
+    assert plates.list_plates(conn, road=road, reported=True)[0] == []
     with pytest.raises(InvalidInput, match="damaged or missing"):
         plates.public_report(conn, p["token"], {"kind": "stolen"})
+
+
+def test_renumbering_marks_the_plates_made_for_the_old_number(conn):
+    grid, ids = _door(conn)
+    p = plates.create(conn, ACTOR, {"entrance_id": ids["a"]})
+    p = plates.update(conn, ACTOR, p["id"], {"status": "ordered", "version": p["version"]})
+    p = _install(conn, p, grid)
+    road = fetch_one(conn, "SELECT road_id FROM entrances WHERE id = %s", (ids["a"],))["road_id"]
+    proposal = numbering.propose(conn, ACTOR, road, {"mode": "renumber"})
+    assert [x["id"] for x in proposal["plates_affected"]] == [p["id"]]
+    done = numbering.apply(conn, ACTOR, road, proposal["proposal"])
+    assert [x["id"] for x in done["plates_outdated"]] == [p["id"]]
+    page = plates.by_token(conn, p["token"])
+    assert page["plate"]["printed_address"] == "测试路3号"
+    assert page["parts"]["number"] != "3号"
+    c = plates.create_campaign(conn, ACTOR, {"name": "改号换牌", "kind": "replace",
+                                             "roads": [road]})
+    assert c["plates"] == 1                            # the outdated plate is replaced
 
 
 def test_campaigns_plan_plates_and_report_progress(conn):
@@ -121,6 +157,27 @@ def test_address_parse_tolerates_variants_and_missing_levels(conn, sample):
     assert lettered["number"] is None and "letter" in lettered["problems"][0]["reason"]
     unknown = addresses.parse(conn, "南京市幸福大道8号")
     assert unknown["road_ids"] == [] and "not a road" in unknown["problems"][0]["reason"]
+    elsewhere = addresses.parse(conn, "南京市玄武区三条巷5号")   # 三条巷 is in 秦淮区
+    assert elsewhere["road"] == "三条巷" and "not in the division" in elsewhere["problems"][0][
+        "reason"]
+    assert addresses.parse(conn, "一〇八号")["number"] == 108
+
+
+@pytest.mark.parametrize("road", ["太平南路", "长江路", "汉中路", "华侨路", "洪武路"])
+def test_road_names_that_begin_like_a_division_are_roads(conn, sample, road):
+    parsed = addresses.parse(conn, f"南京市{road}1号")
+    assert parsed["road"] == road and parsed["road_ids"], parsed
+    assert [d["name"] for d in parsed["divisions"]] == ["南京市"]
+
+
+def test_a_named_compound_stands_for_road_and_number(conn, sample):
+    door = fetch_one(conn, """
+        SELECT e.id, e.name FROM entrances e JOIN buildings b ON b.entrance_id = e.id
+        WHERE e.name ~ '^[一-龥]+$' AND e.number IS NOT NULL AND b.floors >= 5
+        ORDER BY e.id LIMIT 1""")
+    found = addresses.search(conn, f"{door['name']}1栋1单元502室")
+    assert [a["entrance_id"] for a in found["results"]] == [door["id"]]
+    assert found["results"][0]["address"].endswith("1栋1单元502室")
 
 
 def test_search_and_reverse_give_the_standard_address(conn, sample):

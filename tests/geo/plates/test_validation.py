@@ -40,6 +40,15 @@ def test_wrong_parity_duplicate_and_order(conn):
     assert not any(k == "out_of_order" and lb in ("1号", "3号", "17号") for k, lb in kinds)
 
 
+def test_a_run_of_misplaced_doors_is_found(conn):
+    _, r = _numbered(conn, [1, 3, 21, 23, 5, 7, 9], [])
+    _, kinds = _kinds(conn, r["id"])
+    assert {lb for k, lb in kinds if k == "out_of_order"} == {"21号", "23号"}
+    _, r2 = _numbered(conn, [11, 13, 3, 15, 17], [])
+    _, kinds2 = _kinds(conn, r2["id"])
+    assert {lb for k, lb in kinds2 if k == "out_of_order"} == {"3号"}
+
+
 def test_a_side_numbered_from_the_wrong_end(conn):
     _, r = _numbered(conn, [11, 9, 7, 5, 3, 1], [2, 4])
     report, kinds = _kinds(conn, r["id"])
