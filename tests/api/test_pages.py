@@ -27,6 +27,21 @@ def test_search_page_finds_names_in_a_real_browser(server, tmp_path):
     assert not [line for line in proc.stderr.splitlines() if "Uncaught" in line]
 
 
+def test_search_page_finds_standard_addresses_in_a_real_browser(server, tmp_path):
+    from urllib.parse import quote
+
+    proc = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update", "--no-first-run",
+         f"--user-data-dir={tmp_path / uuid.uuid4().hex}", "--enable-logging=stderr", "--v=0",
+         "--virtual-time-budget=5000", "--dump-dom",
+         f"{server}/?q={quote('南京市上海路８８號')}"],
+        capture_output=True, text=True, timeout=120)
+    assert 'data-address="0"' in proc.stdout
+    assert re.search(r"江苏省南京市[^<]*上海路88号", proc.stdout)
+    assert not [line for line in proc.stderr.splitlines() if "Uncaught" in line]
+
+
 def test_register_html_groups_by_category(app, sample):
     r = app.get("/names/register", params={"division": "430202"})
     assert r.status_code == 200

@@ -32,6 +32,7 @@ from shapely.geometry import Point
 
 from geo.audit import Actor
 from geo.db import connect, execute, fetch_all, fetch_one, fetch_value, transaction
+from geo.errors import SetupError
 from geo.migrate import migrate
 from geo.plates import rules
 from geo.plates.numbering import number_roads
@@ -410,10 +411,20 @@ def run() -> None:
                                  f"{short}")
     finally:
         conn.close()
+        _drop()
+
+
+def _drop() -> None:
+    """Drop the benchmark's database; say so when the server cannot be reached, so that
+    the error that ended the run stays the one reported."""
+    try:
         admin = connect(url_for("postgres"))
-        admin.autocommit = True
-        execute(admin, f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        admin.close()
+    except SetupError as exc:
+        print(f"plates  {DB} not dropped: {exc}")
+        return
+    admin.autocommit = True
+    execute(admin, f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+    admin.close()
 
 
 if __name__ == "__main__":
