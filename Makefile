@@ -8,6 +8,8 @@ VENV := .venv
 CIVGEO := $(VENV)/bin/civgeo
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# QR codes printed by `make run` open the plate pages of the server it starts.
+export CIVGEO_PUBLIC_URL ?= http://$(HOST):$(PORT)
 # Debian packages: the database server with PostGIS and pgRouting, GDAL tools, and npm
 # (the offline map and API-docs assets are fetched from the npm registry), and Chromium
 # for the tests that open maps in a real headless browser.
