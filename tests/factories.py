@@ -82,3 +82,15 @@ def problem(response, status: int, field: str | None = None) -> dict:
     if field:
         assert response.json()["field"] == field
     return response.json()
+
+
+def a_house_number(db_url: str, road: str) -> int:
+    """The lowest plain house number on a sample road (the numbers follow the rule)."""
+    from geo.db import connect, fetch_value
+
+    conn = connect(db_url)
+    try:
+        return fetch_value(conn, "SELECT min(e.number) FROM entrances e JOIN roads r ON "
+                                 "r.id = e.road_id WHERE r.name = %s AND e.sub IS NULL", (road,))
+    finally:
+        conn.close()

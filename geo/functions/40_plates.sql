@@ -78,7 +78,9 @@ $$;
 
 -- Where each current entrance of the given roads lies along its road: the distance from
 -- the numbering start (``measure_m``), the side, which parity it takes (``odd``) and how
--- far it is from the road as drawn (``offset_m``).
+-- far it is from the road as drawn (``offset_m``). Doors are projected onto the road with
+-- longitude scaled by cos(latitude), so a degree counts the same both ways (projecting in
+-- raw degrees shifts doors on a diagonal road by metres).
 CREATE OR REPLACE FUNCTION civgeo_entrance_positions(road_ids bigint[], defaults jsonb,
                                                      override jsonb DEFAULT '{}')
 RETURNS TABLE (entrance_id bigint, road_id bigint, road_name text, rule jsonb,
@@ -86,31 +88,35 @@ RETURNS TABLE (entrance_id bigint, road_id bigint, road_name text, rule jsonb,
                number_raw text, geom geometry, measure_m double precision, side text,
                odd boolean, offset_m double precision, road_length_m double precision)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    WITH r AS (
-        SELECT r.id, r.name, r.length_m, ru.rule, r.geom AS pieces,
+    WITH r AS MATERIALIZED (  -- once per road: its rule, and the line numbered along
+        SELECT r.id, r.name, r.length_m, ru.rule, r.geom::geography AS pieces,
                nullif((ru.rule->>'spacing_m')::double precision, 0) AS spacing_m,
                ARRAY(SELECT jsonb_array_elements_text(ru.rule->'skip_numbers')::integer) AS skip,
-               CASE WHEN civgeo_numbering_reversed(r.axis, ru.rule->>'start',
-                                                   ru.rule->>'ew_from', ru.rule->>'ns_from')
-                    THEN ST_Reverse(r.axis) ELSE r.axis END AS line
+               ru.rule->>'sides' AS sides, ru.rule->>'odd_side' AS odd_side,
+               k.k, ST_Scale(CASE WHEN civgeo_numbering_reversed(
+                                        r.axis, ru.rule->>'start', ru.rule->>'ew_from',
+                                        ru.rule->>'ns_from')
+                                  THEN ST_Reverse(r.axis) ELSE r.axis END, k.k, 1) AS line
         FROM roads r
+        CROSS JOIN LATERAL (SELECT cos(radians(ST_Y(ST_StartPoint(r.axis)))) AS k) k
         CROSS JOIN LATERAL (SELECT civgeo_road_rule(defaults, r.division_code, r.rule)
                                    || override AS rule) ru
         WHERE r.id = ANY(road_ids)
-    ), p AS (
-        SELECT e.id, r.id AS road_id, r.name, r.rule, r.spacing_m, r.skip, e.number, e.sub,
-               e.number_raw, e.geom, r.line, r.pieces, r.length_m, f,
-               civgeo_side(r.line, f, e.geom) AS side
-        FROM r JOIN entrances e ON e.road_id = r.id AND e.status = 'current'
-        CROSS JOIN LATERAL (SELECT ST_LineLocatePoint(r.line, e.geom) AS f) l
     )
-    SELECT id, road_id, name, rule, spacing_m, skip, number, sub, number_raw, geom,
-           f * length_m, side,
-           CASE rule->>'sides' WHEN 'odd' THEN true WHEN 'even' THEN false
-                ELSE side = rule->>'odd_side' END,
-           ST_Distance(geom::geography, pieces::geography),
-           length_m
-    FROM p
+    SELECT e.id, r.id, r.name, r.rule, r.spacing_m, r.skip, e.number, e.sub, e.number_raw,
+           e.geom, l.f * r.length_m, l.side,
+           CASE r.sides WHEN 'odd' THEN true WHEN 'even' THEN false
+                ELSE l.side = r.odd_side END,
+           ST_Distance(e.geom::geography, r.pieces),
+           r.length_m
+    FROM r JOIN entrances e ON e.road_id = r.id AND e.status = 'current'
+    -- OFFSET 0: a fence, so f and side are worked out once per door (a subquery pulled up
+    -- into the query is copied into every expression that uses its columns)
+    CROSS JOIN LATERAL (SELECT f, civgeo_side(r.line, f, pt) AS side
+                        FROM (SELECT ST_LineLocatePoint(r.line, pt) AS f, pt
+                              FROM (SELECT ST_Scale(e.geom, r.k, 1) AS pt OFFSET 0) s
+                              OFFSET 0) x
+                        OFFSET 0) l
 $$;
 
 -- Numbers by the rule for every current entrance of the given roads, ignoring the numbers
@@ -147,8 +153,14 @@ $$;
 CREATE OR REPLACE FUNCTION civgeo_numbering_findings(road_ids bigint[], defaults jsonb)
 RETURNS TABLE (entrance_id bigint, road_id bigint, kind text, detail jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    WITH p AS MATERIALIZED (
-        SELECT * FROM civgeo_entrance_positions(road_ids, defaults)
+    WITH p AS MATERIALIZED (  -- narrow rows: the rule's settings as numbers, no geometry
+        SELECT entrance_id, road_id, spacing_m, skip, number, sub, number_raw, measure_m,
+               side, odd, offset_m,
+               (rule->>'gap_tolerance')::integer AS gap_tolerance,
+               (rule->>'door_tolerance_m')::double precision AS door_tolerance_m,
+               (rule->>'wrong_road_min_m')::double precision AS wrong_road_min_m,
+               (rule->>'wrong_road_ratio')::double precision AS wrong_road_ratio
+        FROM civgeo_entrance_positions(road_ids, defaults)
     ), n AS (
         SELECT p.*, (number + coalesce(sub, 0) / 1000.0)::double precision AS key,
                count(*) OVER (PARTITION BY p.road_id, number, coalesce(sub, 0)) AS same
@@ -159,7 +171,10 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         -- order (21 and 23 in 1 3 21 23 5 7 9); when they are as large, both are flagged.
         SELECT n.*, coalesce(lag(key) OVER w, '-infinity') AS prev_key,
                coalesce(lead(key) OVER w, 'infinity') AS next_key,
-               coalesce(key > min(key) OVER (w ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING),
+               -- frames that start at the partition's edge are summed up incrementally
+               coalesce(key > min(key) OVER (PARTITION BY n.road_id, n.odd
+                                             ORDER BY measure_m DESC, n.entrance_id DESC
+                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
                         false) AS high,
                coalesce(key < max(key) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
                         false) AS low,
@@ -213,25 +228,25 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            jsonb_build_object('previous', prev_number, 'missing', missing,
                               'reserved', reserved,
                               'frontage_m', round((measure_m - coalesce(prev_measure, 0))::numeric, 1))
-    FROM gaps WHERE missing > reserved + (rule->>'gap_tolerance')::integer
+    FROM gaps WHERE missing > reserved + gap_tolerance
     UNION ALL
     SELECT entrance_id, road_id, 'too_far',
            jsonb_build_object('offset_m', round(offset_m::numeric, 1),
-                              'tolerance_m', (rule->>'door_tolerance_m')::double precision)
-    FROM p WHERE offset_m > (rule->>'door_tolerance_m')::double precision
+                              'tolerance_m', door_tolerance_m)
+    FROM p WHERE offset_m > door_tolerance_m
     UNION ALL
     SELECT p.entrance_id, p.road_id, 'wrong_road',
            jsonb_build_object('offset_m', round(p.offset_m::numeric, 1), 'nearest_road_id', o.id,
                               'nearest_road', o.name, 'nearest_m', round(o.d::numeric, 1))
-    FROM p
+    FROM p JOIN entrances e ON e.id = p.entrance_id JOIN roads pr ON pr.id = p.road_id
     CROSS JOIN LATERAL (
-        SELECT r.id, r.name, ST_Distance(r.geom::geography, p.geom::geography) AS d
+        SELECT r.id, r.name, ST_Distance(r.geom::geography, e.geom::geography) AS d
         FROM roads r
-        WHERE r.status = 'current' AND r.name <> p.road_name
-        ORDER BY r.geom <-> p.geom LIMIT 1) o
-    WHERE p.offset_m > (p.rule->>'wrong_road_min_m')::double precision
-      AND o.d < p.offset_m * (p.rule->>'wrong_road_ratio')::double precision
-      AND o.d <= (p.rule->>'door_tolerance_m')::double precision
+        WHERE r.status = 'current' AND r.name <> pr.name
+        ORDER BY r.geom <-> e.geom LIMIT 1) o
+    WHERE p.offset_m > p.wrong_road_min_m
+      AND o.d < p.offset_m * p.wrong_road_ratio
+      AND o.d <= p.door_tolerance_m
     UNION ALL
     SELECT entrance_id, road_id, CASE WHEN number_raw IS NULL THEN 'unnumbered' ELSE 'bad_number' END,
            jsonb_build_object('raw', number_raw)

@@ -77,8 +77,9 @@ CREATE TABLE plates (
     id               bigserial PRIMARY KEY,
     kind             text NOT NULL DEFAULT 'door' CHECK (kind IN ('door', 'building', 'unit')),
     size             text NOT NULL DEFAULT 'medium' CHECK (size IN ('large', 'medium', 'small')),
-    entrance_id      bigint NOT NULL REFERENCES entrances (id),
-    building_id      bigint REFERENCES buildings (id),
+    -- Doors are retired, not deleted; a cascade only runs when a sample dataset goes.
+    entrance_id      bigint NOT NULL REFERENCES entrances (id) ON DELETE CASCADE,
+    building_id      bigint REFERENCES buildings (id) ON DELETE CASCADE,
     unit             smallint CHECK (unit > 0),
     status           text NOT NULL DEFAULT 'planned'
                      CHECK (status IN ('planned', 'ordered', 'installed', 'damaged',
@@ -86,7 +87,7 @@ CREATE TABLE plates (
     token            text NOT NULL UNIQUE CHECK (token ~ '^[A-Za-z0-9_-]{8,64}$'),
     token_revoked_at timestamptz,
     token_revoked_reason text,
-    replaces_id      bigint REFERENCES plates (id),
+    replaces_id      bigint REFERENCES plates (id) ON DELETE SET NULL,
     -- Set when the door's address changed after the plate was made: what the plate shows.
     printed_address  text,
     installed_on     date,
@@ -136,6 +137,7 @@ CREATE TABLE plate_campaigns (
     division_code text,
     due_on        date,
     note          text,
+    dataset       text REFERENCES datasets (name) ON DELETE CASCADE,  -- sample campaigns
     created_by    text NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now()
 );
@@ -164,7 +166,7 @@ CREATE TABLE numbering_proposals (
 CREATE TABLE renumberings (
     id          bigserial PRIMARY KEY,
     road_id     bigint NOT NULL REFERENCES roads (id) ON DELETE CASCADE,
-    proposal_id bigint REFERENCES numbering_proposals (id),
+    proposal_id bigint REFERENCES numbering_proposals (id) ON DELETE SET NULL,
     reason      text NOT NULL,
     applied_by  text NOT NULL,
     applied_at  timestamptz NOT NULL DEFAULT now()

@@ -4,7 +4,7 @@ import re
 import subprocess
 import uuid
 
-from tests.factories import committed_token
+from tests.factories import a_house_number, committed_token
 
 
 def test_search_page_uses_only_local_assets(app):
@@ -27,18 +27,20 @@ def test_search_page_finds_names_in_a_real_browser(server, tmp_path):
     assert not [line for line in proc.stderr.splitlines() if "Uncaught" in line]
 
 
-def test_search_page_finds_standard_addresses_in_a_real_browser(server, tmp_path):
+def test_search_page_finds_standard_addresses_in_a_real_browser(server, tmp_path, db_url):
     from urllib.parse import quote
 
+    number = a_house_number(db_url, "上海路")
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in str(number))   # full-width digits
     proc = subprocess.run(
         ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
          "--disable-background-networking", "--disable-component-update", "--no-first-run",
          f"--user-data-dir={tmp_path / uuid.uuid4().hex}", "--enable-logging=stderr", "--v=0",
          "--virtual-time-budget=5000", "--dump-dom",
-         f"{server}/?q={quote('南京市上海路８８號')}"],
+         f"{server}/?q={quote(f'南京市上海路{wide}號')}"],
         capture_output=True, text=True, timeout=120)
     assert 'data-address="0"' in proc.stdout
-    assert re.search(r"江苏省南京市[^<]*上海路88号", proc.stdout)
+    assert re.search(rf"江苏省南京市[^<]*上海路{number}号", proc.stdout)
     assert not [line for line in proc.stderr.splitlines() if "Uncaught" in line]
 
 
