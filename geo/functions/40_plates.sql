@@ -252,3 +252,13 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            jsonb_build_object('raw', number_raw)
     FROM p WHERE number IS NULL
 $$;
+
+-- Public reports on a plate that no officer has acted on since (the officer's next event
+-- on the plate answers them).
+CREATE OR REPLACE FUNCTION civgeo_pending_public_reports(plate bigint)
+RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT count(*) FROM plate_events v
+    WHERE v.plate_id = plate AND v.by_name = 'public'
+      AND v.id > coalesce((SELECT max(o.id) FROM plate_events o
+                           WHERE o.plate_id = plate AND o.by_name <> 'public'), 0)
+$$;

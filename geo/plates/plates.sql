@@ -90,9 +90,7 @@ SELECT photo, photo_type FROM plates WHERE id = %(id)s
 -- name: list_plates
 SELECT p.id, p.kind, p.size, p.entrance_id, p.status, p.token, p.token_revoked_at IS NOT NULL
            AS revoked, p.installed_on, p.version, p.printed_address, r.id AS road_id, r.name AS road,
-       (SELECT count(*) FROM plate_events v WHERE v.plate_id = p.id AND v.by_name = 'public'
-          AND v.id > coalesce((SELECT max(o.id) FROM plate_events o WHERE o.plate_id = p.id
-                                 AND o.by_name <> 'public'), 0)) AS public_reports,
+       civgeo_pending_public_reports(p.id) AS public_reports,
        civgeo_house_number(e.number, e.sub) AS number_label, b.no AS building_no, p.unit,
        ST_X(coalesce(p.installed_geom, e.geom)) AS lon, ST_Y(coalesce(p.installed_geom, e.geom)) AS lat
 FROM plates p
@@ -103,10 +101,7 @@ WHERE (%(status)s::text IS NULL OR p.status = %(status)s)
   AND (%(road)s::bigint IS NULL OR r.id = %(road)s)
   AND (%(campaign)s::bigint IS NULL OR p.id IN (SELECT plate_id FROM campaign_plates
                                                 WHERE campaign_id = %(campaign)s))
-  AND (NOT %(reported)s OR EXISTS (
-        SELECT 1 FROM plate_events v WHERE v.plate_id = p.id AND v.by_name = 'public'
-          AND v.id > coalesce((SELECT max(o.id) FROM plate_events o WHERE o.plate_id = p.id
-                                 AND o.by_name <> 'public'), 0)))
+  AND (NOT %(reported)s OR civgeo_pending_public_reports(p.id) > 0)
 ORDER BY r.name, e.number NULLS LAST, e.sub NULLS FIRST, p.kind, b.no, p.unit, p.id
 LIMIT %(limit)s OFFSET %(offset)s
 
@@ -116,10 +111,7 @@ WHERE (%(status)s::text IS NULL OR p.status = %(status)s)
   AND (%(road)s::bigint IS NULL OR e.road_id = %(road)s)
   AND (%(campaign)s::bigint IS NULL OR p.id IN (SELECT plate_id FROM campaign_plates
                                                 WHERE campaign_id = %(campaign)s))
-  AND (NOT %(reported)s OR EXISTS (
-        SELECT 1 FROM plate_events v WHERE v.plate_id = p.id AND v.by_name = 'public'
-          AND v.id > coalesce((SELECT max(o.id) FROM plate_events o WHERE o.plate_id = p.id
-                                 AND o.by_name <> 'public'), 0)))
+  AND (NOT %(reported)s OR civgeo_pending_public_reports(p.id) > 0)
 
 -- name: insert_campaign
 INSERT INTO plate_campaigns (name, kind, division_code, due_on, note, created_by)
