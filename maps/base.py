@@ -149,3 +149,24 @@ def shown(geoms: list, settings: MapSettings) -> list:
 def latlon(line) -> list[list[float]]:
     """A line's coordinates in Leaflet's (lat, lon) order."""
     return [[y, x] for x, y in line.coords]
+
+
+def banner(text: str, *, ok: bool = False) -> str:
+    """A red warning strip for a title box (a green "OK" one with ``ok``); text escaped."""
+    if ok:
+        return ('<div class="civgeo-ok" style="background:#1a9850;color:#fff;'
+                f'font-weight:bold;padding:4px 6px;margin:4px 0">OK {inert_text(text)}</div>')
+    return ('<div class="civgeo-banner" style="background:#c0392b;color:#fff;'
+            f'font-weight:bold;padding:4px 6px;margin:4px 0">{inert_text(text)}</div>')
+
+
+def add_title_box(m: folium.Map, title: str, lines: list[str], *, banners: str = "",
+                  footer: str = "") -> None:
+    """The fixed box at the top left: a bold title, ``banners`` (from ``banner``), one
+    escaped line each, then ``footer`` (HTML)."""
+    body = "".join(f"<div>{inert_text(line)}</div>" for line in lines)
+    m.get_root().html.add_child(folium.Element(
+        '<div class="civgeo-title" style="position:fixed;top:10px;left:54px;z-index:1000;'
+        'background:#fff;padding:6px 8px;border:1px solid #999;border-radius:4px;'
+        f'font:12px sans-serif;max-width:440px"><b style="font-size:14px">{inert_text(title)}</b>'
+        f"{banners}{body}{footer}</div>"))

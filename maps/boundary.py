@@ -20,6 +20,8 @@ from geo.errors import InvalidInput
 from maps.base import (
     MapSettings,
     add_legend,
+    add_title_box,
+    banner,
     base_map,
     for_display,
     inert_text,
@@ -199,18 +201,9 @@ def _title_box(m: folium.Map, report: dict) -> None:
             f"界桩检查 markers checked: {c['markers_checked']} / {c['markers_total']}; "
             f"需处理 needing action: {c['markers_needing_action']}",
             f"隐患 hazards: {c['hazards']} ({c['open_hazards']} open)"]
-    banner = ""
-    if not report["signed_by_both"]:
-        banner = ('<div class="civgeo-banner" style="background:#c0392b;color:#fff;'
-                  'font-weight:bold;padding:4px 6px;margin:4px 0">'
-                  f'{inert_text("草稿 DRAFT — not signed by both sides")}</div>')
-    body = "".join(f"<div>{inert_text(text)}</div>" for text in lines)
-    title = f"{line['name']}（{line['number']}）联检 joint inspection"
-    m.get_root().html.add_child(folium.Element(
-        '<div class="civgeo-title" style="position:fixed;top:10px;left:54px;z-index:1000;'
-        'background:#fff;padding:6px 8px;border:1px solid #999;border-radius:4px;'
-        f'font:12px sans-serif;max-width:440px"><b style="font-size:14px">{inert_text(title)}</b>'
-        f"{banner}{body}</div>"))
+    draft = "" if report["signed_by_both"] else banner("草稿 DRAFT — not signed by both sides")
+    add_title_box(m, f"{line['name']}（{line['number']}）联检 joint inspection", lines,
+                  banners=draft)
 
 
 def boundary_map(report: dict, *, settings: MapSettings) -> folium.Map:

@@ -21,7 +21,15 @@ from geo.coverage import indicators as indicator_table
 from geo.coverage import suggest as suggestions
 from geo.divisions import divisions_frame
 from geo.errors import InvalidInput
-from maps.base import MapSettings, add_legend, base_map, for_display, inert_text
+from maps.base import (
+    MapSettings,
+    add_legend,
+    add_title_box,
+    banner,
+    base_map,
+    for_display,
+    inert_text,
+)
 
 # Community status -> (fill colour, legend label).
 STATUS = {
@@ -93,20 +101,11 @@ def _map(frame: gpd.GeoDataFrame, header: dict, settings: MapSettings) -> folium
 def _title_box(m: folium.Map, title: str, lines: list[str], header: dict) -> None:
     """The title, summary lines and how distances were measured; straight-line estimates
     get a red banner."""
-    banner = ""
     if header.get("method") == "straight-line":
-        banner = ('<div class="civgeo-banner" style="background:#c0392b;color:#fff;'
-                  'font-weight:bold;padding:4px 6px;margin:4px 0">'
-                  f'{inert_text(header["note"])}</div>')
-        method = ""
+        add_title_box(m, title, lines, banners=banner(header["note"]))
     else:
-        method = f'<div style="color:#555">{inert_text(header.get("note"))}</div>'
-    body = "".join(f"<div>{inert_text(line)}</div>" for line in lines)
-    m.get_root().html.add_child(folium.Element(
-        '<div class="civgeo-title" style="position:fixed;top:10px;left:54px;z-index:1000;'
-        'background:#fff;padding:6px 8px;border:1px solid #999;border-radius:4px;'
-        f'font:12px sans-serif;max-width:440px"><b style="font-size:14px">{inert_text(title)}</b>'
-        f"{banner}{body}{method}</div>"))
+        add_title_box(m, title, lines, footer='<div style="color:#555">'
+                                              f'{inert_text(header.get("note"))}</div>')
 
 
 def _outline(m: folium.Map, frame: gpd.GeoDataFrame, code: str, settings: MapSettings) -> None:

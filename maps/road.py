@@ -19,6 +19,8 @@ from geo.plates import roads, rules, validation
 from maps.base import (
     MapSettings,
     add_legend,
+    add_title_box,
+    banner,
     base_map,
     for_display,
     inert_text,
@@ -291,25 +293,10 @@ def _title_box(m: folium.Map, road: dict, report: dict) -> None:
     if found:
         lines.append(f"有问题的门牌 doors flagged: {report['doors_flagged']} / {report['doors']}")
         lines += [f"{label}: {n}" for label, n in found]
-    banner = ""
-    if report["ok"]:
-        banner = ('<div class="civgeo-ok" style="background:#1a9850;color:#fff;'
-                  'font-weight:bold;padding:4px 6px;margin:4px 0">OK '
-                  f'{inert_text("校验通过 numbering passes validation")}</div>')
-    reversed_ = [f["message"] for f in report["findings"] if f["kind"] == "reversed"]
-    if reversed_:
-        banner += ''.join(
-            '<div class="civgeo-banner" style="background:#c0392b;color:#fff;'
-            'font-weight:bold;padding:4px 6px;margin:4px 0">'
-            f'{inert_text(validation.LABELS["reversed"] + ": " + text)}</div>'
-            for text in reversed_)
-    body = "".join(f"<div>{inert_text(text)}</div>" for text in lines)
-    title = f"{road['name']} 门牌编号 house numbering"
-    m.get_root().html.add_child(folium.Element(
-        '<div class="civgeo-title" style="position:fixed;top:10px;left:54px;z-index:1000;'
-        'background:#fff;padding:6px 8px;border:1px solid #999;border-radius:4px;'
-        f'font:12px sans-serif;max-width:440px"><b style="font-size:14px">{inert_text(title)}</b>'
-        f"{banner}{body}</div>"))
+    banners = banner("校验通过 numbering passes validation", ok=True) if report["ok"] else ""
+    banners += "".join(banner(validation.LABELS["reversed"] + ": " + f["message"])
+                       for f in report["findings"] if f["kind"] == "reversed")
+    add_title_box(m, f"{road['name']} 门牌编号 house numbering", lines, banners=banners)
 
 
 def road_map(road: dict, doors: list[dict], report: dict, *,

@@ -16,18 +16,18 @@ RETURNING id
 
 -- name: road
 SELECT r.id, r.name, r.name_id, n.roman, r.division_code, d.name AS division_name, r.kind,
-       r.status, r.rule, civgeo_road_rule(%(defaults)s::jsonb, r.division_code, r.rule) AS rule_in_force,
+       r.status, r.rule, ru.rule AS rule_in_force,
        round(r.length_m::numeric, 1) AS length_m, r.source, r.version,
        r.created_at, r.updated_at,
        (SELECT count(*) FROM entrances e WHERE e.road_id = r.id AND e.status = 'current') AS doors,
        (SELECT count(*) FROM entrances e WHERE e.road_id = r.id AND e.status = 'current'
           AND e.number IS NULL) AS unnumbered,
        ST_AsGeoJSON(r.geom, 7)::json AS geometry, ST_AsGeoJSON(r.axis, 7)::json AS axis,
-       civgeo_numbering_reversed(r.axis, civgeo_road_rule(%(defaults)s::jsonb, r.division_code, r.rule)->>'start',
-                                 civgeo_road_rule(%(defaults)s::jsonb, r.division_code, r.rule)->>'ew_from',
-                                 civgeo_road_rule(%(defaults)s::jsonb, r.division_code, r.rule)->>'ns_from')
-           AS numbered_against_axis
+       civgeo_numbering_reversed(r.axis, ru.rule->>'start', ru.rule->>'ew_from',
+                                 ru.rule->>'ns_from') AS numbered_against_axis
 FROM roads r
+CROSS JOIN LATERAL (SELECT civgeo_road_rule(%(defaults)s::jsonb, r.division_code, r.rule)
+                           AS rule) ru
 LEFT JOIN place_names n ON n.id = r.name_id
 LEFT JOIN current_divisions d ON d.code = r.division_code
 WHERE r.id = %(id)s
