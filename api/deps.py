@@ -11,11 +11,14 @@ import psycopg2
 import psycopg2.pool
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from api.problems import Unauthorized
 from geo import users
 from geo.audit import Actor
+from geo.db import transaction
 from geo.errors import Forbidden
+from maps.base import MapSettings
 
 
 @asynccontextmanager
@@ -60,26 +63,56 @@ Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
 _bearer = HTTPBearer(auto_error=False, description="A token made by `civgeo users add`.")
 
 
-def current_actor(conn: Conn, creds: Annotated[HTTPAuthorizationCredentials | None,
-                                                 Depends(_bearer)]) -> Actor:
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _authenticate(conn, creds: HTTPAuthorizationCredentials | None) -> Actor:
     """The user behind the bearer token, or 401."""
     if creds is None:
         raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
-    actor = users.authenticate(conn, creds.credentials)
-    conn.commit()  # keep last_used_at even when the route itself only reads
+    with transaction(conn):   # keep last_used_at even when the route itself only reads
+        actor = users.authenticate(conn, creds.credentials)
     if actor is None:
         raise Unauthorized("the bearer token is unknown or revoked")
     return actor
 
 
-def require(*roles: str) -> Callable[..., Actor]:
-    """A dependency admitting callers with one of ``roles`` (admins always pass)."""
+def current_actor(conn: Conn, creds: Credentials) -> Actor:
+    """The user behind the bearer token, on the request's connection."""
+    return _authenticate(conn, creds)
+
+
+async def briefly_current_actor(request: Request, creds: Credentials) -> Actor:
+    """The user behind the bearer token, on a connection given back at once: for routes that
+    print, which must hold no connection while Chromium runs."""
+    async with borrow(request) as conn:
+        return await run_in_threadpool(_authenticate, conn, creds)
+
+
+def require(*roles: str, hold: bool = True) -> Callable[..., Actor]:
+    """A dependency admitting callers with one of ``roles`` (admins always pass); with
+    ``hold=False`` it gives its connection back before the route runs."""
     def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
-        if actor.role != "admin" and actor.role not in roles:
-            raise Forbidden(f"this needs the role {' or '.join(roles)}; "
-                            f"{actor.name} has the role {actor.role}")
-        return actor
-    return check
+        return _admitted(actor, roles)
+
+    def check_briefly(actor: Annotated[Actor, Depends(briefly_current_actor)]) -> Actor:
+        return _admitted(actor, roles)
+
+    return check if hold else check_briefly
+
+
+def _admitted(actor: Actor, roles: tuple[str, ...]) -> Actor:
+    if actor.role != "admin" and actor.role not in roles:
+        raise Forbidden(f"this needs the role {' or '.join(roles)}; "
+                        f"{actor.name} has the role {actor.role}")
+    return actor
 
 
 Admin = Annotated[Actor, Depends(require("admin"))]
+
+
+def _map_settings(request: Request) -> MapSettings:
+    return request.app.state.settings.maps
+
+
+Maps = Annotated[MapSettings, Depends(_map_settings)]

@@ -15,11 +15,14 @@ from fastapi.staticfiles import StaticFiles
 from psycopg2.pool import ThreadedConnectionPool
 
 from api import (
+    addresses,
     admin,
+    bodies,
     boundaries,
     coverage,
     facilities,
     health,
+    inspections,
     maps,
     name_applications,
     names,
@@ -27,6 +30,7 @@ from api import (
     pages,
     plates,
     problems,
+    roads,
 )
 from api.settings import Settings
 from geo.db import connect
@@ -57,7 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = make_pool(settings)
         app.state.pool_slots = asyncio.Semaphore(settings.pool_max)
-        app.state.print_slots = asyncio.Semaphore(2)  # headless Chromium runs for PDFs
         try:
             yield
         finally:
@@ -70,22 +73,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "names, house numbers, administrative boundaries, facilities.")
     app.state.settings = settings
     problems.install(app)
-    app.include_router(health.router)
-    app.include_router(admin.router)
-    app.include_router(name_applications.router)
-    app.include_router(names.router)
-    app.include_router(boundaries.router)
-    app.include_router(facilities.router)
-    app.include_router(coverage.router)
-    app.include_router(maps.router)
-    app.include_router(ogc.router)
-    app.include_router(plates.router)
-    app.include_router(plates.public)
+    for module in (health, admin, name_applications, names, boundaries, inspections,
+                   facilities, coverage, maps, ogc, roads, plates, addresses):
+        app.include_router(module.router)
     # Browser assets from our own server: pages work with no internet (DESIGN §5).
     app.mount("/static/vendor", StaticFiles(directory=assets_dir(), check_dir=False),
               name="vendor")
     app.add_api_route("/docs", _docs, include_in_schema=False, response_class=HTMLResponse)
     app.add_api_route("/", _search_page, include_in_schema=False, response_class=HTMLResponse)
+    _openapi = app.openapi
+
+    def openapi() -> dict:
+        """The generated document, with the bodies routes read themselves (``bodies``)."""
+        if app.openapi_schema is None:
+            app.openapi_schema = bodies.add_schemas(_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

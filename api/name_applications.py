@@ -9,12 +9,14 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.deps import Conn, require
+from api.params import paging
 from geo.audit import Actor
 from geo.db import transaction
 from geo.names import workflow
 
 router = APIRouter(prefix="/names/applications", tags=["place-name applications"])
 Officer = Annotated[Actor, Depends(require("names_officer"))]
+Paged = paging(50, 500)
 
 
 class Report(BaseModel):
@@ -59,13 +61,15 @@ class StepIn(BaseModel):
 
 
 @router.get("", summary="Applications (overdue ones with overdue=true)")
-def list_applications(conn: Conn, actor: Officer, state: str | None = None,
-                      overdue: bool = False, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                      offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+def list_applications(conn: Conn, actor: Officer, page: Paged,
+                      state: Annotated[str | None, Query(description="draft, submitted, "
+                                                         "assessed, approved, …")] = None,
+                      overdue: Annotated[bool, Query(description="only those past a "
+                                                     "deadline")] = False) -> dict:
     """Newest first, with filing and announcement due dates."""
-    items = workflow.list_applications(conn, state=state, overdue=overdue, limit=limit,
-                                       offset=offset)
-    return {"items": items, "limit": limit, "offset": offset}
+    items = workflow.list_applications(conn, state=state, overdue=overdue, limit=page.limit,
+                                       offset=page.offset)
+    return {"items": items, "limit": page.limit, "offset": page.offset}
 
 
 @router.post("", status_code=201, summary="Create a draft application")

@@ -9,12 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from api import geojson
 from api.deps import Conn
+from api.geojson import MEDIA_TYPE as GEOJSON
+from api.params import BBox, paging
 from geo import features
-from geo.errors import InvalidInput
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
-GEOJSON = "application/geo+json"
+Paged = paging(100, features.MAX_LIMIT)
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -73,40 +75,20 @@ def collection(conn: Conn, request: Request, collection_id: str) -> dict:
     return _collection(conn, request, features.get_collection(collection_id))
 
 
-def _bbox(raw: str | None) -> list[float] | None:
-    if raw is None:
-        return None
-    try:
-        values = [float(v) for v in raw.split(",")]
-    except ValueError:
-        raise InvalidInput("bbox must be four numbers: minLon,minLat,maxLon,maxLat",
-                           field="bbox") from None
-    return values
-
-
 @router.get("/collections/{collection_id}/items", summary="Features, paged")
-def items(conn: Conn, request: Request, collection_id: str,
-          bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
-          limit: Annotated[int, Query(ge=1, le=features.MAX_LIMIT)] = 100,
-          offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+def items(conn: Conn, request: Request, collection_id: str, bbox: BBox, page: Paged,
           level: Annotated[str | None, Query(description="divisions only")] = None,
-          under: Annotated[str | None, Query(description="features under a division code")] = None,
-          category: Annotated[str | None, Query(description="names: category code prefix")] = None,
+          under: Annotated[str | None,
+                           Query(description="features under a division code")] = None,
+          category: Annotated[str | None,
+                              Query(description="names: category code prefix")] = None,
           ) -> JSONResponse:
     """A GeoJSON FeatureCollection with numberMatched and next/prev links."""
-    page = features.list_items(conn, collection_id, bbox=_bbox(bbox), limit=limit,
-                               offset=offset, level=level, under=under, category=category)
-    links = [_link(str(request.url), "self", GEOJSON)]
-    if offset + len(page.features) < page.matched:
-        links.append(_link(str(request.url.include_query_params(offset=offset + limit)),
-                           "next", GEOJSON))
-    if offset > 0:
-        links.append(_link(str(request.url.include_query_params(
-            offset=max(0, offset - limit))), "prev", GEOJSON))
-    body = {"type": "FeatureCollection", "features": page.features,
-            "numberMatched": page.matched, "numberReturned": len(page.features),
-            "timeStamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "links": links}
-    return JSONResponse(body, media_type=GEOJSON)
+    found = features.list_items(conn, collection_id, bbox=list(bbox) if bbox else None,
+                                limit=page.limit, offset=page.offset, level=level, under=under,
+                                category=category)
+    return geojson.collection(found.features, request=request, page=page, matched=found.matched,
+                      timeStamp=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")

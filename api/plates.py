@@ -1,315 +1,167 @@
-"""House-number plates (DESIGN §4a): roads and their numbering, validation, plates and
-campaigns for plates officers; address search, reverse and the QR page for the public."""
+"""House-number plates for plates officers (DESIGN §4a): plates and their lifecycle, QR
+codes, installation photos, and campaigns with their printable QR sheets."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlencode
+import datetime as dt
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import Field, StrictInt
 
+from api.bodies import Body, Lat, Lon, Version
 from api.deps import Conn, require
+from api.geojson import collection, json_response, point_features
+from api.params import paging
+from api.printing import printable
 from geo.audit import Actor
-from geo.crs import to_cgcs2000
 from geo.db import transaction
-from geo.errors import DomainError, Gone, InvalidInput, NotFound
-from geo.plates import addresses, numbering, plates, qr, roads, validation
+from geo.plates import campaigns, plates, qr
+from maps import plate_sheet
 
-router = APIRouter(tags=["house numbers (plates officer)"])
-public = APIRouter(tags=["addresses (public)"])
+router = APIRouter(tags=["plates (plates officer)"])
 Officer = Annotated[Actor, Depends(require("plates_officer"))]
-GEOJSON = "application/geo+json"
-Crs = Annotated[str, Query(pattern="^(cgcs2000|wgs84|gcj02)$",
-                           description="CRS of the coordinates given: cgcs2000 (= wgs84) or gcj02")]
-_ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
-                   autoescape=select_autoescape(["html"]))
+Paged = paging(100, 10_000)
+Kind = Literal["door", "building", "unit"]
+Size = Literal["large", "medium", "small"]
 
 
-def _json(body: Any, status: int = 200, media_type: str = "application/json") -> JSONResponse:
-    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=media_type)
+class PlateIn(Body):
+    """A plate to plan: a door plate (门牌), a building plate (楼牌) or a unit plate (单元牌)."""
+
+    entrance_id: StrictInt = Field(description="the numbered door it is for")
+    kind: Kind = "door"
+    size: Size | None = Field(None, description="default: medium for doors, small otherwise")
+    building: int | str | None = Field(None, description="building number, for building "
+                                                         "and unit plates")
+    unit: StrictInt | None = Field(None, description="unit number, for unit plates")
+    token: str | None = Field(None, description="a QR token already printed (default: new)")
 
 
-def _point(lon: float, lat: float) -> dict:
-    return {"type": "Point", "coordinates": [lon, lat]}
+class PlateChange(Body):
+    """A step of a plate's lifecycle, based on the version read: ``status`` (ordered;
+    installed with its date, position and photo; damaged; missing; replaced, which plans a
+    replacement; removed), or ``revoke`` / ``reissue`` its QR token."""
+
+    version: Version
+    status: Literal["planned", "ordered", "installed", "damaged", "missing", "replaced",
+                    "removed"] | None = None
+    installed_on: dt.date | None = Field(None, description="with status installed")
+    lon: Lon | None = Field(None, description="where it was installed")
+    lat: Lat | None = None
+    photo: str | None = Field(None, description="base64 JPEG or PNG of the installed plate")
+    note: str | None = Field(None, max_length=500)
+    revoke: bool | str | None = Field(None, description="withdraw the QR token (a reason)")
+    reissue: bool | None = Field(None, description="a new QR token for the plate")
 
 
-def _next(request: Request, total: int, limit: int, offset: int) -> list[dict]:
-    links = []
-    if offset + limit < total:
-        query = dict(request.query_params) | {"offset": str(offset + limit)}
-        links.append({"rel": "next", "href": f"{request.url.path}?{urlencode(query)}",
-                      "type": GEOJSON})
-    return links
+class CampaignIn(Body):
+    """A campaign: plates for the numbered doors that have none (``new``) or replacements of
+    the damaged and missing plates (``replace``), on some roads or in a division."""
 
-
-# ------------------------------------------------------------------ roads
-
-@router.get("/roads", summary="Roads to number (GeoJSON)")
-def list_roads(request: Request, conn: Conn, actor: Officer,
-               division: Annotated[str | None, Query(description="division code")] = None,
-               q: Annotated[str | None, Query(max_length=60, description="part of the name")]
-               = None,
-               limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-               offset: Annotated[int, Query(ge=0)] = 0) -> Response:
-    if division:
-        from geo.divisions import check_code
-        check_code(division)
-    rows, total = roads.list_roads(conn, division=division, q=q, limit=limit, offset=offset)
-    features = [{"type": "Feature", "id": r["id"], "geometry": r.pop("geometry"),
-                 "properties": r} for r in rows]
-    return _json({"type": "FeatureCollection", "features": features, "numberMatched": total,
-                  "numberReturned": len(features),
-                  "links": _next(request, total, limit, offset)}, media_type=GEOJSON)
-
-
-@router.post("/roads", status_code=201, summary="Add a road (name, GeoJSON line, rule)")
-def create_road(conn: Conn, actor: Officer, body: dict[str, Any]) -> Response:
-    with transaction(conn):
-        road = roads.create(conn, actor, body)
-    return _json(_road_feature(road), 201, GEOJSON)
-
-
-def _road_feature(road: dict) -> dict:
-    props = {k: v for k, v in road.items() if k != "geometry"}
-    return {"type": "Feature", "id": road["id"], "geometry": road["geometry"],
-            "properties": props}
-
-
-@router.get("/roads/{road_id}", summary="One road with its numbering rule")
-def get_road(conn: Conn, actor: Officer, road_id: int) -> Response:
-    return _json(_road_feature(roads.get(conn, road_id)), media_type=GEOJSON)
-
-
-@router.get("/roads/{road_id}/entrances", summary="The doors of a road (GeoJSON)")
-def road_entrances(conn: Conn, actor: Officer, road_id: int) -> Response:
-    rows = roads.entrances(conn, road_id)
-    return _json({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": r["id"], "geometry": _point(r["lon"], r["lat"]),
-         "properties": r} for r in rows]}, media_type=GEOJSON)
-
-
-@router.post("/roads/{road_id}/entrances", status_code=201,
-             summary="Add doors to a road ({doors: [{lon, lat, number?, name?}]})")
-def add_entrances(conn: Conn, actor: Officer, road_id: int, body: dict[str, Any],
-                  crs: Crs = "cgcs2000") -> Response:
-    doors = body.get("doors")
-    if isinstance(doors, list) and crs == "gcj02":
-        doors = [_converted(d, crs) for d in doors]
-    with transaction(conn):
-        rows = roads.add_entrances(conn, actor, road_id, doors)
-    return _json({"entrances": rows}, 201)
-
-
-def _converted(door: Any, crs: str) -> Any:
-    try:
-        lon, lat = to_cgcs2000(float(door["lon"]), float(door["lat"]), crs)
-    except (TypeError, KeyError, ValueError):
-        return door  # the domain check names the field
-    return {**door, "lon": lon, "lat": lat}
-
-
-@router.post("/roads/{road_id}/numbering",
-             summary="Propose a numbering (rename, split, extend, new doors), then apply it")
-def road_numbering(conn: Conn, actor: Officer, road_id: int, body: dict[str, Any]) -> Response:
-    """``{"action": "propose", "mode": "fill"|"renumber", "rule": {...}, "name": "新名",
-    "geometry": {...}, "split": {"at": [lon, lat], "name": "..."}, "assign": {"17": "12-1"}}``
-    answers the proposal (old → new per door) and its id; ``{"action": "apply", "proposal":
-    id}`` applies it in one transaction, keeping the mapping as history. A stale proposal
-    (the road or its doors changed) or one that would give two doors one address is
-    refused (409) with nothing written."""
-    action = body.get("action", "propose")
-    with transaction(conn):
-        if action == "propose":
-            result = numbering.propose(conn, actor, road_id, body)
-        elif action == "apply":
-            result = numbering.apply(conn, actor, road_id, body.get("proposal"))
-        else:
-            raise InvalidInput("action must be propose or apply", field="action")
-    return _json(result, 201 if action == "propose" else 200)
-
-
-@router.get("/roads/{road_id}/numbering/history",
-            summary="Renumberings of a road with their old → new mapping")
-def numbering_history(conn: Conn, actor: Officer, road_id: int) -> Response:
-    return _json(numbering.history(conn, road_id))
-
-
-@router.get("/roads/{road_id}/validation", summary="Validate a road's numbering")
-def road_validation(conn: Conn, actor: Officer, road_id: int,
-                    f: Annotated[str, Query(pattern="^(json|geojson)$")] = "json") -> Response:
-    """Findings: wrong_parity, duplicate, out_of_order, reversed, gap, too_far, wrong_road,
-    unnumbered, bad_number; each with a message. ``f=geojson`` gives the findings as
-    points; the map is at /maps/roads/{id}."""
-    report = validation.validate(conn, road_id)
-    if f == "geojson":
-        return _json({"type": "FeatureCollection", "road": report["road"],
-                      "summary": report["summary"], "features": [
-                          {"type": "Feature",
-                           "geometry": _point(x["lon"], x["lat"]) if x["lon"] is not None
-                           else None, "properties": x} for x in report["findings"]]},
-                     media_type=GEOJSON)
-    return _json(report)
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["new", "replace"]
+    roads: list[StrictInt] | None = Field(None, description="road ids")
+    division: str | None = Field(None, description="division code")
+    due_on: dt.date | None = None
+    size: Size | None = None
+    note: str | None = Field(None, max_length=500)
 
 
 # ------------------------------------------------------------------ campaigns (before /plates/{id})
 
 @router.get("/plates/campaigns", summary="Plate campaigns with their progress")
-def list_campaigns(conn: Conn, actor: Officer) -> Response:
-    return _json(plates.campaigns(conn))
+def list_campaigns(conn: Conn, actor: Officer) -> JSONResponse:
+    """Every campaign with its plates by status and its progress (installed / active)."""
+    return json_response(campaigns.campaigns(conn))
 
 
 @router.post("/plates/campaigns", status_code=201,
              summary="A campaign: plates for new roads, or replacements for broken ones")
-def create_campaign(conn: Conn, actor: Officer, body: dict[str, Any]) -> Response:
+def create_campaign(conn: Conn, actor: Officer, body: CampaignIn) -> JSONResponse:
+    """The campaign and the plates it planned, all in one transaction."""
     with transaction(conn):
-        result = plates.create_campaign(conn, actor, body)
-    return _json(result, 201)
+        return json_response(campaigns.create_campaign(
+            conn, actor, body.model_dump(exclude_unset=True, mode="json")), 201)
 
 
 @router.get("/plates/campaigns/{campaign_id}", summary="One campaign, its progress and plates")
-def get_campaign(conn: Conn, actor: Officer, campaign_id: int) -> Response:
-    c = plates.campaign(conn, campaign_id)
-    c["plates"] = plates.list_plates(conn, campaign=campaign_id, limit=10_000)[0]
-    return _json(c)
+def get_campaign(conn: Conn, actor: Officer, campaign_id: int) -> JSONResponse:
+    """The campaign with its progress and every plate in it."""
+    return json_response(campaigns.campaign(conn, campaign_id, with_plates=True))
 
 
 @router.get("/plates/campaigns/{campaign_id}/sheet", response_class=HTMLResponse,
-            summary="The campaign's QR plate sheet to print (HTML, or PDF with f=pdf)")
-def campaign_sheet(conn: Conn, actor: Officer, campaign_id: int,
-                   f: Annotated[str, Query(pattern="^(html|pdf)$")] = "html") -> Response:
-    c, items = plates.sheet_items(conn, campaign_id)
-    page = qr.sheet_html(items, title=f"{c['name']} — 门牌二维码 QR plates",
-                         generated_at=_now())
-    if f == "pdf":
-        return Response(qr.sheet_pdf(page), media_type="application/pdf")
-    return HTMLResponse(page)
-
-
-def _now():
-    import datetime as dt
-    return dt.datetime.now().astimezone()
+            summary="The campaign's QR plate sheet to print (HTML, or PDF with format=pdf)")
+async def campaign_sheet(
+    request: Request, campaign_id: int,
+    actor: Annotated[Actor, Depends(require("plates_officer", hold=False))],
+    format: Annotated[Literal["html", "pdf"], Query()] = "html",
+) -> Response:
+    """Every plate of the campaign drawn to scale with its QR code and standard address, to
+    check before ordering. The connection goes back before the PDF prints."""
+    return await printable(request, lambda conn: campaigns.sheet(conn, campaign_id),
+                           format=format, html=plate_sheet.campaign_html,
+                           pdf=plate_sheet.campaign_pdf, filename=f"campaign-{campaign_id}")
 
 
 # ------------------------------------------------------------------ plates
 
 @router.get("/plates", summary="Plates (filter by status, road, campaign)")
-def list_plates(request: Request, conn: Conn, actor: Officer,
+def list_plates(request: Request, conn: Conn, actor: Officer, page: Paged,
                 status: Annotated[str | None, Query()] = None,
                 road: Annotated[int | None, Query()] = None,
                 campaign: Annotated[int | None, Query()] = None,
                 reported: Annotated[bool, Query(description="only plates with public "
-                                                "reports no officer has acted on")] = False,
-                limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-                offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+                                                "reports no officer has acted on")] = False
+                ) -> JSONResponse:
+    """Plates as points at their door, with status, token and address, paged."""
     rows, total = plates.list_plates(conn, status=status, road=road, campaign=campaign,
-                                     reported=reported, limit=limit, offset=offset)
-    return _json({"type": "FeatureCollection", "numberMatched": total,
-                  "numberReturned": len(rows), "links": _next(request, total, limit, offset),
-                  "features": [{"type": "Feature", "id": r["id"],
-                                "geometry": _point(r["lon"], r["lat"]), "properties": r}
-                               for r in rows]}, media_type=GEOJSON)
+                                     reported=reported, limit=page.limit, offset=page.offset)
+    return collection(point_features(rows), request=request, page=page, matched=total)
 
 
 @router.post("/plates", status_code=201, summary="Plan a plate for a door, building or unit")
-def create_plate(conn: Conn, actor: Officer, body: dict[str, Any]) -> Response:
+def create_plate(conn: Conn, actor: Officer, body: PlateIn) -> JSONResponse:
+    """A planned plate with a new QR token; one active plate per place (409 otherwise)."""
     with transaction(conn):
-        plate = plates.create(conn, actor, body)
-    return _json(plate, 201)
+        return json_response(plates.create(conn, actor, body.model_dump(exclude_unset=True)),
+                             201)
 
 
 @router.get("/plates/{plate_id}", summary="One plate with its history and address")
-def get_plate(conn: Conn, actor: Officer, plate_id: int) -> Response:
-    return _json(plates.get(conn, plate_id))
+def get_plate(conn: Conn, actor: Officer, plate_id: int) -> JSONResponse:
+    """The plate, its standard address, what it shows if printed before a change, and every
+    event of its lifecycle."""
+    return json_response(plates.get(conn, plate_id))
 
 
 @router.patch("/plates/{plate_id}", summary="Move a plate along its lifecycle (send version)")
-def patch_plate(conn: Conn, actor: Officer, plate_id: int, body: dict[str, Any]) -> Response:
-    """``status`` (ordered, installed with installed_on, lon, lat and an optional base64
-    ``photo``; damaged, missing, replaced (a replacement plate is planned), removed),
-    ``revoke`` (a reason) or ``reissue`` (a new token), with the ``version`` read."""
+def patch_plate(conn: Conn, actor: Officer, plate_id: int, body: PlateChange) -> JSONResponse:
+    """The plate after the step (with its replacement when it was replaced); a stale
+    version or a step the lifecycle does not allow answers 409."""
     with transaction(conn):
-        plate = plates.update(conn, actor, plate_id, body)
-    return _json(plate)
+        return json_response(plates.update(conn, actor, plate_id,
+                                           body.model_dump(exclude_unset=True, mode="json")))
 
 
 @router.get("/plates/{plate_id}/qr.svg", summary="The plate's QR code (SVG)")
 def plate_qr_svg(conn: Conn, actor: Officer, plate_id: int) -> Response:
-    plate = plates.get(conn, plate_id, events=False)
-    return Response(qr.qr_svg(plate["url"]), media_type="image/svg+xml")
+    """The QR code of the plate's public page, as SVG."""
+    return Response(qr.qr_svg(plates.get(conn, plate_id, events=False)["url"]),
+                    media_type="image/svg+xml")
 
 
 @router.get("/plates/{plate_id}/qr.png", summary="The plate's QR code (PNG)")
 def plate_qr_png(conn: Conn, actor: Officer, plate_id: int) -> Response:
-    plate = plates.get(conn, plate_id, events=False)
-    return Response(qr.qr_png(plate["url"]), media_type="image/png")
+    """The QR code of the plate's public page, as PNG."""
+    return Response(qr.qr_png(plates.get(conn, plate_id, events=False)["url"]),
+                    media_type="image/png")
 
 
 @router.get("/plates/{plate_id}/photo", summary="The installation photo")
 def plate_photo(conn: Conn, actor: Officer, plate_id: int) -> Response:
+    """The photo taken when the plate was installed."""
     data, media_type = plates.photo(conn, plate_id)
     return Response(data, media_type=media_type)
-
-
-# ------------------------------------------------------------------ public
-
-@public.get("/addresses/search", summary="Find standard addresses (中文/繁體, full-width digits)")
-def search_addresses(conn: Conn, q: Annotated[str, Query(max_length=120)],
-                     limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Response:
-    result = addresses.search(conn, q, limit=limit)
-    return _json({"type": "FeatureCollection", "query": result["query"],
-                  "features": [{"type": "Feature", "id": a["entrance_id"],
-                                "geometry": _point(a["lon"], a["lat"]), "properties": a}
-                               for a in result["results"]]}, media_type=GEOJSON)
-
-
-@public.get("/addresses/parse", summary="Split an address into its parts")
-def parse_address(conn: Conn, q: Annotated[str, Query(max_length=120)]) -> Response:
-    return _json(addresses.parse(conn, q))
-
-
-@public.get("/addresses/reverse", summary="The nearest standard address to a point")
-def reverse_address(conn: Conn, lon: float, lat: float, crs: Crs = "cgcs2000") -> Response:
-    lon, lat = to_cgcs2000(lon, lat, crs)
-    a = addresses.reverse(conn, lon, lat)
-    return _json({"type": "Feature", "id": a["entrance_id"],
-                  "geometry": _point(a["lon"], a["lat"]), "properties": a},
-                 media_type=GEOJSON)
-
-
-def _wants_json(request: Request, f: str | None) -> bool:
-    if f is not None:
-        return f == "json"
-    accept = request.headers.get("accept", "")
-    return "json" in accept and "text/html" not in accept
-
-
-@public.get("/qr/{token}", response_class=HTMLResponse,
-            summary="What a QR plate shows: the standard address (HTML; JSON when asked)")
-def qr_page(request: Request, conn: Conn, token: str,
-            f: Annotated[str | None, Query(pattern="^(html|json)$")] = None) -> Response:
-    if _wants_json(request, f):
-        return _json(plates.by_token(conn, token))
-    try:
-        page = plates.by_token(conn, token)
-    except (NotFound, Gone) as exc:
-        status = 410 if isinstance(exc, Gone) else 404
-        return HTMLResponse(_ENV.get_template("qr_page.html").render(
-            page=None, error=exc.detail, gone=status == 410), status_code=status)
-    return HTMLResponse(_ENV.get_template("qr_page.html").render(page=page, error=None,
-                                                                 token=token))
-
-
-@public.post("/qr/{token}/report", status_code=201,
-             summary="Report the plate damaged or missing (for an officer to check; no "
-                     "personal data kept)")
-def report_plate(conn: Conn, token: str, body: dict[str, Any]) -> Response:
-    with transaction(conn):
-        result = plates.public_report(conn, token, body)
-    return _json(result, 201)
-
-
-__all__ = ["router", "public", "DomainError"]

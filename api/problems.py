@@ -105,14 +105,20 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-    items = [{"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path",
-                                                                       "header")) or None,
-              "in": e["loc"][0] if e["loc"] else None, "reason": e["msg"]}
-             for e in exc.errors()]
+    items = [{"field": _field(e["loc"]), "in": e["loc"][0] if e["loc"] else None,
+              "reason": e["msg"]} for e in exc.errors()]
     first = items[0] if items else {"field": None, "reason": "invalid request"}
     detail = f"{first['field']}: {first['reason']}" if first["field"] else first["reason"]
     return problem(422, "invalid-input", "Invalid input", detail, request,
                    field=first["field"], errors=items)
+
+
+def _field(loc: tuple) -> str | None:
+    """The field an error names, as a dotted path: ``stock.0.quantity``. Where the value
+    came from (body, query…) and the tags of a body that may take several forms
+    (``<facility>``, see ``api.bodies``) are left out."""
+    parts = [str(p) for p in loc[1:] if not (isinstance(p, str) and p.startswith("<"))]
+    return ".".join(parts) or None
 
 
 def install(app: FastAPI) -> None:

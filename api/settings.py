@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from geo import localdb
 from geo.errors import SetupError
+from maps.base import MapSettings
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -25,6 +26,7 @@ class Settings:
     statement_timeout_ms: int = 30_000
     pool_timeout_s: float = 10.0
     public_base_url: str = "http://127.0.0.1:8000"
+    maps: MapSettings = field(default_factory=MapSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -35,4 +37,5 @@ class Settings:
             statement_timeout_ms=_int("CIVGEO_STATEMENT_TIMEOUT_MS", 30_000, 100, 3_600_000),
             pool_timeout_s=_int("CIVGEO_POOL_TIMEOUT_S", 10, 1, 600),
             public_base_url=os.environ.get("CIVGEO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            maps=MapSettings.from_env(),
         )

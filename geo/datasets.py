@@ -1,11 +1,18 @@
-"""Bookkeeping of loaded datasets (sample cities, imported areas), so loads are idempotent."""
+"""Bookkeeping of loaded datasets (sample cities, imported areas), so loads are idempotent,
+and the overview of what a loaded area holds."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
+import geopandas as gpd
+
 from geo.db import execute, fetch_all, fetch_one, load_queries
+from geo.divisions import divisions_frame, get_division
+
+OVERVIEW_LEVELS = ("county", "township", "community")
 
 _Q = load_queries(__file__)
 
@@ -38,3 +45,35 @@ def finish_dataset(conn, name: str, summary: dict[str, Any]) -> None:
     """Store the summary of a finished load."""
     execute(conn, _Q["finish_dataset"], {"name": name,
                                          "summary": json.dumps(summary, ensure_ascii=False)})
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A loaded area for its overview map: its counties, townships and communities with
+    population (and the bordering counties), a title and the data's notices."""
+
+    name: str
+    code: str
+    title: str
+    frame: gpd.GeoDataFrame
+    attribution: str
+
+
+def overview(conn, code: str, *, name: str | None = None, title: str | None = None,
+             attribution: list[str] | None = None) -> Overview:
+    """The overview of the area under ``code``; by default titled by the division and with
+    the notices of every loaded dataset."""
+    if title is None:
+        title = f"{get_division(conn, code)['name']} {code}"
+    if attribution is None:
+        attribution = sorted({a for d in list_datasets(conn) for a in d["attribution"]})
+    return Overview(name or code, code, title,
+                    divisions_frame(conn, code, OVERVIEW_LEVELS, neighbours=True),
+                    " · ".join(attribution))
+
+
+def overviews(conn) -> list[Overview]:
+    """The overview of each loaded area (the datasets loaded for a division code)."""
+    return [overview(conn, d["params"]["code"], name=d["name"], title=d["title"],
+                     attribution=d["attribution"])
+            for d in list_datasets(conn) if "code" in d["params"]]

@@ -49,6 +49,11 @@ def types(conn) -> dict[str, dict]:
     return {r["code"]: r for r in fetch_all(conn, _Q["types"])}
 
 
+def type_names(conn) -> dict[str, str]:
+    """The name of each facility type, by code."""
+    return {code: t["name"] for code, t in types(conn).items()}
+
+
 def _count(value: Any, field: str) -> int | None:
     if value is None or value == "":
         return None
@@ -240,15 +245,22 @@ def history(conn, facility_id: int) -> list[dict]:
     return fetch_all(conn, _Q["history"], {"id": facility_id})
 
 
+def detail(conn, facility_id: int) -> dict:
+    """One facility as a GeoJSON Feature, its earlier versions under ``history``."""
+    feature = to_feature(get(conn, facility_id))
+    feature["properties"]["history"] = history(conn, facility_id)
+    return feature
+
+
 def select(conn, *, facility_id: int | None = None, division: str | None = None,
            kind: str | None = None, type_codes: list[str] | None = None,
            status: str | None = None, bbox: tuple[float, float, float, float] | None = None,
            limit: int = 10_000) -> list[dict]:
     """Facilities matching every given filter (``division`` is a code prefix)."""
-    from geo.divisions import division_prefix
+    from geo.divisions import check_code, division_prefix
 
     return fetch_all(conn, _Q["select"], {
-        "id": facility_id, "prefix": division_prefix(division) if division else None,
+        "id": facility_id, "prefix": division_prefix(check_code(division)) if division else None,
         "kind": kind, "types": type_codes, "status": status,
         "bbox": list(bbox) if bbox else None, "limit": limit})
 
@@ -320,6 +332,12 @@ def records_from_geojson(doc: object) -> list[dict]:
         records.append({**props, "lon": lon, "lat": lat,
                         "ext_id": props.get("ext_id") or feature.get("id")})
     return records
+
+
+def import_file(conn, actor: Actor, data: bytes, filename: str, *, source: str,
+                crs: str = "cgcs2000") -> ImportResult:
+    """``import_records`` of a GeoJSON or CSV file (``parse_upload``)."""
+    return import_records(conn, actor, parse_upload(data, filename), source=source, crs=crs)
 
 
 def import_records(conn, actor: Actor, records: list[dict], *, source: str,

@@ -123,6 +123,9 @@ def import_edges(conn, name: str, edges: gpd.GeoDataFrame, *, source: str,
         cur.execute(_Q["stage"])
         cur.copy_expert("COPY network_stage (u, v, highway, name, wkb) FROM STDIN", buf)
         cur.execute(_Q["insert_nodes"], {"network_id": network_id})
+        # The edges join the nodes just inserted: with statistics from before (a network of
+        # five nodes, say) the planner picks a nested loop that runs for hours.
+        cur.execute("ANALYZE network_stage; ANALYZE network_nodes")
         cur.execute(_Q["insert_edges"], {"network_id": network_id,
                                          "not_walkable": list(NOT_WALKABLE)})
         cur.execute("DROP TABLE network_stage")

@@ -58,6 +58,15 @@ def issue_token(conn, user_id: int) -> str:
     return token
 
 
+def new_token(conn, actor: Actor, name: str) -> str:
+    """Another token for the user called ``name``, recorded in the audit log; returned in
+    clear (only this once)."""
+    user = get_user(conn, name)
+    token = issue_token(conn, user["id"])
+    audit.record(conn, actor, "users.token", "user", user["id"])
+    return token
+
+
 def authenticate(conn, token: str) -> Actor | None:
     """The active user holding ``token``, or None."""
     row = fetch_one(conn, _Q["authenticate"], {"sha": _digest(token)})

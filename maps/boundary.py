@@ -2,8 +2,8 @@
 line, its markers coloured by their condition in the inspection, displacement arrows from
 the registered to the measured position, patrol tracks per side and hazards.
 
-``boundary_map`` only draws the dict of ``geo.boundaries.report``; ``boundary_page`` fetches
-it (the line's latest inspection unless one is given) and draws it.
+``boundary_map`` draws an ``InspectionReport`` (``geo.boundaries.report.line_map``): the
+line's latest inspection unless one was asked for, or its registered markers.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import folium
 import geopandas as gpd
 from shapely.geometry import LineString, Point, shape
 
-from geo.boundaries import report as reports
+from geo.boundaries.report import InspectionReport
 from geo.clock import local_time
-from geo.errors import InvalidInput
+from geo.crs import LocalMetres
+from maps import inspection_report as reports
 from maps.base import (
     MapSettings,
     add_legend,
@@ -31,6 +32,7 @@ from maps.base import (
 )
 
 _PAD_DEG = 0.002
+WORDS = reports.LABELS
 _ROLES = {"lead": "主查方 lead side", "support": "协查方 supporting side", "other": "side"}
 _HEAD = 0.3          # arrowhead length, as a share of the arrow
 _HEAD_ANGLE = 25.0   # degrees either side of the shaft
@@ -40,27 +42,27 @@ _TRIANGLE = ('<svg class="civgeo-hazard" width="18" height="16"><path d="M9,1 L1
 
 def _arrow(start: tuple[float, float], end: tuple[float, float]) -> list[LineString]:
     """The shaft and two head strokes of an arrow, drawn in local metres."""
-    kx = 111_320.0 * math.cos(math.radians(start[1]))
-    ky = 110_574.0
-    dx, dy = (end[0] - start[0]) * kx, (end[1] - start[1]) * ky
+    local = LocalMetres(start[1])
+    dx, dy = (a - b for a, b in zip(local.metres(*end), local.metres(*start), strict=True))
     strokes = [LineString([start, end])]
     for turn in (-_HEAD_ANGLE, _HEAD_ANGLE):
         a = math.atan2(dy, dx) + math.pi + math.radians(turn)
-        hx, hy = _HEAD * math.hypot(dx, dy) * math.cos(a), _HEAD * math.hypot(dx, dy) * math.sin(a)
-        strokes.append(LineString([end, (end[0] + hx / kx, end[1] + hy / ky)]))
+        hx, hy = local.degrees(_HEAD * math.hypot(dx, dy) * math.cos(a),
+                               _HEAD * math.hypot(dx, dy) * math.sin(a))
+        strokes.append(LineString([end, (end[0] + hx, end[1] + hy)]))
     return strokes
 
 
-def _bounds(report: dict) -> tuple[float, float, float, float]:
-    minx, miny, maxx, maxy = shape(report["line"]["geometry"]).bounds
-    for m in report["markers"]:
+def _bounds(report: InspectionReport) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = shape(report.line["geometry"]).bounds
+    for m in report.markers:
         minx, maxx = min(minx, m["lon"]), max(maxx, m["lon"])
         miny, maxy = min(miny, m["lat"]), max(maxy, m["lat"])
     return minx - _PAD_DEG, miny - _PAD_DEG, maxx + _PAD_DEG, maxy + _PAD_DEG
 
 
-def _line(m: folium.Map, report: dict, settings: MapSettings) -> None:
-    line = report["line"]
+def _line(m: folium.Map, report: InspectionReport, settings: MapSettings) -> None:
+    line = report.line
     shown = for_display(gpd.GeoDataFrame(geometry=[shape(line["geometry"])], crs=4490), settings)
     folium.GeoJson(
         shown, name="行政区域界线 boundary line",
@@ -68,18 +70,19 @@ def _line(m: folium.Map, report: dict, settings: MapSettings) -> None:
                                    "dashArray": "12 4 2 4"},
         tooltip=inert_text(f"{line['name']} {line['number']}"),
         popup=popup(f"{line['name']}（{line['number']}）", [
-            ("级别 level", line["level_label"]),
+            ("级别 level", WORDS.level[line["level"]]),
             ("双方 parties", f"{line['left']['name'] or ''} {line['left']['code']} — "
                              f"{line['right']['name'] or ''} {line['right']['code']}"),
             ("协议书 agreement", line["agreement"]),
             ("长度 length", f"{line['length_m'] / 1000:,.2f} km")])).add_to(m)
 
 
-def _tracks(m: folium.Map, report: dict, settings: MapSettings) -> list[tuple[str, str]]:
+def _tracks(m: folium.Map, report: InspectionReport,
+            settings: MapSettings) -> list[tuple[str, str]]:
     """One layer per side; returns legend rows."""
     legend = []
     sides: dict[str, list[dict]] = {}
-    for p in report["patrols"]:
+    for p in report.patrols:
         if p["track"]:
             sides.setdefault(p["side_code"], []).append(p)
     for code, patrols in sides.items():
@@ -122,10 +125,10 @@ def _marker_popup(marker: dict) -> folium.Popup:
     ]
     if k is None:
         rows += [("本次检查 last check", reports.UNCHECKED[1]),
-                 ("登记状况 registered condition", marker["register_condition_label"])]
+                 ("登记状况 registered condition", WORDS.condition[marker["register_condition"]])]
     else:
         moved = k["displacement_m"]
-        rows += [("状况 condition", k["condition_label"]),
+        rows += [("状况 condition", WORDS.condition[k["condition"]]),
                  ("检查 last check", f"{local_time(k['checked_at'])} {k['recorded_by']}"),
                  ("位移 displacement", None if moved is None else f"{moved:.2f} m"),
                  ("须采取措施 required action", k["required_action"]),
@@ -133,10 +136,10 @@ def _marker_popup(marker: dict) -> folium.Popup:
     return popup(f"界桩 {marker['marker_no']}", rows)
 
 
-def _markers(m: folium.Map, report: dict, settings: MapSettings) -> None:
+def _markers(m: folium.Map, report: InspectionReport, settings: MapSettings) -> None:
     group = folium.FeatureGroup(name="界桩 markers by condition")
-    points = shown([Point(x["lon"], x["lat"]) for x in report["markers"]], settings)
-    for marker, point in zip(report["markers"], points, strict=True):
+    points = shown([Point(x["lon"], x["lat"]) for x in report.markers], settings)
+    for marker, point in zip(report.markers, points, strict=True):
         k = marker["check"]
         fill = reports.CONDITION_COLOURS[k["condition"]] if k else reports.UNCHECKED[0]
         folium.CircleMarker([point.y, point.x], radius=7, color="#000" if k else "#777",
@@ -146,10 +149,10 @@ def _markers(m: folium.Map, report: dict, settings: MapSettings) -> None:
     group.add_to(m)
 
 
-def _displacements(m: folium.Map, report: dict, settings: MapSettings) -> bool:
+def _displacements(m: folium.Map, report: InspectionReport, settings: MapSettings) -> bool:
     """Arrows from registered to measured positions beyond the tolerance; drawn to scale."""
-    tolerance = report["settings"]["displacement_tolerance_m"]
-    moved = [x for x in report["markers"] if x["check"] and x["check"]["measured"]
+    tolerance = report.settings["displacement_tolerance_m"]
+    moved = [x for x in report.markers if x["check"] and x["check"]["measured"]
              and x["check"]["displacement_m"] > tolerance]
     if not moved:
         return False
@@ -165,48 +168,53 @@ def _displacements(m: folium.Map, report: dict, settings: MapSettings) -> bool:
     return True
 
 
-def _hazards(m: folium.Map, report: dict, settings: MapSettings) -> None:
-    if not report["hazards"]:
+def _hazards(m: folium.Map, report: InspectionReport, settings: MapSettings) -> None:
+    if not report.hazards:
         return
     group = folium.FeatureGroup(name="隐患 hazards")
-    points = shown([Point(h["lon"], h["lat"]) for h in report["hazards"]], settings)
-    for h, point in zip(report["hazards"], points, strict=True):
-        history = "; ".join(f"{f.get('at') or ''} {f.get('by') or ''}: {f.get('note') or ''}"
-                            f" ({f['status_label']})" for f in h["follow_up"])
+    points = shown([Point(h["lon"], h["lat"]) for h in report.hazards], settings)
+    for h, point in zip(report.hazards, points, strict=True):
+        history = "; ".join(
+            f"{f.get('at') or ''} {f.get('by') or ''}: {f.get('note') or ''}"
+            f" ({WORDS.hazard_status.get(f.get('status'), f.get('status'))})"
+            for f in h["follow_up"])
         box = popup(f"隐患 hazard {h['no']}", [
-            ("类型 kind", h["kind_label"]), ("描述 description", h["description"]),
-            ("状态 status", h["status_label"]),
+            ("类型 kind", WORDS.hazard_kind[h["kind"]]),
+            ("描述 description", h["description"]),
+            ("状态 status", WORDS.hazard_status[h["status"]]),
             ("报告 reported", f"{local_time(h['reported_at'])} {h['recorded_by']}"),
             ("近界桩 near marker", h["near_marker"] and
              f"{h['near_marker']} ({h['near_marker_m']:.0f} m)"),
             ("跟进 follow-up", history)])
         folium.Marker([point.y, point.x], icon=folium.DivIcon(html=_TRIANGLE, icon_size=(18, 16),
                                                              icon_anchor=(9, 10)),
-                      popup=box, tooltip=inert_text(f"{h['no']} {h['kind_label']}: "
-                                                      f"{h['status_label']}")).add_to(group)
+                      popup=box,
+                      tooltip=inert_text(f"{h['no']} {WORDS.hazard_kind[h['kind']]}: "
+                                         f"{WORDS.hazard_status[h['status']]}")).add_to(group)
     group.add_to(m)
 
 
-def _title_box(m: folium.Map, report: dict) -> None:
-    line, inspection, c = report["line"], report["inspection"], report["completion"]
+def _title_box(m: folium.Map, report: InspectionReport) -> None:
+    line, inspection, c = report.line, report.inspection, report.completion
     if inspection is None:
         lines = ["本界线尚无联检 no inspection of this line yet",
                  f"界桩 markers: {c['markers_total']}"]
     else:
         share = c["patrolled_share"]
         lines = [
-            f"{inspection['year']} {inspection['kind_label']} · {inspection['status_label']}",
+            f"{inspection['year']} {WORDS.kind[inspection['kind']]} · "
+            f"{WORDS.status[inspection['status']]}",
             f"巡线覆盖 patrolled share: {share:.1%} "
             f"({c['patrolled_m'] / 1000:,.2f} of {c['line_m'] / 1000:,.2f} km)",
             f"界桩检查 markers checked: {c['markers_checked']} / {c['markers_total']}; "
             f"需处理 needing action: {c['markers_needing_action']}",
             f"隐患 hazards: {c['hazards']} ({c['open_hazards']} open)"]
-    draft = "" if report["signed_by_both"] else banner("草稿 DRAFT — not signed by both sides")
+    draft = "" if report.signed_by_both else banner("草稿 DRAFT — not signed by both sides")
     add_title_box(m, f"{line['name']}（{line['number']}）联检 joint inspection", lines,
                   banners=draft)
 
 
-def boundary_map(report: dict, *, settings: MapSettings) -> folium.Map:
+def boundary_map(report: InspectionReport, *, settings: MapSettings) -> folium.Map:
     """The line, markers by condition, displacement arrows, patrol tracks per side and
     hazards, with a title box (patrolled share, completion), legend and layer control.
 
@@ -220,32 +228,16 @@ def boundary_map(report: dict, *, settings: MapSettings) -> folium.Map:
     _hazards(m, report, settings)
     folium.LayerControl(collapsed=False).add_to(m)
     _title_box(m, report)
-    seen = {x["check"]["condition"] if x["check"] else None for x in report["markers"]}
+    seen = {x["check"]["condition"] if x["check"] else None for x in report.markers}
     add_legend(m, "图例 legend", [
         (f"border-top:3px dashed {reports.LINE_COLOUR};height:0", "行政区域界线 boundary line"),
         *track_legend,
         *[(f"background:{reports.CONDITION_COLOURS[c]};border-radius:7px", label)
-          for c, label in reports.CONDITION_LABELS.items() if c in seen],
+          for c, label in WORDS.condition.items() if c in seen],
         *([("border:2px dashed #777;border-radius:7px", reports.UNCHECKED[1])]
           if None in seen else []),
         *([(f"border-top:3px solid {reports.ARROW_COLOUR};height:0",
             "位移 displacement, registered → measured (to scale)")] if arrows else []),
         *([(f"background:{reports.HAZARD_COLOUR}", "隐患 hazard")]
-          if report["hazards"] else [])])
+          if report.hazards else [])])
     return m
-
-
-def boundary_page(conn, line_id: int, *, inspection_id: int | None = None,
-                  settings: MapSettings) -> folium.Map:
-    """The map of a line and one of its inspections (by default the latest); a line with no
-    inspection shows its registered markers. ``NotFound`` for an unknown line or inspection,
-    ``InvalidInput`` for an inspection of another line."""
-    if inspection_id is None:
-        inspection_id = reports.latest_inspection_id(conn, line_id)
-    if inspection_id is None:
-        return boundary_map(reports.line_report(conn, line_id), settings=settings)
-    report = reports.inspection_report(conn, inspection_id)
-    if report["line"]["id"] != line_id:
-        raise InvalidInput(f"inspection {inspection_id} is of line {report['line']['id']}, "
-                           f"not of line {line_id}", field="inspection")
-    return boundary_map(report, settings=settings)

@@ -1,9 +1,8 @@
 """Coverage maps (DOMAIN §E–F, DESIGN §5): the 15-minute eldercare circle, an indicator
 choropleth, and suggested new sites, drawn from the results of ``geo.coverage``.
 
-The ``*_map`` functions only draw what they are given; the ``*_page`` functions fetch the
-results and draw them, for the API and the CLI alike. A straight-line estimate says so in a
-red banner on the map itself.
+Each map draws one domain result (``CircleMap``, indicators, ``SuggestionsMap``) and
+touches no database. A straight-line estimate says so in a red banner on the map itself.
 """
 
 from __future__ import annotations
@@ -14,12 +13,9 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, shape
 
-from geo import facilities
 from geo.coverage import circle as circles
-from geo.coverage import context as contexts
-from geo.coverage import indicators as indicator_table
-from geo.coverage import suggest as suggestions
-from geo.divisions import divisions_frame
+from geo.coverage.circle import CircleMap
+from geo.coverage.suggest import SuggestionsMap
 from geo.errors import InvalidInput
 from maps.base import (
     MapSettings,
@@ -29,6 +25,7 @@ from maps.base import (
     base_map,
     for_display,
     inert_text,
+    popup,
 )
 
 # Community status -> (fill colour, legend label).
@@ -70,13 +67,6 @@ _NEAR = 0.9   # "near target": within 10 % below it
 
 def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
-
-
-def _popup(title: str, rows: list[tuple[str, object]]) -> folium.Popup:
-    """A popup: a bold title and a table of (label, value); everything escaped."""
-    cells = "".join(f"<tr><th style='padding-right:6px'>{inert_text(k)}</th>"
-                    f"<td>{inert_text(v)}</td></tr>" for k, v in rows if v is not None)
-    return folium.Popup(f"<b>{inert_text(title)}</b><table>{cells}</table>", max_width=320)
 
 
 def _locations(rows: list[dict], settings: MapSettings) -> list[list[float]]:
@@ -149,16 +139,16 @@ def _circle_sites(m: folium.Map, sites: list[dict], type_names: dict[str, str],
             (row["full"], "FULL: its catchment exceeds its capacity"),
             (not row["inside"], "outside the division; serves it too"),
             (not row["on_network"], "not on the street network")) if flag]
-        popup = _popup(row["name"], [("类型 type", type_names.get(row["type"], row["type"])),
-                                     ("名额 places", row["places"]),
-                                     ("可服务老人 capacity (elderly)", cap),
-                                     ("容量使用 capacity used", used),
-                                     ("就近老人 catchment (elderly)", row["catchment_elderly"]),
-                                     ("注意 note", "; ".join(flags) or None)])
+        box = popup(row["name"], [("类型 type", type_names.get(row["type"], row["type"])),
+                                  ("名额 places", row["places"]),
+                                  ("可服务老人 capacity (elderly)", cap),
+                                  ("容量使用 capacity used", used),
+                                  ("就近老人 catchment (elderly)", row["catchment_elderly"]),
+                                  ("注意 note", "; ".join(flags) or None)])
         folium.CircleMarker(
             location, radius=6, weight=3 if row["full"] else 1,
             color="#b30000" if row["full"] else "#fff", fill=True, fill_opacity=0.9,
-            fill_color=_SITE_COLOURS.get(row["type"], "#3f007d"), popup=popup,
+            fill_color=_SITE_COLOURS.get(row["type"], "#3f007d"), popup=box,
             tooltip=inert_text(row["name"])).add_to(group)
     group.add_to(m)
 
@@ -171,7 +161,7 @@ def _facility_layer(m: folium.Map, rows: list[dict], name: str, settings: MapSet
     group = folium.FeatureGroup(name=name, show=show)
     for row, location in zip(rows, _locations(rows, settings), strict=True):
         colour, icon = _MARKERS.get(row["type"]) or _MARKERS[row["kind"]]
-        popup = _popup(row["name"], [
+        box = popup(row["name"], [
             ("类型 type", row["type_name"]), ("状态 status", row["status"]),
             ("床位 beds", row["beds"]), ("护理型床位 nursing beds", row["nursing_beds"]),
             ("名额 places", row["places"]), ("餐/日 meals per day", row["meals_per_day"]),
@@ -179,7 +169,7 @@ def _facility_layer(m: folium.Map, rows: list[dict], name: str, settings: MapSet
              else f"{row['plots_used'] or 0:,} / {row['plots_total']:,}"),
             ("物资 stock items", len(row["stock"]) if row["kind"] == "relief" else None),
             ("运营 operator", row["operator"])])
-        folium.Marker(location, popup=popup,
+        folium.Marker(location, popup=box,
                       tooltip=inert_text(row["name"]),
                       icon=folium.Icon(color=colour, icon=icon, prefix="fa")).add_to(group)
     group.add_to(m)
@@ -199,15 +189,11 @@ def _facility_legend(sites: list[dict], marked: list[dict],
                    for label, (colour, icon) in seen.items()]
 
 
-def coverage_map(result: dict, frame: gpd.GeoDataFrame, tiers: list[dict],
-                 facility_rows: list[dict], type_names: dict[str, str], *,
-                 settings: MapSettings) -> folium.Map:
-    """The 15-minute circle: walking tiers, communities by status, sites and facilities.
-
-    ``result`` is ``geo.coverage.circle.circle``; ``frame`` the division and its communities
-    (``divisions_frame``); ``tiers`` from ``tier_polygons``; ``facility_rows`` from
-    ``geo.facilities.select`` (the circle sites come from ``result``).
-    """
+def coverage_map(circle: CircleMap, *, settings: MapSettings) -> folium.Map:
+    """The 15-minute circle (``geo.coverage.circle.circle_map``): walking tiers,
+    communities by status, circle sites and the other facilities."""
+    result, frame, tiers = circle.result, circle.frame, circle.tiers
+    facility_rows, type_names = circle.facilities, circle.type_names
     div = result["division"]
     m = _map(frame, result, settings)
     _communities(m, frame, result["communities"], settings)
@@ -340,11 +326,11 @@ def indicators_map(result: dict, indicator: str, *, settings: MapSettings) -> fo
     return m
 
 
-def suggestions_map(result: dict, current: dict, frame: gpd.GeoDataFrame,
-                    type_names: dict[str, str], *, settings: MapSettings,
-                    scenario: dict | None = None) -> folium.Map:
-    """Suggested sites (``geo.coverage.suggest``) on the current circle (``current``): a
+def suggestions_map(picked: SuggestionsMap, *, settings: MapSettings) -> folium.Map:
+    """Suggested sites (``geo.coverage.suggest.suggestions_map``) on today's circle: a
     numbered marker each, explained, with lines to the communities it newly covers."""
+    result, current, frame = picked.result, picked.current, picked.frame
+    type_names, scenario = picked.type_names, picked.scenario
     div = current["division"]
     m = _map(frame, current, settings)
     _communities(m, frame, current["communities"], settings)
@@ -367,12 +353,12 @@ def suggestions_map(result: dict, current: dict, frame: gpd.GeoDataFrame,
     group = folium.FeatureGroup(name=f"建议新站点 suggested sites (k={len(result['suggestions'])})")
     picks = result["suggestions"]
     for s, location in zip(picks, _locations(picks, settings), strict=True):
-        popup = _popup(f"建议站点 #{s['rank']} {s['label']}", [
+        box = popup(f"建议站点 #{s['rank']} {s['label']}", [
             ("为什么 why", s["why"]),
             *[(c["name"], f"+{c['elderly_gained']:,} elderly, {c['minutes']:g} min")
               for c in s["communities"]]])
         folium.Marker(
-            location, popup=popup, tooltip=inert_text(s["why"]),
+            location, popup=box, tooltip=inert_text(s["why"]),
             icon=folium.DivIcon(html=f'<div class="civgeo-pick">{int(s["rank"])}</div>',
                                 icon_size=(26, 26), icon_anchor=(13, 13))).add_to(group)
     group.add_to(m)
@@ -398,48 +384,3 @@ def suggestions_map(result: dict, current: dict, frame: gpd.GeoDataFrame,
         *_facility_legend(current["sites"], [], type_names),
         ("border:1px dashed #999", "community areas of the sample data are SYNTHETIC")])
     return m
-
-
-def _frame(conn, division: dict) -> gpd.GeoDataFrame:
-    """The division's own polygon and its communities'."""
-    return divisions_frame(conn, division["code"], [division["level"], "community"])
-
-
-def _type_names(conn) -> dict[str, str]:
-    return {code: t["name"] for code, t in facilities.types(conn).items()}
-
-
-def coverage_page(conn, code: str, *, minutes: float | None = None, speed: float | None = None,
-                  profile: str | None = None, settings: MapSettings) -> folium.Map:
-    """The coverage map of a division (``InvalidInput`` for an unknown one)."""
-    result = circles.circle(conn, code, minutes=minutes, speed=speed, profile=profile)
-    ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
-    tiers = circles.tier_polygons(conn, ctx)
-    return coverage_map(result, _frame(conn, result["division"]), tiers,
-                        facilities.select(conn, division=result["division"]["code"]),
-                        _type_names(conn), settings=settings)
-
-
-def indicators_page(conn, code: str, *, indicator: str = "beds_per_1000",
-                    settings: MapSettings) -> folium.Map:
-    """The indicator choropleth of a division's counties or townships."""
-    _check(indicator)  # before the analysis
-    return indicators_map(indicator_table.indicators(conn, code), indicator, settings=settings)
-
-
-def suggestions_page(conn, code: str | None, *, k: int = 3, scenario_id: int | None = None,
-                     settings: MapSettings) -> folium.Map:
-    """Suggested sites for a division, or those of a saved scenario (whose division wins)."""
-    scenario = None
-    if scenario_id is not None:
-        scenario = suggestions.scenario(conn, scenario_id)
-        result, code = scenario["result"], scenario["division_code"]
-    elif not code:
-        raise InvalidInput("give a division or a saved scenario", field="division")
-    else:
-        result = suggestions.suggest(conn, code, k=k)
-    # The same walking limit and speed as the suggestions, on today's sites.
-    current = circles.circle(conn, code, minutes=result["minutes"],
-                             speed=result["speed_m_per_min"])
-    return suggestions_map(result, current, _frame(conn, current["division"]),
-                           _type_names(conn), settings=settings, scenario=scenario)

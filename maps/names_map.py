@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import folium
-import geopandas as gpd
 
+from geo.names.search import NamesMap
 from maps.base import MapSettings, add_legend, base_map, for_display, inert_text
 
 _COLOURS = {"standard": "#c0392b", "historical": "#7f8c8d", "abolished": "#7f8c8d"}
 
 
-def names_map(frame: gpd.GeoDataFrame, *, title: str, settings: MapSettings,
-              why: dict[int, str] | None = None, attribution: str = "") -> folium.Map:
-    """Names as points, lines or areas, coloured by status; popups show the standard form."""
+def names_map(names: NamesMap, *, settings: MapSettings, attribution: str = "") -> folium.Map:
+    """Names (``geo.names.search.names_map``) as points, lines or areas, coloured by status;
+    popups show the standard form and why each name matched."""
+    frame, title, why = names.frame, names.title, names.why
     bounds = tuple(frame.total_bounds) if len(frame) else (73.5, 18.0, 135.0, 53.5)
     minx, miny, maxx, maxy = bounds
     pad = 0.005

@@ -9,10 +9,10 @@ import folium
 import geopandas as gpd
 import numpy as np
 
+from geo.datasets import Overview
 from geo.divisions import division_prefix
 from maps.base import MapSettings, add_legend, base_map, for_display
 
-OVERVIEW_LEVELS = ("county", "township", "community")
 _PALETTE = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
 _COUNTY_STYLE = {"color": "#222", "weight": 2.5, "fill": False}
 _NEIGHBOUR_STYLE = {"color": "#888", "weight": 1.5, "fill": False, "dashArray": "6 4"}
@@ -34,16 +34,16 @@ def _classes(values: np.ndarray) -> tuple[np.ndarray, list[float]]:
     return np.searchsorted(breaks, values, side="right"), breaks
 
 
-def overview_map(frame: gpd.GeoDataFrame, *, title: str, home_code: str,
-                 settings: MapSettings, attribution: str = "") -> folium.Map:
-    """Draw a division frame (from ``geo.divisions.divisions_frame``) as a layered map."""
+def overview_map(view: Overview, *, settings: MapSettings) -> folium.Map:
+    """Draw a loaded area (``geo.datasets.overview``) as a layered map."""
+    frame, home_code = view.frame, view.code
     # The area of interest: counties that were filled with townships (the loaded ones), or
     # those under home_code when none were; bordering counties only frame them.
     filled = set(frame.loc[frame.level == "township", "parent_code"])
     in_home = frame["code"].str.startswith(division_prefix(home_code))
     is_own_county = frame["code"].isin(filled) if filled else in_home
     own = frame[(frame.level == "county") & is_own_county | (frame.level != "county") & in_home]
-    m = base_map(tuple(own.total_bounds), settings, attribution=attribution)
+    m = base_map(tuple(own.total_bounds), settings, attribution=view.attribution)
     tip = ["name", "code", "kind", "population", "aged_60_plus", "area_km2", "source"]
     aliases = ["名称", "代码", "类别", "人口", "60岁以上", "面积 km²", "几何来源"]
     communities = frame[frame.level == "community"]
@@ -82,5 +82,5 @@ def overview_map(frame: gpd.GeoDataFrame, *, title: str, home_code: str,
     if len(communities):
         edges = [0, *[int(b) for b in breaks]]
         rows += [(f"background:{c}", f"60+ ≥ {e:,}") for c, e in zip(_PALETTE, edges, strict=False)]
-    add_legend(m, title, rows)
+    add_legend(m, view.title, rows)
     return m

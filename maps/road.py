@@ -2,7 +2,7 @@
 the road with chevrons in the numbering direction, its doors coloured by the parity of their
 side, the order of the numbers along each side, and the doors that validation flags.
 
-``road_map`` only draws what ``geo.plates`` returns; ``road_page`` fetches it and draws it.
+``road_map`` draws a ``RoadMap`` (``geo.plates.validation.road_map``).
 Every arrow is a plain polyline computed here: folium's arrow plugins load from CDNs, and
 maps must work with no internet (DESIGN §5).
 """
@@ -15,7 +15,9 @@ import folium
 import geopandas as gpd
 from shapely.geometry import LineString, Point, shape
 
-from geo.plates import roads, rules, validation
+from geo.crs import LocalMetres
+from geo.plates import rules, validation
+from geo.plates.validation import RoadMap
 from maps.base import (
     MapSettings,
     add_legend,
@@ -46,21 +48,7 @@ _DIRECTION_CHEVRONS = 10  # chevrons along the road, at most
 _CHEVRON_STEP_MIN_M = 15.0
 
 
-class _Local:
-    """Metres east and north of a reference latitude, for drawing arrows to scale."""
-
-    def __init__(self, lat0: float) -> None:
-        self.kx = 111_320.0 * math.cos(math.radians(lat0))
-        self.ky = 110_574.0
-
-    def metres(self, lon: float, lat: float) -> tuple[float, float]:
-        return lon * self.kx, lat * self.ky
-
-    def degrees(self, x: float, y: float) -> tuple[float, float]:
-        return x / self.kx, y / self.ky
-
-
-def _chevron(local: _Local, tip: tuple[float, float], heading: tuple[float, float],
+def _chevron(local: LocalMetres, tip: tuple[float, float], heading: tuple[float, float],
              size_m: float) -> LineString:
     """A '>' of ``size_m`` metres, its point at ``tip`` (metres), facing ``heading``."""
     norm = math.hypot(*heading) or 1.0
@@ -81,7 +69,7 @@ def _start_end(road: dict) -> str:
     """Where the numbering starts, e.g. '东 east end'; a loop road's ends meet, so there the
     chevrons say it."""
     line = _numbering_line(road)
-    local = _Local(line.coords[0][1])
+    local = LocalMetres(line.coords[0][1])
     (x0, y0), (x1, y1) = (local.metres(*line.coords[0]), local.metres(*line.coords[-1]))
     dx, dy = x0 - x1, y0 - y1
     if math.hypot(dx, dy) < 1.0:
@@ -127,7 +115,7 @@ def _road(m: folium.Map, road: dict, settings: MapSettings) -> None:
 def _direction(m: folium.Map, road: dict, settings: MapSettings) -> None:
     """Chevrons along the axis, pointing the way the numbers rise."""
     line = _numbering_line(road)
-    local = _Local(line.coords[0][1])
+    local = LocalMetres(line.coords[0][1])
     metric = LineString([local.metres(*c) for c in line.coords])
     count = max(1, min(_DIRECTION_CHEVRONS, int(metric.length // _CHEVRON_STEP_MIN_M)))
     step = metric.length / count
@@ -189,7 +177,7 @@ def _doors(m: folium.Map, road: dict, doors: list[dict], by_door: dict[int, list
 def _away_from_road(road: dict, doors: list[dict]) -> list[str]:
     """For each door, the tooltip direction (top, bottom, left, right) pointing away from the
     road, so the labels of the two sides do not cover the road or each other."""
-    local = _Local(doors[0]["lat"])
+    local = LocalMetres(doors[0]["lat"])
     axis = LineString([local.metres(*c) for c in road["axis"]["coordinates"]])
     directions = []
     for door in doors:
@@ -235,7 +223,7 @@ def _order(m: folium.Map, road: dict, doors: list[dict], settings: MapSettings) 
 
 def _step_strokes(a: dict, b: dict, largest_m: float) -> list[LineString]:
     """The line from door a to door b and a chevron at its middle pointing towards b."""
-    local = _Local(a["lat"])
+    local = LocalMetres(a["lat"])
     (ax, ay), (bx, by) = local.metres(a["lon"], a["lat"]), local.metres(b["lon"], b["lat"])
     strokes = [LineString([(a["lon"], a["lat"]), (b["lon"], b["lat"])])]
     length = math.hypot(bx - ax, by - ay)
@@ -299,15 +287,14 @@ def _title_box(m: folium.Map, road: dict, report: dict) -> None:
     add_title_box(m, f"{road['name']} 门牌编号 house numbering", lines, banners=banners)
 
 
-def road_map(road: dict, doors: list[dict], report: dict, *,
-             settings: MapSettings) -> folium.Map:
+def road_map(numbering: RoadMap, *, settings: MapSettings) -> folium.Map:
     """The road and its numbering direction, doors by the parity of their side, the order
     of the numbers along each side and the doors validation flags, with a title box
     (length, doors, findings by kind, OK), legend and layer control.
 
-    ``road`` is ``geo.plates.roads.get``, ``doors`` ``roads.positions`` and ``report``
-    ``geo.plates.validation.validate``, all of one road.
+    ``numbering`` is ``geo.plates.validation.road_map``.
     """
+    road, doors, report = numbering.road, numbering.doors, numbering.report
     m = base_map(_bounds(road, doors, report["findings"]), settings)
     by_door = _findings_by_door(report)
     _road(m, road, settings)
@@ -332,10 +319,3 @@ def road_map(road: dict, doors: list[dict], report: dict, *,
         *([(f"border:3px solid {FINDING_COLOUR};border-radius:7px",
             "校验问题 door with a validation finding")] if ringed else [])])
     return m
-
-
-def road_page(conn, road_id: int, *, settings: MapSettings) -> folium.Map:
-    """The map of a road's numbering and its validation; ``NotFound`` for an unknown road."""
-    road = roads.get(conn, road_id)
-    return road_map(road, roads.positions(conn, road_id), validation.validate(conn, road_id),
-                    settings=settings)

@@ -1,17 +1,8 @@
 """The civgeo command line, run as a user would, against the test database."""
 
-import os
-import subprocess
-import sys
-
 from geo import users
 from geo.db import connect
-
-
-def civgeo(db_url, *args):
-    env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=120)
+from tests.cli import civgeo
 
 
 def test_users_add_prints_a_working_token_once(db_url):
@@ -41,3 +32,11 @@ def test_db_status_reports_versions(db_url):
     proc = civgeo(db_url, "db", "status")
     assert proc.returncode == 0, proc.stderr
     assert '"postgis": "3.' in proc.stdout and '"mode": "external"' in proc.stdout
+
+
+def test_an_unexpected_argument_shows_the_usage_of_its_command(db_url):
+    proc = civgeo(db_url, "boundaries", "lines", "430202")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("usage: civgeo boundaries lines ")
+    assert proc.stderr.endswith("civgeo boundaries lines: error: unrecognized arguments: "
+                                "430202\n")

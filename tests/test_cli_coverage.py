@@ -9,8 +9,8 @@ from shapely.geometry import Point, box
 
 from fixtures.grid import Grid
 from geo.db import connect, transaction
+from tests.cli import civgeo
 from tests.factories import add_division
-from tests.test_cli import civgeo
 
 ORIGIN = (102.0, 42.0)        # far from the samples and from other tests' towns
 COUNTY = "990301"

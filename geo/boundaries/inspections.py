@@ -92,6 +92,10 @@ def create(conn, actor: Actor, line_key: int | str, year: int, *, lead_code: str
         "lead_code": lead_code, "support_code": support_code,
         "lead_team_id": ids.get("lead"), "support_team_id": ids.get("support"),
         "status": status})
+    mine = teams_of(conn, actor)
+    if mine is not None and not {ids.get("lead"), ids.get("support")} & {t["id"] for t in mine}:
+        raise Forbidden("plan inspections for lines your own team works on: name your team as "
+                        "the lead or the supporting team")
     created = get(conn, row["id"])
     audit.record(conn, actor, "inspection.create", "inspection", row["id"], after=created)
     return created
@@ -109,6 +113,7 @@ def get(conn, inspection_id: int, actor: Actor | None = None) -> dict:
 
 
 def list_for(conn, actor: Actor, line_id: int | None = None) -> list[dict]:
+    """The inspections assigned to the actor's teams (every one for an admin)."""
     return fetch_all(conn, _Q["get"], {"id": None, "team_ids": _team_ids(conn, actor),
                                        "line_id": line_id})
 
@@ -133,31 +138,37 @@ def side_of(conn, actor: Actor, inspection: dict) -> str:
     raise Forbidden("this line is not assigned to any of your teams")
 
 
-def lock_open(conn, actor: Actor, inspection_id: int) -> tuple[dict, str]:
-    """Lock an inspection for a write by ``actor``: it must be assigned and not signed."""
+def _locked(conn, actor: Actor, inspection_id: int, *,
+            frozen_ok: bool = False) -> tuple[dict, str]:
+    """The inspection, locked, and the side the actor writes for; Conflict once both sides
+    have signed (unless ``frozen_ok``)."""
     row = fetch_one(conn, _Q["lock"], {"id": inspection_id})
     if row is None:
         raise NotFound(f"no inspection {inspection_id}", field="id")
     side = side_of(conn, actor, row)
-    if row["status"] == "signed":
+    if row["status"] == "signed" and not frozen_ok:
         raise Conflict(f"inspection {inspection_id} is signed by both sides and frozen")
+    return row, side
+
+
+def lock_open(conn, actor: Actor, inspection_id: int) -> tuple[dict, str]:
+    """Lock an inspection for a write by ``actor``: it must be assigned and not signed."""
+    row, side = _locked(conn, actor, inspection_id)
     signed = [r["side_code"] for r in fetch_all(conn, _Q["signatures"], {"id": inspection_id})]
     if signed:
         raise Conflict(f"inspection {inspection_id} is signed by {', '.join(signed)}: what "
                        "they signed cannot change; that side must withdraw its signature "
-                       "first (POST /inspections/{id}/unsign)", signed=signed)
+                       "first (unsign)", signed=signed)
     execute(conn, _Q["start"], {"id": inspection_id})
     return row, side
 
 
 def sign(conn, actor: Actor, inspection_id: int) -> dict:
     """Sign for the actor's side; when both sides have signed, the inspection is frozen."""
-    row = fetch_one(conn, _Q["lock"], {"id": inspection_id})
-    if row is None:
-        raise NotFound(f"no inspection {inspection_id}", field="id")
     if actor.role == "admin":
+        get(conn, inspection_id)                                   # NotFound first
         raise Forbidden("an inspection is signed by an inspector of each side, not an admin")
-    side = side_of(conn, actor, row)
+    row, side = _locked(conn, actor, inspection_id, frozen_ok=True)
     if row["status"] == "signed":
         return get(conn, inspection_id)
     execute(conn, _Q["sign"], {"id": inspection_id, "side": side, "by": actor.name,
@@ -172,12 +183,7 @@ def sign(conn, actor: Actor, inspection_id: int) -> dict:
 
 def unsign(conn, actor: Actor, inspection_id: int) -> dict:
     """Withdraw the actor's side's signature while the other side has not signed."""
-    row = fetch_one(conn, _Q["lock"], {"id": inspection_id})
-    if row is None:
-        raise NotFound(f"no inspection {inspection_id}", field="id")
-    side = side_of(conn, actor, row)
-    if row["status"] == "signed":
-        raise Conflict(f"inspection {inspection_id} is signed by both sides and frozen")
+    row, side = _locked(conn, actor, inspection_id)
     execute(conn, _Q["unsign"], {"id": inspection_id, "side": side})
     audit.record(conn, actor, "inspection.unsign", "inspection", inspection_id,
                  after={"side": side})
@@ -201,3 +207,42 @@ def plan(conn, year: int, division: str | None = None) -> list[dict]:
         out.append({**r, "due_year": due_year, "status": status, "lead_code": lead,
                     "support_code": parties[1] if lead == parties[0] else parties[0]})
     return out
+
+
+# ------------------------------------------------------------------ what an inspector sees
+
+def visible_line_ids(conn, actor: Actor) -> list[int] | None:
+    """The lines an inspector works on (those of its teams' inspections); None for an admin,
+    who sees every line."""
+    if teams_of(conn, actor) is None:
+        return None
+    return sorted({i["line_id"] for i in list_for(conn, actor)})
+
+
+def assigned_line(conn, actor: Actor, line_key: int | str) -> dict:
+    """A line (by id, name or number) the actor works on; NotFound for any other."""
+    line = lines.get_line(conn, line_key)
+    visible = visible_line_ids(conn, actor)
+    if visible is not None and line["id"] not in visible:
+        raise NotFound(f"no boundary line {line_key} assigned to your teams", field="line")
+    return line
+
+
+def lines_for(conn, actor: Actor, *, division: str | None = None,
+              level: str | None = None) -> list[dict]:
+    """The boundary lines the actor works on (touching a division, of a level)."""
+    return lines.list_lines(conn, division=division, level=level,
+                            ids=visible_line_ids(conn, actor))
+
+
+def markers_for(conn, actor: Actor, line_key: int | str) -> tuple[dict, list[dict]]:
+    """A line the actor works on and its markers in sequence."""
+    line = assigned_line(conn, actor, line_key)
+    return line, lines.markers(conn, line["id"])
+
+
+def plan_for(conn, actor: Actor, year: int, division: str | None = None) -> list[dict]:
+    """``plan`` for the lines the actor works on."""
+    rows = plan(conn, year, division)
+    visible = visible_line_ids(conn, actor)
+    return rows if visible is None else [r for r in rows if r["line_id"] in visible]

@@ -25,7 +25,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString
 
-from geo.coverage.graph import local_projection, project
+from geo.crs import local_projection, to_metres
 from geo.db import execute, fetch_all, fetch_one, load_queries
 from geo.errors import NotFound
 
@@ -151,7 +151,7 @@ def seed_markers(conn, line: dict, *, spacing_m: float, rng: np.random.Generator
     geom = shapely.from_geojson(json.dumps(line["geometry"]))
     centre = geom.centroid
     tr = local_projection(centre.x, centre.y)
-    metric = shapely.transform(geom, lambda xy: project(tr, xy[:, 0], xy[:, 1]))
+    metric = to_metres(tr, geom)
     parts = sorted((_oriented(p) for p in getattr(metric, "geoms", [metric])),
                    key=lambda p: (p.coords[0][0], -p.coords[0][1]))
     rows, seq = [], 0

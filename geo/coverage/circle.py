@@ -13,13 +13,18 @@ served. Uncovered communities say why: too far
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import facilities
 from geo.coverage import context as contexts
 from geo.coverage import method as methods
 from geo.coverage import settings as cs
 from geo.coverage.context import Context
+from geo.divisions import divisions_frame
 from geo.errors import InvalidInput
 
 COVERED, FULL, TOO_FAR, OFF_NETWORK = "covered", "over_capacity", "too_far", "off_network"
@@ -71,6 +76,32 @@ def allocate(costs: np.ndarray, demand: np.ndarray, capacity: np.ndarray):
     return served, by_site
 
 
+@dataclass(frozen=True)
+class CircleMap:
+    """What the map of a division's circle shows: the circle (as ``circle`` returns it),
+    the division's and its communities' polygons, the walking tiers around the circle sites
+    (``tier_polygons``), every facility there (``geo.facilities.select``) and the names of
+    the facility types."""
+
+    result: dict
+    frame: gpd.GeoDataFrame
+    tiers: list[dict]
+    facilities: list[dict]
+    type_names: dict[str, str]
+
+
+def circle_map(conn, code: str, *, minutes: float | None = None, speed: float | None = None,
+               profile: str | None = None) -> CircleMap:
+    """The circle of a division with all its map needs (``InvalidInput`` for an unknown
+    division or setting)."""
+    ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
+    result = evaluate(conn, ctx, sites_frame(conn, ctx, None))
+    div = result["division"]
+    return CircleMap(result, divisions_frame(conn, div["code"], [div["level"], "community"]),
+                     tier_polygons(conn, ctx), facilities.select(conn, division=div["code"]),
+                     facilities.type_names(conn))
+
+
 def circle(conn, code: str, *, minutes: float | None = None, speed: float | None = None,
            profile: str | None = None, sites: list[dict] | None = None,
            capacity: bool = True) -> dict:
@@ -80,6 +111,8 @@ def circle(conn, code: str, *, minutes: float | None = None, speed: float | None
 
 
 def evaluate(conn, ctx: Context, sites: pd.DataFrame, *, capacity: bool = True) -> dict:
+    """The circle of ``ctx`` with ``sites``: each community's status, nearest site, distance
+    and the reason it is not covered; each site's catchment and load; summary shares."""
     comms = ctx.communities
     placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
     usable = ctx.reachable(placed)
@@ -126,20 +159,25 @@ def evaluate(conn, ctx: Context, sites: pd.DataFrame, *, capacity: bool = True) 
         records.append(rec)
 
     load = by_site.sum(axis=1) if by_site is not None else np.zeros(len(sites))
-    catch = np.zeros(len(sites))
-    np.add.at(catch, nearest[nearest >= 0], demand[nearest >= 0])
-    site_rows = []
-    for i, row in enumerate(sites.itertuples(index=False)):
-        site_rows.append({
-            **refs[i], "lon": row.lon, "lat": row.lat,
-            "places": None if pd.isna(row.places) else int(row.places),
-            "capacity_elderly": None if not np.isfinite(cap[i]) else round(float(cap[i])),
-            "catchment_elderly": int(catch[i]), "served_elderly": int(round(load[i])),
-            "catchment_communities": int((nearest == i).sum()),
-            "full": bool(capacity and np.isfinite(cap[i]) and catch[i] > cap[i]),
-            "on_network": bool(usable[i]), "inside": bool(row.inside)})
+    site_rows = _site_rows(sites, refs, cap, load, nearest, demand, usable, capacity)
     return {**ctx.header(), "summary": _summary(comms, status, demand, served, sites, cap, usable),
             "communities": records, "sites": site_rows}
+
+
+def _site_rows(sites: pd.DataFrame, refs: list[dict], cap: np.ndarray, load: np.ndarray,
+               nearest: np.ndarray, demand: np.ndarray, usable: np.ndarray,
+               capacity: bool) -> list[dict]:
+    """Each site with its capacity, catchment (the elderly it is nearest to) and load."""
+    catch = np.zeros(len(sites))
+    np.add.at(catch, nearest[nearest >= 0], demand[nearest >= 0])
+    return [{**refs[i], "lon": row.lon, "lat": row.lat,
+             "places": None if pd.isna(row.places) else int(row.places),
+             "capacity_elderly": None if not np.isfinite(cap[i]) else round(float(cap[i])),
+             "catchment_elderly": int(catch[i]), "served_elderly": int(round(load[i])),
+             "catchment_communities": int((nearest == i).sum()),
+             "full": bool(capacity and np.isfinite(cap[i]) and catch[i] > cap[i]),
+             "on_network": bool(usable[i]), "inside": bool(row.inside)}
+            for i, row in enumerate(sites.itertuples(index=False))]
 
 
 def _site_ref(sites: pd.DataFrame, i: int) -> dict:
@@ -197,7 +235,7 @@ def what_if(conn, code: str, lon: float, lat: float, *, minutes: float | None = 
     """
     lon = cs.check_range(float(lon), "lon", (-180, 180), "degrees")
     lat = cs.check_range(float(lat), "lat", (-90, 90), "degrees")
-    methods.division_at(conn, lon, lat)                  # a site outside the city: 422
+    methods.division_at(conn, lon, lat)      # InvalidInput for a site outside every division
     ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
     sites = sites_frame(conn, ctx, None)
     placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))

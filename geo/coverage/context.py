@@ -77,11 +77,16 @@ def circle_types(conn) -> list[str]:
 
 
 def division(conn, code: str) -> dict:
-    """A current division, or 422 naming the ``division`` field."""
+    """A current division, or InvalidInput naming the ``division`` field."""
     try:
         return get_division(conn, check_code(code))
     except NotFound:
         raise InvalidInput(f"no division with code {code} is loaded", field="division") from None
+
+
+def settings_of(conn, code: str) -> dict:
+    """The coverage settings in force for a loaded division (InvalidInput for another)."""
+    return cs.for_division(conn, division(conn, code)["code"])
 
 
 def build(conn, code: str, *, minutes: float | None = None, speed: float | None = None,

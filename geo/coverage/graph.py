@@ -19,39 +19,20 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-import pyproj
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from geo.crs import local_projection, project, to_metres
 from geo.db import fetch_all, fetch_frame, load_queries
 
 _Q = load_queries(__file__)
 
 NETWORK = "network"
 STRAIGHT = "straight-line"
-
-
-def local_projection(lon: float, lat: float) -> pyproj.Transformer:
-    """A transverse Mercator centred near ``lon``, ``lat`` (to 0.1°): metres, with a scale
-    error below 1e-5 within 30 km of its centre."""
-    return _tmerc(round(lon, 1), round(lat, 1))
-
-
-@lru_cache(maxsize=64)
-def _tmerc(lon: float, lat: float) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs(
-        "EPSG:4490", f"+proj=tmerc +lon_0={lon} +lat_0={lat} +k=1 +ellps=GRS80 +units=m",
-        always_xy=True)
-
-
-def project(tr: pyproj.Transformer, lon, lat) -> np.ndarray:
-    x, y = tr.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    return np.column_stack([np.atleast_1d(x), np.atleast_1d(y)])
 
 
 @dataclass
@@ -86,8 +67,7 @@ class Graph:
         self.n = len(self.node_ids)
         centre = edges.total_bounds
         self.proj = local_projection((centre[0] + centre[2]) / 2, (centre[1] + centre[3]) / 2)
-        self.lines = shapely.transform(edges.geometry.values,
-                                       lambda xy: project(self.proj, xy[:, 0], xy[:, 1]))
+        self.lines = to_metres(self.proj, edges.geometry.values)
         self.tree = shapely.STRtree(self.lines)
         self.node_xy = np.zeros((self.n, 2))
         self.node_xy[self.src] = shapely.get_coordinates(shapely.get_point(self.lines, 0))

@@ -29,7 +29,7 @@ from shapely.geometry import MultiPolygon, Polygon, mapping
 
 from geo.coverage import method as methods
 from geo.coverage import settings as cs
-from geo.coverage.graph import local_projection, project
+from geo.crs import local_projection, project, to_metres
 from geo.db import fetch_all, fetch_one, load_queries
 from geo.errors import InvalidInput
 
@@ -46,7 +46,8 @@ def box(lat: float, metres: float) -> tuple[float, float]:
 
 def snap(conn, network_id: int, lon: float, lat: float, snap_max_m: float,
          field: str = "lon") -> dict:
-    """The edge, fraction and leg of a point on the network; 422 when too far from a street."""
+    """The edge, fraction and leg of a point on the network; InvalidInput when too far from
+    a street."""
     row = fetch_one(conn, _Q["snap"], {"network_id": network_id, "lon": lon, "lat": lat})
     if row is None or row["leg_m"] > snap_max_m:
         leg = f"{row['leg_m']:.0f} m" if row else "any distance"
@@ -79,7 +80,7 @@ def fill_holes(poly, hole_max_m2: float):
 
 def _outline(lines_wkb: bytes, tr, shape: str, s: dict):
     lines = shapely.from_wkb(lines_wkb)
-    metric = shapely.transform(lines, lambda xy: project(tr, xy[:, 0], xy[:, 1]))
+    metric = to_metres(tr, lines)
     if shape == "streets":
         pieces = shapely.buffer(shapely.get_parts(metric), float(s["isochrone_buffer_m"]),
                                 quad_segs=2)
@@ -161,7 +162,7 @@ def isochrone(conn, lon: float, lat: float, *, minutes: list[float] | None = Non
 def _to_metric_area(tr, poly) -> float:
     if poly.is_empty:
         return 0.0
-    return shapely.transform(poly, lambda xy: project(tr, xy[:, 0], xy[:, 1])).area
+    return to_metres(tr, poly).area
 
 
 def _population(conn, polys) -> list[dict | None]:

@@ -51,7 +51,7 @@ def for_division(conn, code: str, s: dict) -> Method:
 
 
 def division_at(conn, lon: float, lat: float, field: str = "lon") -> str:
-    """The code of the smallest loaded division containing the point; 422 outside them."""
+    """The code of the smallest loaded division containing the point; InvalidInput outside them."""
     row = fetch_one(conn, _Q["inside_city"], {"lon": lon, "lat": lat})
     if row is None:
         raise InvalidInput(f"{lon:.6f}, {lat:.6f} lies outside every loaded city", field=field)

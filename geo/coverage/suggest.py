@@ -18,19 +18,23 @@ the nearest suggestion) and their elderly. Scenarios can be saved and compared.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pulp
 from scipy.spatial import cKDTree
 from spopt.locate import MCLP
 
-from geo import audit
+from geo import audit, facilities
 from geo.audit import Actor
 from geo.coverage import circle as circles
 from geo.coverage import context as contexts
-from geo.coverage.graph import Graph, project
+from geo.coverage.graph import Graph
+from geo.crs import project
 from geo.db import fetch_all, fetch_one, load_queries
+from geo.divisions import divisions_frame
 from geo.errors import InvalidInput, NotFound
 
 _Q = load_queries(__file__)
@@ -170,6 +174,19 @@ def _explain(ctx, cand: pd.DataFrame, costs: np.ndarray, need: np.ndarray,
                           "covers"}
 
 
+def suggest_and_save(conn, actor: Actor, code: str, name: str | None, *, k: int = 3,
+                     minutes: float | None = None, speed: float | None = None,
+                     profile: str | None = None, candidates: list[dict] | None = None) -> dict:
+    """``suggest``, then the result saved as a named scenario (under ``scenario``)."""
+    if not name or not name.strip():
+        raise InvalidInput("a saved scenario needs a name", field="name")
+    params = {"division": code, "k": k, "minutes": minutes, "speed": speed,
+              "profile": profile, "candidates": candidates}
+    result = suggest(conn, code, k=k, minutes=minutes, speed=speed, profile=profile,
+                     candidates=candidates)
+    return {**result, "scenario": save(conn, actor, code, name, params, result)}
+
+
 def save(conn, actor: Actor, code: str, name: str, params: dict, result: dict) -> dict:
     """Store a scenario (its parameters and result) for later comparison."""
     if not name or not name.strip():
@@ -185,10 +202,12 @@ def save(conn, actor: Actor, code: str, name: str, params: dict, result: dict) -
 
 
 def scenarios(conn, code: str | None = None) -> list[dict]:
+    """The saved scenarios (of a division), newest first."""
     return fetch_all(conn, _Q["list"], {"code": code})
 
 
 def scenario(conn, scenario_id: int) -> dict:
+    """One saved scenario with its parameters and result."""
     row = fetch_one(conn, _Q["get"], {"id": scenario_id})
     if row is None:
         raise NotFound(f"no scenario {scenario_id}", field="id")
@@ -209,3 +228,36 @@ def compare(conn, ids: list[int]) -> list[dict]:
                     "sites": [{k: s[k] for k in ("rank", "lon", "lat", "newly_covered_elderly")}
                               for s in r.get("suggestions", [])]})
     return out
+
+
+@dataclass(frozen=True)
+class SuggestionsMap:
+    """What the map of suggested sites shows: the suggestions (``suggest``, or a saved
+    scenario's result), today's circle at the same walking limit and speed, the division's
+    and its communities' polygons, the names of the facility types, and the scenario
+    (None for fresh suggestions)."""
+
+    result: dict
+    current: dict
+    frame: gpd.GeoDataFrame
+    type_names: dict[str, str]
+    scenario: dict | None = None
+
+
+def suggestions_map(conn, code: str | None, *, k: int = 3,
+                    scenario_id: int | None = None) -> SuggestionsMap:
+    """Suggested sites for a division, or those of a saved scenario (whose division wins)."""
+    saved = None
+    if scenario_id is not None:
+        saved = scenario(conn, scenario_id)
+        result, code = saved["result"], saved["division_code"]
+    elif not code:
+        raise InvalidInput("give a division or a saved scenario", field="division")
+    else:
+        result = suggest(conn, code, k=k)
+    current = circles.circle(conn, code, minutes=result["minutes"],
+                             speed=result["speed_m_per_min"])
+    div = current["division"]
+    return SuggestionsMap(result, current,
+                          divisions_frame(conn, div["code"], [div["level"], "community"]),
+                          facilities.type_names(conn), saved)

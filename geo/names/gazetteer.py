@@ -160,12 +160,26 @@ def names_from_network(conn, network_id: int, dataset: str | None) -> int:
     return len(add_names(conn, rows, dataset))
 
 
-def register_entries(conn, division: str, limit: int = 20_000) -> list[dict]:
-    """The standard names under a division, ordered by category, for the 标准地名录."""
-    from geo.divisions import check_code
+@dataclass(frozen=True)
+class Register:
+    """The 标准地名录 of a division: its code and name, and its standard names ordered by
+    category (each with name, roman, category, within, meaning, origin, approval, lon/lat)."""
 
-    return fetch_all(conn, _Q["register_entries"], {"code": check_code(division),
-                                                    "limit": limit})
+    code: str
+    name: str
+    entries: list[dict]
+
+
+def register(conn, division: str, limit: int = 20_000) -> Register:
+    """The standard names under a division, ordered by category, for the 标准地名录.
+
+    ``NotFound`` for a division that is not loaded, ``InvalidInput`` for a malformed code.
+    """
+    from geo.divisions import check_code, get_division
+
+    head = get_division(conn, check_code(division))
+    return Register(head["code"], head["name"], fetch_all(
+        conn, _Q["register_entries"], {"code": head["code"], "limit": limit}))
 
 
 def names_frame(conn, ids: list[int]):

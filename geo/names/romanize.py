@@ -89,7 +89,11 @@ def needs_manual(name: str) -> bool:
 
 
 def chinese_number(text: str) -> int | None:
-    """Value of a Chinese numeral below 10,000 (十二 → 12, 四十二 → 42), or None."""
+    """Value of a Chinese numeral below 10,000 (十二 → 12, 四十二 → 42), or None.
+
+    >>> chinese_number("十二"), chinese_number("一千零五"), chinese_number("十二号")
+    (12, 1005, None)
+    """
     if not text or any(c not in _NUMERALS for c in text):
         return None
     total, current = 0, 0
@@ -104,7 +108,13 @@ def chinese_number(text: str) -> int | None:
 
 
 def split(name: str, generic: str | None = None) -> Split:
-    """Split ``name`` into 第N, 专名, street number and 通名 (``generic`` overrides the lookup)."""
+    """Split ``name`` into 第N, 专名, street number and 通名 (``generic`` overrides the lookup).
+
+    >>> split("东四十二条")   # 东四 is the place (Dongsi), 十二 the street's ordinal
+    Split(ordinal='', proper='东四', number='12', generic='条')
+    >>> split("东十二条")
+    Split(ordinal='', proper='东', number='12', generic='条')
+    """
     ordinal = ""
     rest = name
     m = re.match(rf"^第[{_NUMERALS}]+", rest)
@@ -187,6 +197,15 @@ def romanize(name: str, *, joined: bool = False, generic: str | None = None,
         The 通名 when the caller knows it; otherwise the longest known suffix.
     manual
         A hand-entered romanization (required for minority-language names); returned as is.
+
+    Examples
+    --------
+    >>> romanize("东四十二条").plain, romanize("长安街").plain, romanize("盆儿胡同").plain
+    ('Dongsi 12 Tiao', "Chang'an Jie", 'Penr Hutong')
+    >>> romanize("太行山").toned                 # the phrase reading: háng, not xíng
+    'Tàiháng Shān'
+    >>> romanize("王村", joined=True).plain     # a village: one word
+    'Wangcun'
     """
     if manual:
         return Romanization(manual.strip(), manual.strip())

@@ -10,10 +10,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+import geopandas as gpd
+
 from geo.db import fetch_all, load_queries
 from geo.divisions import check_code, containing, division_prefix
 from geo.errors import InvalidInput
-from geo.names.gazetteer import search_keys
+from geo.names.gazetteer import get_name, names_frame, search_keys
 from geo.names.romanize import HAN_CHARS
 
 _Q = load_queries(__file__)
@@ -242,3 +244,25 @@ def reverse(conn, lon: float, lat: float, limit: int = 5) -> dict:
     return {"divisions": containing(conn, lon, lat),
             "nearest": fetch_all(conn, _Q["nearest_features"],
                                  {"lon": lon, "lat": lat, "limit": limit})}
+
+
+@dataclass(frozen=True)
+class NamesMap:
+    """What a map of names shows: the names with their geometry (``gazetteer.names_frame``),
+    a title, and why each matched (by id)."""
+
+    frame: gpd.GeoDataFrame
+    title: str
+    why: dict[int, str]
+
+
+def names_map(conn, q: str | None = None, *, name_id: int | None = None,
+              division: str | None = None, limit: int = 50) -> NamesMap:
+    """The hits of a search (``q``) or one name (``name_id``), for a map."""
+    if name_id is not None:
+        name = get_name(conn, name_id)
+        hits, title = [{"id": name_id, "why": name["status"]}], name["name"]
+    else:
+        hits, title = search(conn, q, division=division, limit=limit), f"地名查询：{q}"
+    return NamesMap(names_frame(conn, [h["id"] for h in hits]), title,
+                    {h["id"]: h["why"] for h in hits})

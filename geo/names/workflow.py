@@ -184,39 +184,8 @@ def act(conn, actor: Actor, app_id: int, action: str, step: Step) -> dict:
     if step.version != app["version"]:
         raise Conflict(f"the application changed since version {step.version} (now "
                        f"{app['version']}); reload it", field="version", current=app["version"])
-    changes: dict = {"findings": None, "reports": None, "approving_authority": None,
-                     "approved_on": None, "document_no": None, "filed_on": None,
-                     "announced_on": None, "result_name_id": None, "announcement": None}
-    findings = None
-    if action in ("submit", "approve"):
-        findings = [f.as_dict() for f in _findings(conn, app)]
-        changes["findings"] = json.dumps(findings, ensure_ascii=False)
-        blocking = [f for f in findings if f["severity"] == "block"]
-        if blocking:
-            raise Conflict(f"{len(blocking)} check(s) block this {action}: "
-                           + "; ".join(f["message"] for f in blocking), field="findings",
-                           findings=findings)
-    if action == "assess":
-        reports = _check_reports(step.reports) if step.reports is not None else app["reports"]
-        _require_reports(conn, app, reports)
-        changes["reports"] = json.dumps(reports, ensure_ascii=False)
-    on = step.on or dt.date.today()
-    if action == "approve" and app["target_id"]:
-        since = fetch_value(conn, _Q["valid_from"], {"id": app["target_id"]})
-        if since is not None and on <= since:
-            raise InvalidInput(f"the approval date must be after {since}, when the name it "
-                               "replaces became valid", field="on")
-    if action == "approve":
-        if not (step.approving_authority and step.document_no):
-            raise InvalidInput("approval needs the approving authority and the document number",
-                               field="approving_authority" if not step.approving_authority
-                               else "document_no")
-        changes.update(approving_authority=step.approving_authority, approved_on=on,
-                       document_no=step.document_no)
-    if action == "file":
-        changes["filed_on"] = on
-    if action == "announce":
-        changes["announced_on"] = on
+    findings = _checked(conn, app, action) if action in ("submit", "approve") else None
+    changes = _changes(conn, app, action, step, findings)
     row = fetch_one(conn, _Q["transition"], {
         "id": app_id, "version": step.version, "from_states": list(from_states),
         "to_state": to_state, **changes})
@@ -224,7 +193,7 @@ def act(conn, actor: Actor, app_id: int, action: str, step: Step) -> dict:
         raise Conflict("the application was changed by someone else; reload it",
                        field="version")
     if action == "approve":
-        _write_names(conn, app, step, on)
+        _write_names(conn, app, step, changes["approved_on"])
     execute(conn, _Q["event"], {
         "id": app_id, "actor": actor.name, "action": action, "from_state": app["state"],
         "to_state": to_state, "note": step.note,
@@ -233,6 +202,53 @@ def act(conn, actor: Actor, app_id: int, action: str, step: Step) -> dict:
                  before={"state": app["state"], "version": app["version"]},
                  after={"state": to_state, "version": row["version"]})
     return get_application(conn, app_id)
+
+
+def _checked(conn, app: dict, action: str) -> list[dict]:
+    """The findings of the checks; Conflict when one of them blocks the action."""
+    findings = [f.as_dict() for f in _findings(conn, app)]
+    blocking = [f for f in findings if f["severity"] == "block"]
+    if blocking:
+        raise Conflict(f"{len(blocking)} check(s) block this {action}: "
+                       + "; ".join(f["message"] for f in blocking), field="findings",
+                       findings=findings)
+    return findings
+
+
+def _changes(conn, app: dict, action: str, step: Step, findings: list[dict] | None) -> dict:
+    """The columns an action sets (each None when it leaves them as they are)."""
+    changes: dict = {"findings": None, "reports": None, "approving_authority": None,
+                     "approved_on": None, "document_no": None, "filed_on": None,
+                     "announced_on": None, "result_name_id": None, "announcement": None}
+    if findings is not None:
+        changes["findings"] = json.dumps(findings, ensure_ascii=False)
+    if action == "assess":
+        reports = _check_reports(step.reports) if step.reports is not None else app["reports"]
+        _require_reports(conn, app, reports)
+        changes["reports"] = json.dumps(reports, ensure_ascii=False)
+    on = step.on or dt.date.today()
+    if action == "approve":
+        _check_approval(conn, app, step, on)
+        changes.update(approving_authority=step.approving_authority, approved_on=on,
+                       document_no=step.document_no)
+    if action == "file":
+        changes["filed_on"] = on
+    if action == "announce":
+        changes["announced_on"] = on
+    return changes
+
+
+def _check_approval(conn, app: dict, step: Step, on: dt.date) -> None:
+    """An approval names its authority and document, dated after the name it replaces."""
+    if app["target_id"]:
+        since = fetch_value(conn, _Q["valid_from"], {"id": app["target_id"]})
+        if since is not None and on <= since:
+            raise InvalidInput(f"the approval date must be after {since}, when the name it "
+                               "replaces became valid", field="on")
+    if not (step.approving_authority and step.document_no):
+        raise InvalidInput("approval needs the approving authority and the document number",
+                           field="approving_authority" if not step.approving_authority
+                           else "document_no")
 
 
 def _require_reports(conn, app: dict, reports: list[dict]) -> None:

@@ -110,12 +110,22 @@ def parse(conn, text: Any, field: str = "q") -> dict:
     Divisions and roads are recognised by their standard names (the gazetteer and the road
     register, not a word list), so 南京玄武中山路18号 and 江苏省南京市玄武区中山路18號 parse
     alike. What is left over is returned in ``rest``; a malformed number is reported in
-    ``problems`` (with the reason) rather than guessed."""
+    ``problems`` (with the reason) rather than guessed. Each step reads its part from the
+    front of the text and hands on the rest: divisions, road (or named compound), number,
+    building, unit, room."""
     s = normalise(text, field)
     out: dict[str, Any] = {"input": text, "normalised": s, "divisions": [], "road": None,
-                           "road_ids": [], "number": None, "sub": None, "building": None,
-                           "unit": None, "room": None, "rest": "", "problems": []}
-    out["compound"], out["compound_ids"] = None, []
+                           "road_ids": [], "compound": None, "compound_ids": [],
+                           "number": None, "sub": None, "building": None, "unit": None,
+                           "room": None, "rest": "", "problems": []}
+    for step in (_read_divisions, _read_road, _read_number, _read_below):
+        s = step(conn, out, s)
+    out["rest"] = s
+    return out
+
+
+def _read_divisions(conn, out: dict, s: str) -> str:
+    """省 → 市 → 区县 → 乡镇 → 社区, each below the one before, any of them left out."""
     parent = None
     while s:
         match = _division_at(conn, s, parent)
@@ -130,7 +140,14 @@ def parse(conn, text: Any, field: str = "q") -> dict:
         s = s[match["matched"]:]
         if match["matched"] < len(match["name"]):  # 南京 for 南京市: drop a generic after it
             s = re.sub(r"^(省|市|区|县|街道|镇|乡)", "", s)
-    county = next((d["code"] for d in reversed(out["divisions"]) if len(d["code"]) >= 6), None)
+    return s
+
+
+def _read_road(conn, out: dict, s: str) -> str:
+    """The road in the register (in the county read, else anywhere, with a problem noted),
+    else a named compound (小区), else a road-like name that is not in the register."""
+    county = next((d["code"] for d in reversed(out["divisions"]) if len(d["code"]) >= 6),
+                  None)
     roads = _roads_at(conn, s, county)
     if not roads and county:
         roads = _roads_at(conn, s, None)
@@ -141,43 +158,50 @@ def parse(conn, text: Any, field: str = "q") -> dict:
                                               f"{roads[0]['division_code']}"})
     if roads:
         name = roads[0]["name"]
-        out["road"] = name
-        out["road_ids"] = [r["id"] for r in roads if r["name"] == name]
-        s = s[len(name):]
-    elif compounds := fetch_all(conn, _Q["compound_prefixes"], {"prefixes": _prefixes(s)}):
+        out["road"], out["road_ids"] = name, [r["id"] for r in roads if r["name"] == name]
+        return s[len(name):]
+    if compounds := fetch_all(conn, _Q["compound_prefixes"], {"prefixes": _prefixes(s)}):
         name = compounds[0]["name"]  # 小区 / a named compound instead of road and number
         out["compound"] = name
         out["compound_ids"] = [c["id"] for c in compounds if c["name"] == name]
-        s = s[len(name):]
-    else:
-        m = _ROADISH.match(s)
-        if m:
-            out["road"] = m.group(1)
-            out["problems"].append({"part": "road", "text": m.group(1),
-                                    "reason": f"{m.group(1)} is not a road in the register"})
-            s = s[m.end():]
+        return s[len(name):]
+    if m := _ROADISH.match(s):
+        out["road"] = m.group(1)
+        out["problems"].append({"part": "road", "text": m.group(1),
+                                "reason": f"{m.group(1)} is not a road in the register"})
+        return s[m.end():]
+    return s
+
+
+def _read_number(conn, out: dict, s: str) -> str:
+    """The house number (12号, 12-1号, 十二号); a lettered one (12A) is a problem."""
+    if letter := re.match(r"^(\d+[A-Za-z]+)号?", s):
+        _number(out, letter.group(1), store=False)
+        return s[letter.end():]
     m = _NUMBER.match(s)
-    letter = re.match(r"^(\d+[A-Za-z]+)号?", s)
-    if letter:
-        try:
-            rules.parse_number(letter.group(1))
-        except InvalidInput as exc:
-            out["problems"].append({"part": "number", "text": letter.group(1),
-                                    "reason": exc.detail})
-        s = s[letter.end():]
-    elif m and not _BUILDING.match(s):
-        try:
-            out["number"], out["sub"] = rules.parse_number(m.group(1))
-        except InvalidInput as exc:
-            out["problems"].append({"part": "number", "text": m.group(1), "reason": exc.detail})
-        s = s[m.end():]
+    if m and not _BUILDING.match(s):
+        _number(out, m.group(1), store=True)
+        return s[m.end():]
+    return s
+
+
+def _number(out: dict, text: str, *, store: bool) -> None:
+    try:
+        number, sub = rules.parse_number(text)
+    except InvalidInput as exc:
+        out["problems"].append({"part": "number", "text": text, "reason": exc.detail})
+        return
+    if store:
+        out["number"], out["sub"] = number, sub
+
+
+def _read_below(conn, out: dict, s: str) -> str:
+    """Building (栋/幢/座), unit (单元) and room (室), each optional, in that order."""
     for key, pattern in (("building", _BUILDING), ("unit", _UNIT), ("room", _ROOM)):
-        m = pattern.match(s)
-        if m:
+        if m := pattern.match(s):
             out[key] = _int(m.group(1))
             s = s[m.end():]
-    out["rest"] = s
-    return out
+    return s
 
 
 def _division_at(conn, text: str, parent: dict | None) -> dict | None:

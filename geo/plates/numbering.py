@@ -30,28 +30,12 @@ from geo.audit import Actor
 from geo.db import execute, fetch_all, fetch_one, fetch_value, load_queries
 from geo.errors import Conflict, InvalidInput, NotFound
 from geo.plates import roads, rules
+from geo.plates.fill import fill
 
 _Q = load_queries(__file__)
 MODES = ("fill", "renumber")
 REQUEST_KEYS = ("mode", "rule", "name", "geometry", "split", "assign", "reason")
 SPLIT_MAX_M = 50
-
-
-def nth_number(n: int, odd: bool, skip: list[int]) -> int:
-    """The n-th (from 0) number of a parity, skipped numbers left out (SQL twin:
-    civgeo_nth_number)."""
-    base = 1 if odd else 2
-    candidate = base + 2 * n
-    while True:
-        skipped = sum(1 for s in skip if base <= s <= candidate and s % 2 == base % 2)
-        nxt = base + 2 * (n + skipped)
-        if nxt == candidate:
-            return candidate
-        candidate = nxt
-
-
-def _allowed(number: int, skip: list[int]) -> bool:
-    return number not in skip
 
 
 # ------------------------------------------------------------------ the request
@@ -183,72 +167,6 @@ def _numbers(conn, road_id: int, mode: str, before: dict[int, dict]) -> list[dic
             "new_road_id": road_id, "new_road": name, "number": number, "sub": sub,
             "new_number": rules.label(number, sub), "how": how})
     return items
-
-
-def fill(positions: list[dict]) -> dict[int, tuple[int | None, int | None, str]]:
-    """Keep the numbers there are; number the rest (see the module notes). ``positions``
-    are in measure order, each with number, sub, odd, measure_m and the rule."""
-    if not positions:
-        return {}
-    rule = positions[0]["rule"]
-    spacing = rule.get("spacing_m") or 0
-    skip = list(rule.get("skip_numbers") or [])
-    used = {(p["number"], p["sub"]) for p in positions if p["number"]}
-    out: dict[int, tuple[int | None, int | None, str]] = {}
-    for odd in (True, False):
-        seq = [p for p in positions if p["odd"] is odd]
-        i = 0
-        while i < len(seq):
-            if seq[i]["number"]:
-                out[seq[i]["entrance_id"]] = (seq[i]["number"], seq[i]["sub"], "kept")
-                i += 1
-                continue
-            j = i
-            while j < len(seq) and not seq[j]["number"]:
-                j += 1
-            lo = seq[i - 1] if i > 0 else None
-            hi = seq[j] if j < len(seq) else None
-            _fill_run(seq[i:j], lo, hi, odd, spacing, skip, used, out)
-            i = j
-    return out
-
-
-def _fill_run(run: list[dict], lo: dict | None, hi: dict | None, odd: bool, spacing: float,
-              skip: list[int], used: set, out: dict) -> None:
-    lo_n = lo["number"] if lo else 0
-    desired = [nth_number(int(p["measure_m"] // spacing), odd, skip) if spacing else 0
-               for p in run]
-    top = hi["number"] if hi else max(desired + [lo_n]) + 2 * len(run) + 2
-    parity = 1 if odd else 0
-    free = [n for n in range(lo_n + 1, top) if n % 2 == parity and _allowed(n, skip)
-            and (n, None) not in used]
-    previous: tuple[int, int | None] | None = (lo["number"], lo["sub"]) if lo else None
-    for k, door in enumerate(run):
-        left = len(run) - k - 1
-        floor_n = previous[0] if previous else 0
-        options = [n for n in free if n > floor_n]
-        if len(options) > left:
-            usable = options[:len(options) - left]
-            pick = next((n for n in usable if n >= desired[k]), usable[-1])
-            free.remove(pick)
-            used.add((pick, None))
-            how = "slot" if pick == desired[k] else "reserved"
-            out[door["entrance_id"]] = (pick, None, how)
-            previous = (pick, None)
-            continue
-        if previous is None:
-            out[door["entrance_id"]] = (None, None, "none")
-            continue
-        base, sub = previous[0], (previous[1] or 0) + 1
-        limit = hi["sub"] if hi and hi["number"] == base and hi["sub"] else 100
-        while (base, sub) in used and sub < limit:
-            sub += 1
-        if sub >= limit:
-            out[door["entrance_id"]] = (None, None, "none")
-            continue
-        used.add((base, sub))
-        out[door["entrance_id"]] = (base, sub, "sub")
-        previous = (base, sub)
 
 
 def _assign(items: list[dict], assign: dict[str, tuple[int, int | None]]) -> None:
@@ -411,26 +329,6 @@ def history(conn, road_id: int) -> list[dict]:
     old → new mapping."""
     roads.get(conn, road_id)
     return fetch_all(conn, _Q["history"], {"id": road_id})
-
-
-def refuse_duplicates(conn, road: dict, numbers: list[tuple[int, int | None]],
-                      field: str) -> None:
-    """Refuse new doors whose numbers repeat each other or a door there is."""
-    seen = set()
-    for number, sub in numbers:
-        if (number, sub) in seen:
-            raise Conflict(f"{road['name']}{rules.label(number, sub)} is given twice",
-                           field=field)
-        seen.add((number, sub))
-    if not numbers:
-        return
-    clash = fetch_one(conn, _Q["existing_numbers"], {
-        "name": road["name"], "division": road["division_code"], "id": road["id"],
-        "numbers": [n for n, _ in numbers], "subs": [s or 0 for _, s in numbers]})
-    if clash:
-        raise Conflict(f"{road['name']}{clash['label']} already exists (entrance "
-                       f"{clash['id']}); nothing was written", field=field,
-                       entrance=clash["id"])
 
 
 # ------------------------------------------------------------------ bulk

@@ -78,16 +78,6 @@ JOIN entrances e ON e.road_id = r.id AND e.status = 'current' AND e.number = x.n
                 AND coalesce(e.sub, 0) = x.sub
 LIMIT 1
 
--- name: existing_numbers
-SELECT e.id, civgeo_house_number(e.number, e.sub) AS label
-FROM roads r
-JOIN entrances e ON e.road_id = r.id AND e.status = 'current'
-JOIN unnest(%(numbers)s::integer[], %(subs)s::integer[]) AS x(number, sub)
-  ON e.number = x.number AND coalesce(e.sub, 0) = x.sub
-WHERE r.status = 'current'
-  AND (r.id = %(id)s OR (r.name = %(name)s AND r.division_code IS NOT DISTINCT FROM %(division)s))
-LIMIT 1
-
 -- name: insert_proposal
 INSERT INTO numbering_proposals (road_id, road_version, digest, request, result, created_by)
 VALUES (%(road)s, %(version)s, %(digest)s, %(request)s::jsonb, %(result)s::jsonb, %(by)s)

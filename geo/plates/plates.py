@@ -8,8 +8,8 @@ Lifecycle (every step is an event in ``plate_events``; the status is the latest 
 A damaged, missing or outdated plate is *replaced* by a new plate (planned, same door, new
 token); the old plate's token keeps answering until the new plate is installed, then it is
 revoked. A removed plate's token is revoked at once. The public may report a plate
-damaged or missing through its QR page: the report waits for an officer (``GET
-/plates?reported=true``) and changes nothing by itself; nothing about the reporter is kept.
+damaged or missing through its QR page: the report waits for an officer (``list_plates``
+with ``reported``) and changes nothing by itself; nothing about the reporter is kept.
 When a door's address changes (renumbering, rename, split), plates already made for it
 keep what they show in ``printed_address`` and are offered to the next replace campaign.
 
@@ -337,102 +337,3 @@ def public_report(conn, token: str, report: Any) -> dict:
         _event(conn, plate_id, action, status, status, "public", note)
     return {"received": True, "already_reported": already is not None,
             "address": page["address"], "kind": report["kind"]}
-
-
-# ------------------------------------------------------------------ campaigns
-
-def create_campaign(conn, actor: Actor, record: Any) -> dict:
-    """A campaign: plates for the numbered doors of roads (``new``) or replacements for the
-    damaged and missing plates there (``replace``)."""
-    if not isinstance(record, dict):
-        raise InvalidInput("the body must be an object", field="body")
-    name = record.get("name")
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
-        raise InvalidInput("name must be 1 to 100 characters", field="name")
-    if fetch_value(conn, _Q["campaign_name_taken"], {"name": name.strip()}) is not None:
-        raise Conflict(f"a campaign named {name.strip()} exists", field="name")
-    kind = record.get("kind")
-    if kind not in ("new", "replace"):
-        raise InvalidInput("kind must be new (plates for numbered doors without one) or "
-                           "replace (damaged and missing plates)", field="kind")
-    road_ids = record.get("roads")
-    if road_ids is not None and (not isinstance(road_ids, list) or not all(
-            isinstance(r, int) and not isinstance(r, bool) for r in road_ids)):
-        raise InvalidInput("roads must be a list of road ids", field="roads")
-    division = record.get("division")
-    if division is not None:
-        from geo.divisions import check_code
-        check_code(division)
-    if road_ids is None and division is None:
-        raise InvalidInput("say where: roads or division", field="roads")
-    due_on = record.get("due_on")
-    if due_on is not None:
-        try:
-            due_on = dt.date.fromisoformat(due_on)
-        except (TypeError, ValueError):
-            raise InvalidInput("due_on must be a date (YYYY-MM-DD)", field="due_on") from None
-    size = record.get("size", "medium")
-    where = {"roads": road_ids, "division": division}
-    if kind == "new":
-        doors = [r["id"] for r in fetch_all(conn, _Q["doors_needing_plates"], where)]
-        if not doors:
-            raise InvalidInput("every numbered door there has a plate already (or no door "
-                               "is numbered yet)", field="roads")
-        new_ids = [create(conn, actor, {"entrance_id": d, "size": size})["id"] for d in doors]
-    else:
-        old = [r["id"] for r in fetch_all(conn, _Q["plates_to_replace"], where)]
-        if not old:
-            raise InvalidInput("no damaged or missing plate there waits for a replacement",
-                               field="roads")
-        new_ids = []
-        for plate_id in old:
-            plate = get(conn, plate_id, events=False)
-            moved = update(conn, actor, plate_id, {"status": "replaced",
-                                                   "version": plate["version"],
-                                                   "note": f"campaign {name.strip()}"})
-            new_ids.append(moved["replacement"]["id"])
-    campaign_id = fetch_value(conn, _Q["insert_campaign"], {
-        "name": name.strip(), "kind": kind, "division": division, "due_on": due_on,
-        "note": record.get("note"), "by": actor.name})
-    execute(conn, _Q["link"], {"campaign": campaign_id, "plates": new_ids})
-    audit.record(conn, actor, "create", "plate_campaign", campaign_id,
-                 after={"kind": kind, "plates": len(new_ids)})
-    return campaign(conn, campaign_id)
-
-
-def _progress(row: dict) -> dict:
-    active = row["plates"] - row["closed"]
-    row["progress"] = round(row["installed"] / active, 3) if active else None
-    return row
-
-
-def campaigns(conn) -> list[dict]:
-    return [_progress(r) for r in fetch_all(conn, _Q["campaigns"], {"id": None})]
-
-
-def campaign(conn, campaign_id: int) -> dict:
-    rows = fetch_all(conn, _Q["campaigns"], {"id": campaign_id})
-    if not rows:
-        raise NotFound(f"no campaign {campaign_id}", field="id")
-    return _progress(rows[0])
-
-
-def sheet_items(conn, campaign_id: int) -> tuple[dict, list[dict]]:
-    """The campaign and its plates as the print sheet wants them."""
-    c = campaign(conn, campaign_id)
-    plates = fetch_all(conn, _Q["campaign_plate_ids"], {"id": campaign_id})
-    found = addresses.addresses(conn, [p["entrance_id"] for p in plates])
-    items = []
-    for p in plates:
-        a = found[p["entrance_id"]]
-        road = next(n for n in a["standard_names"] if n["level"] == "road")
-        full = (addresses.address(conn, p["entrance_id"], p["building_no"], p["unit"])
-                if p["building_no"] else a)
-        items.append({"id": p["id"], "token": p["token"], "url": qr_url(p["token"]),
-                      "size": p["size"], "kind": p["kind"], "status": p["status"],
-                      "road": a["parts"]["road"], "road_roman": road["roman"],
-                      "number_label": a["parts"]["number"],
-                      "building": f"{p['building_no']}栋" if p["building_no"] else None,
-                      "unit": f"{p['unit']}单元" if p["unit"] else None,
-                      "address": full["address"]})
-    return c, items

@@ -19,7 +19,7 @@ from shapely.geometry import LineString, MultiLineString, shape
 from geo import audit
 from geo.audit import Actor
 from geo.db import execute, fetch_all, fetch_one, fetch_value, load_queries
-from geo.errors import InvalidInput, NotFound
+from geo.errors import Conflict, InvalidInput, NotFound
 from geo.names.search import CHINA
 from geo.plates import rules
 
@@ -184,7 +184,6 @@ def add_entrances(conn, actor: Actor, road_id: int, doors: Any) -> list[dict]:
                                field=f"{where}.name")
         rows.append({"road": road_id, "lon": lon, "lat": lat, "number": number, "sub": sub,
                      "name": name})
-    from geo.plates.numbering import refuse_duplicates
     refuse_duplicates(conn, road, [(r["number"], r["sub"]) for r in rows if r["number"]],
                       field="doors")
     ids = [fetch_value(conn, _Q["insert_entrance"], r) for r in rows]
@@ -208,3 +207,23 @@ def resolve(conn, road: str | int) -> int:
         raise InvalidInput(f"{len(ids)} current roads are named {road} (ids "
                            f"{', '.join(map(str, ids))}); give the id", field="road")
     return ids[0]
+
+
+def refuse_duplicates(conn, road: dict, numbers: list[tuple[int, int | None]],
+                      field: str) -> None:
+    """Refuse new doors whose numbers repeat each other or a door there is."""
+    seen = set()
+    for number, sub in numbers:
+        if (number, sub) in seen:
+            raise Conflict(f"{road['name']}{rules.label(number, sub)} is given twice",
+                           field=field)
+        seen.add((number, sub))
+    if not numbers:
+        return
+    clash = fetch_one(conn, _Q["existing_numbers"], {
+        "name": road["name"], "division": road["division_code"], "id": road["id"],
+        "numbers": [n for n, _ in numbers], "subs": [s or 0 for _, s in numbers]})
+    if clash:
+        raise Conflict(f"{road['name']}{clash['label']} already exists (entrance "
+                       f"{clash['id']}); nothing was written", field=field,
+                       entrance=clash["id"])

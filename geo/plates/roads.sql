@@ -81,3 +81,13 @@ SELECT id FROM roads WHERE name = %(name)s AND status = 'current' ORDER BY id
 
 -- name: lock_road
 SELECT id FROM roads WHERE id = %(id)s FOR UPDATE
+
+-- name: existing_numbers
+SELECT e.id, civgeo_house_number(e.number, e.sub) AS label
+FROM roads r
+JOIN entrances e ON e.road_id = r.id AND e.status = 'current'
+JOIN unnest(%(numbers)s::integer[], %(subs)s::integer[]) AS x(number, sub)
+  ON e.number = x.number AND coalesce(e.sub, 0) = x.sub
+WHERE r.status = 'current'
+  AND (r.id = %(id)s OR (r.name = %(name)s AND r.division_code IS NOT DISTINCT FROM %(division)s))
+LIMIT 1

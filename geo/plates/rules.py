@@ -132,7 +132,15 @@ _PLAIN = re.compile(r"^(\d+)号?$")
 def parse_number(text: Any, field: str = "number") -> tuple[int, int | None]:
     """A house number as (number, 附号 or None): '12', '１２', '12号', '12號', '十二号',
     '12-1', '12号之一', '12附1号' are read; letters ('12A'), zero and ranges are refused
-    with the reason."""
+    with the reason.
+
+    >>> parse_number("１２號"), parse_number("一〇八号"), parse_number("12号之一")
+    ((12, None), (108, None), (12, 1))
+    >>> parse_number("12A")
+    Traceback (most recent call last):
+    ...
+    geo.errors.InvalidInput: number: '12A' has a letter; house numbers take no letters ...
+    """
     if isinstance(text, int) and not isinstance(text, bool):
         text = str(text)
     if not isinstance(text, str) or not text.strip():
@@ -179,7 +187,11 @@ def _arabic(match: re.Match) -> str:
 
 
 def label(number: int | None, sub: int | None) -> str | None:
-    """12 → '12号'; 12, 1 → '12-1号' (the SQL twin is civgeo_house_number)."""
+    """12 → '12号'; 12, 1 → '12-1号' (the SQL twin is civgeo_house_number).
+
+    >>> label(*parse_number("十二号")), label(*parse_number("12附1号")), label(None, None)
+    ('12号', '12-1号', None)
+    """
     if number is None:
         return None
     return f"{number}-{sub}号" if sub else f"{number}号"

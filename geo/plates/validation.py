@@ -14,6 +14,8 @@ address checks), in SQL (``civgeo_numbering_findings``):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from geo.db import fetch_all, load_queries
 from geo.errors import InvalidInput
 from geo.plates import roads, rules
@@ -100,3 +102,19 @@ def count_findings(conn, road_ids: list[int]) -> dict[str, int]:
     """Findings by kind over many roads (the benchmark's path)."""
     return {r["kind"]: r["n"] for r in fetch_all(conn, _Q["counts"], {
         "roads": road_ids, "defaults": rules.defaults_json()})}
+
+
+@dataclass(frozen=True)
+class RoadMap:
+    """What the map of a road's numbering shows: the road (``roads.get``), its doors with
+    their positions along it (``roads.positions``) and its validation report."""
+
+    road: dict
+    doors: list[dict]
+    report: dict
+
+
+def road_map(conn, road_id: int) -> RoadMap:
+    """A road's numbering and its validation, for its map; ``NotFound`` for an unknown road."""
+    return RoadMap(roads.get(conn, road_id), roads.positions(conn, road_id),
+                   validate(conn, road_id))

@@ -57,7 +57,7 @@ def test_old_sample_road_shows_its_seeded_mistakes(app, officer):
     found = {k for k, n in report["summary"].items() if n}
     assert {"wrong_parity", "duplicate", "out_of_order", "gap", "too_far",
             "bad_number"} <= found
-    points = app.get(f"/roads/{road}/validation", params={"f": "geojson"}, headers=officer)
+    points = app.get(f"/roads/{road}/validation", params={"format": "geojson"}, headers=officer)
     assert points.headers["content-type"] == "application/geo+json"
     assert len(points.json()["features"]) == len(report["findings"])
 
@@ -111,7 +111,7 @@ def test_qr_plates_print_and_open_the_public_page(app, officer):
     assert revoked.status_code == 200, revoked.text
     gone = app.get(f"/qr/{plate['token']}")
     assert gone.status_code == 410 and "withdrawn" in gone.text
-    problem(app.get(f"/qr/{plate['token']}", params={"f": "json"}), 410, "token")
+    problem(app.get(f"/qr/{plate['token']}", params={"format": "json"}), 410, "token")
     assert app.get("/qr/unknown-token-123").status_code == 404
     app.patch(f"/plates/{plate['id']}", json={"reissue": True,
                                               "version": current["version"] + 1},

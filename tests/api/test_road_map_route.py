@@ -5,7 +5,7 @@ import pytest
 
 from geo.db import connect, execute, transaction
 from tests.factories import committed_token
-from tests.maps.test_road_map import add_raw_door, add_road
+from tests.geo.plates.sketched import add_raw_door, add_road
 
 NAME = "接口测试路"
 

@@ -15,7 +15,7 @@ from shapely.geometry import LineString
 
 from geo.boundaries import tracks
 from geo.boundaries.settings import defaults
-from geo.coverage.graph import local_projection
+from geo.crs import local_projection
 from tests.benchmarks import timed
 
 ORIGIN = (113.15, 27.85)         # Zhuzhou, as in fixtures/grid.py

@@ -16,6 +16,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from fixtures import national
 from geo.boundaries import topology
 from geo.boundaries.settings import defaults
 from geo.db import connect, fetch_value
@@ -105,7 +106,7 @@ def _by_pair(rows) -> dict[tuple[str, str], float]:
 def bench_topology(url: str) -> None:
     """National check 1 in PostGIS, then the same in shapely; prints two lines."""
     t = time.perf_counter()
-    units = topology.national_counties()
+    units = national.counties()
     read = time.perf_counter() - t
     conn = connect(url)
     try:

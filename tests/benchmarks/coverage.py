@@ -28,6 +28,7 @@ from geo.coverage import graph as graphs
 from geo.coverage import isochrone as iso
 from geo.coverage import method as methods
 from geo.coverage import settings as cs
+from geo.crs import local_projection, to_metres
 from geo.db import connect, execute, fetch_all, fetch_frame, fetch_value, transaction
 from geo.errors import InvalidInput
 from tests.benchmarks import timed
@@ -212,9 +213,7 @@ def bench_isochrones(conn, label: str, network_id: int, pts: np.ndarray, minutes
     area = []
     for p in pts[:5]:
         poly = polygon(conn, network_id, *p, minutes, s)[0]
-        tr = graphs.local_projection(*p)
-        area.append(shapely.transform(poly, lambda xy, tr=tr: graphs.project(
-            tr, xy[:, 0], xy[:, 1])).area / 1e6)
+        area.append(to_metres(local_projection(*p), poly).area / 1e6)
     line = (f"cov  {label} {minutes:g}-min isochrone ({metres:.0f} m), {len(pts)} start points: "
             f"reach {med_ms(t_reach)}, reach+polygon {med_ms(t_poly)}")
     if full:

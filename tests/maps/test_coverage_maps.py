@@ -4,52 +4,24 @@ and the API serves them (or a 422 naming the bad parameter)."""
 
 import json
 import re
-import subprocess
-import uuid
 
 import pytest
 
-from geo.coverage import suggest
+from geo.coverage import circle, indicators, suggest
 from geo.db import execute
 from geo.errors import InvalidInput
 from maps import coverage
-from maps.assets import copy_beside
 from maps.base import MapSettings
+from tests.browser import open_in_chromium, overlays
 from tests.factories import TEST_ACTOR, committed_token
 
 SETTINGS = MapSettings(basemap="none", assets_url="vendor")
 WUHAN, ZHUZHOU_DISTRICT, ZHUZHOU = "420103", "430202", "430200"
 
 
-def open_in_chromium(m, tmp_path) -> str:
-    """Write the map beside the local assets, open it headless and offline; return the DOM
-    after asserting that no script failed."""
-    out = tmp_path / "maps"
-    out.mkdir()
-    copy_beside(out)
-    page = out / "map.html"
-    page.write_text(m.get_root().render(), encoding="utf-8")
-    proc = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", "--disable-quic", f"--user-data-dir={tmp_path / uuid.uuid4().hex}",
-         "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom",
-         page.as_uri()], capture_output=True, text=True, timeout=120)
-    errors = [line for line in proc.stderr.splitlines() if "CONSOLE" in line and "Uncaught" in line]
-    assert errors == []
-    assert "<canvas" in proc.stdout  # the vector layers were drawn
-    return proc.stdout
-
-
-def overlays(dom: str) -> dict[str, bool]:
-    """Layer control entries: name -> shown when the map opens."""
-    block = re.search(r'leaflet-control-layers-overlays">(.*?)</div>', dom, re.S).group(1)
-    return {name: "checked" in attrs
-            for attrs, name in re.findall(r"<input ([^>]*)><span> (.*?)</span>", block)}
-
-
 def test_wuhan_coverage_map_on_the_street_network(sample, conn, tmp_path):
-    dom = open_in_chromium(coverage.coverage_page(conn, WUHAN, settings=SETTINGS), tmp_path)
+    m = coverage.coverage_map(circle.circle_map(conn, WUHAN), settings=SETTINGS)
+    dom = open_in_chromium(m, tmp_path)
     layers = overlays(dom)
     for minutes in (5, 10, 15):
         assert layers[f"{minutes} 分钟 min tier (walking network)"]
@@ -64,8 +36,8 @@ def test_wuhan_coverage_map_on_the_street_network(sample, conn, tmp_path):
 
 
 def test_zhuzhou_coverage_map_says_it_is_a_straight_line_estimate(sample, conn, tmp_path):
-    dom = open_in_chromium(coverage.coverage_page(conn, ZHUZHOU_DISTRICT, settings=SETTINGS),
-                           tmp_path)
+    m = coverage.coverage_map(circle.circle_map(conn, ZHUZHOU_DISTRICT), settings=SETTINGS)
+    dom = open_in_chromium(m, tmp_path)
     banner = re.search(r'class="civgeo-banner"[^>]*>([^<]*)<', dom).group(1)
     assert banner.startswith("STRAIGHT-LINE ESTIMATE")
     assert "5 分钟 min tier (straight-line discs)" in overlays(dom)
@@ -73,7 +45,8 @@ def test_zhuzhou_coverage_map_says_it_is_a_straight_line_estimate(sample, conn, 
 
 
 def test_indicator_map_colours_counties_against_the_target(sample, conn, tmp_path):
-    m = coverage.indicators_page(conn, ZHUZHOU, settings=SETTINGS)
+    m = coverage.indicators_map(indicators.indicators(conn, ZHUZHOU), "beds_per_1000",
+                                settings=SETTINGS)
     html = m.get_root().render()
     assert json.dumps("荷塘区") in html  # a county, in the layer's data
     assert "(target 32.0)" in html  # Zhuzhou's 2018 plan: 32 beds per 1000
@@ -86,15 +59,15 @@ def test_indicator_map_colours_counties_against_the_target(sample, conn, tmp_pat
     assert "civgeo-banner" in dom  # Zhuzhou has no street network
 
 
-def test_unknown_indicator_is_invalid_input(conn):
+def test_unknown_indicator_is_invalid_input(sample, conn):
     with pytest.raises(InvalidInput) as caught:
-        coverage.indicators_page(conn, ZHUZHOU, indicator="nope", settings=SETTINGS)
+        coverage.indicators_map(indicators.indicators(conn, ZHUZHOU), "nope", settings=SETTINGS)
     assert caught.value.field == "indicator"
 
 
 def test_suggestion_map_numbers_the_sites_and_links_what_they_cover(sample, conn, tmp_path):
-    dom = open_in_chromium(coverage.suggestions_page(conn, WUHAN, k=3, settings=SETTINGS),
-                           tmp_path)
+    m = coverage.suggestions_map(suggest.suggestions_map(conn, WUHAN, k=3), settings=SETTINGS)
+    dom = open_in_chromium(m, tmp_path)
     layers = overlays(dom)
     assert layers["建议新站点 suggested sites (k=3)"]
     assert layers["新覆盖社区 newly covered communities"]
@@ -107,8 +80,8 @@ def test_suggestion_map_numbers_the_sites_and_links_what_they_cover(sample, conn
 def test_saved_scenario_map_escapes_its_name(sample, conn):
     result = suggest.suggest(conn, ZHUZHOU_DISTRICT, k=2)
     saved = suggest.save(conn, TEST_ACTOR, ZHUZHOU_DISTRICT, "<b>方案</b>", {"k": 2}, result)
-    html = coverage.suggestions_page(conn, None, scenario_id=saved["id"],
-                                     settings=SETTINGS).get_root().render()
+    picked = suggest.suggestions_map(conn, None, scenario_id=saved["id"])
+    html = coverage.suggestions_map(picked, settings=SETTINGS).get_root().render()
     assert f"scenario #{saved['id']} &lt;b&gt;方案&lt;/b&gt;" in html
     assert "<b>方案</b>" not in html
     assert "civgeo-banner" in html  # the suggest note replaces the method note; still shown
@@ -119,7 +92,8 @@ def test_place_and_site_names_are_inert(sample, conn):
     execute(conn, "UPDATE divisions SET name = %s WHERE code IN (%s, %s)",
             (evil, ZHUZHOU_DISTRICT, "430202001001"))
     execute(conn, "UPDATE facilities SET name = %s WHERE division_code LIKE %s", (evil, "430202%"))
-    html = coverage.coverage_page(conn, ZHUZHOU_DISTRICT, settings=SETTINGS).get_root().render()
+    circle_map = circle.circle_map(conn, ZHUZHOU_DISTRICT)
+    html = coverage.coverage_map(circle_map, settings=SETTINGS).get_root().render()
     assert "<script>alert(1)" not in html and "${alert(2)}" not in html
     assert "alert(2)}`" not in html
     assert "&lt;script&gt;alert(1)" in html.replace("\\u0026", "&")

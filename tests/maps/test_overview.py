@@ -2,16 +2,15 @@
 draws in a real headless browser with no network."""
 
 import re
-import subprocess
-import uuid
 
 import geopandas as gpd
 import pytest
 
 from fixtures.grid import Grid
-from maps.assets import copy_beside
+from geo.datasets import Overview
 from maps.base import MapSettings
 from maps.overview import overview_map
+from tests.browser import open_in_chromium, overlays
 
 G = Grid("""
     1 . . 2 . . 3
@@ -36,11 +35,13 @@ def frame() -> gpd.GeoDataFrame:
          for i, (c, n, lv, s, g) in enumerate(rows)], crs=4490)
 
 
+def drawn(basemap: str = "none", assets_url: str = "/static/vendor"):
+    view = Overview("test", "439901", "测试县", frame(), "© OpenStreetMap contributors, ODbL")
+    return overview_map(view, settings=MapSettings(basemap, None, assets_url))
+
+
 def render(basemap: str = "none", assets_url: str = "/static/vendor") -> str:
-    m = overview_map(frame(), title="测试县", home_code="439901",
-                     settings=MapSettings(basemap, None, assets_url),
-                     attribution="© OpenStreetMap contributors, ODbL")
-    return m.get_root().render()
+    return drawn(basemap, assets_url).get_root().render()
 
 
 def test_only_local_assets():
@@ -71,31 +72,20 @@ def test_amap_basemap_shifts_geometry_for_display_only():
 
 @pytest.mark.parametrize("basemap", ["none", "osm"])
 def test_map_draws_in_headless_chromium_offline(basemap, tmp_path):
-    out = tmp_path / "maps"
-    out.mkdir()
-    copy_beside(out)
-    (out / "map.html").write_text(render(basemap, assets_url="vendor"), encoding="utf-8")
-    proc = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", "--disable-quic", f"--user-data-dir={tmp_path / uuid.uuid4().hex}",
-         "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom",
-         (out / "map.html").as_uri()], capture_output=True, text=True, timeout=120)
-    dom = proc.stdout
-    errors = [line for line in proc.stderr.splitlines() if "CONSOLE" in line and "Uncaught" in line]
-    assert errors == []
-    overlays = re.search(r'leaflet-control-layers-overlays">(.*?)</div>', dom, re.S).group(1)
-    assert "communities (synthetic areas)" in overlays and "counties (real polygons)" in overlays
-    assert "<canvas" in dom  # the layers were drawn
+    dom = open_in_chromium(drawn(basemap, assets_url="vendor"), tmp_path)  # draws, no errors
+    layers = overlays(dom)
+    for wanted in ("communities (synthetic areas)", "counties (real polygons)"):
+        assert any(wanted in name for name in layers), layers
     assert "SYNTHETIC" in dom
 
 
 def test_names_map_text_is_inert_in_javascript():
+    from geo.names.search import NamesMap
     from maps.names_map import names_map
 
     frame = gpd.GeoDataFrame([{"id": 1, "name": "${alert(1)}`路", "roman": "<b>x</b>",
                                "category": "街路巷", "status": "standard", "division_code": "x",
                                "geometry": G.point("1")}], crs=4490)
-    page = names_map(frame, title="t", settings=MapSettings("none", None, "/static/vendor"),
-                     why={1: "exact"}).get_root().render()
+    page = names_map(NamesMap(frame, "t", {1: "exact"}),
+                     settings=MapSettings("none", None, "/static/vendor")).get_root().render()
     assert "${alert" not in page and "`路" not in page and "<b>x</b>" not in page

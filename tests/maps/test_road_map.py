@@ -8,59 +8,25 @@ import re
 import folium
 import pytest
 
-from fixtures.grid import Grid
-from geo.audit import Actor
 from geo.db import connect, execute, transaction
 from geo.errors import NotFound
-from geo.plates import roads, validation
+from geo.plates import validation
 from maps import road as road_maps
 from maps.base import MapSettings
-from tests.maps.test_coverage_maps import open_in_chromium, overlays
-from tests.test_cli import civgeo
+from tests.browser import open_in_chromium, overlays
+from tests.cli import civgeo
+from tests.geo.plates.sketched import GRID, add_raw_door, add_road, seeded
 
 SETTINGS = MapSettings(basemap="none", assets_url="vendor")
 
-# The road runs west to east; by default an east-west road is numbered from the east, odd
-# numbers on the right looking along the numbering: the north side. ``d`` is a second 3号,
-# ``u`` a door with no number; one cell is 5 m.
-GRID = Grid("""
-    n1    n2  d n3    n4
-w - - - - - - - - - - - - e
-    s1  u s2    s3    s4
-""", step_m=5)
-NUMBERS = {"n4": "1", "n3": "3", "n2": "5", "n1": "7",
-           "s4": "2", "s3": "4", "s2": "6", "s1": "9"}     # 9 is on the even side
 LAYERS = ["道路 road", "编号方向 numbering direction", "单号侧顺序 order along the odd side",
           "双号侧顺序 order along the even side", "单号侧门牌 doors on the odd side",
           "双号侧门牌 doors on the even side", "校验问题 validation findings"]
 
 
-def add_road(conn, name: str = "测试路", numbers: dict[str, str] = NUMBERS,
-             rule: dict | None = None) -> int:
-    """The grid's road with doors numbered as in ``numbers`` (label -> number)."""
-    record = {"name": name, "geometry": GRID.line("w", "e").__geo_interface__}
-    if rule:
-        record["rule"] = rule
-    road_id = roads.create(conn, Actor.cli(), record)["id"]
-    if numbers:
-        roads.add_entrances(conn, Actor.cli(), road_id, [
-            {"lon": GRID[k][0], "lat": GRID[k][1], "number": n} for k, n in numbers.items()])
-    return road_id
-
-
-def add_raw_door(conn, road_id: int, at: str, number: int | None = None,
-                 number_raw: str | None = None) -> None:
-    """A door as an old register has it: add_entrances refuses duplicates and bad numbers."""
-    execute(conn, "INSERT INTO entrances (road_id, number, number_raw, geom, source) "
-                  "VALUES (%s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4490), 'test')",
-            (road_id, number, number_raw, *GRID[at]))
-
-
-def seeded(conn) -> int:
-    road_id = add_road(conn)
-    add_raw_door(conn, road_id, "d", 3)
-    add_raw_door(conn, road_id, "u")
-    return road_id
+def drawn_map(conn, road_id: int, *, settings: MapSettings) -> folium.Map:
+    """The road's map as the route and the CLI draw it: domain result, then drawing."""
+    return road_maps.road_map(validation.road_map(conn, road_id), settings=settings)
 
 
 def layer_names(m: folium.Map) -> list[str]:
@@ -85,7 +51,7 @@ def html_of(m: folium.Map) -> str:
 
 def test_road_map_draws_offline_with_every_layer(conn, tmp_path):
     road_id = seeded(conn)
-    dom = open_in_chromium(road_maps.road_page(conn, road_id, settings=SETTINGS), tmp_path)
+    dom = open_in_chromium(drawn_map(conn, road_id, settings=SETTINGS), tmp_path)
     assert list(overlays(dom)) == LAYERS and all(overlays(dom).values())
     title = re.search(r'class="civgeo-title".*?</div></div>', dom, re.S).group(0)
     assert "测试路 门牌编号 house numbering" in title
@@ -114,7 +80,7 @@ def test_every_flagged_door_is_ringed_and_its_popup_says_why(conn):
     report = validation.validate(conn, road_id)
     with_findings = {f["entrance_id"] for f in report["findings"]}
     assert report["doors_flagged"] == 3 and len(with_findings) == 4  # unnumbered: not a flag
-    m = road_maps.road_page(conn, road_id, settings=SETTINGS)
+    m = drawn_map(conn, road_id, settings=SETTINGS)
     rings = layer(m, "校验问题 validation findings")._children.values()
     assert len([r for r in rings if isinstance(r, folium.CircleMarker)]) == 3
     html = html_of(m)
@@ -126,7 +92,7 @@ def test_every_flagged_door_is_ringed_and_its_popup_says_why(conn):
 
 def test_chevrons_point_the_way_the_numbers_rise(conn):
     road_id = seeded(conn)
-    m = road_maps.road_page(conn, road_id, settings=SETTINGS)
+    m = drawn_map(conn, road_id, settings=SETTINGS)
     along = chevrons(layer(m, "编号方向 numbering direction"))
     assert len(along) == 8                       # 130 m at one chevron per 15 m or more
     assert all(tip[1] < wing[1] for _w1, tip, wing in along)   # pointing west
@@ -141,7 +107,7 @@ def test_chevrons_point_the_way_the_numbers_rise(conn):
 def test_a_road_numbered_from_the_west_points_east_and_can_be_clean(conn):
     numbers = {"n1": "2", "n2": "4", "n3": "6", "s1": "1", "s2": "3", "s3": "5"}
     road_id = add_road(conn, numbers=numbers, rule={"start": "west"})
-    m = road_maps.road_page(conn, road_id, settings=SETTINGS)
+    m = drawn_map(conn, road_id, settings=SETTINGS)
     assert all(tip[1] > wing[1] for _w1, tip, wing in
                chevrons(layer(m, "编号方向 numbering direction")))
     html = html_of(m)
@@ -156,7 +122,7 @@ def test_a_side_numbered_from_the_wrong_end_is_in_the_title(conn):
     road_id = add_road(conn, numbers=numbers)
     report = validation.validate(conn, road_id)
     assert report["summary"]["reversed"] == 1
-    html = html_of(road_maps.road_page(conn, road_id, settings=SETTINGS))
+    html = html_of(drawn_map(conn, road_id, settings=SETTINGS))
     banner = re.search(r'class="civgeo-banner"[^>]*>([^<]*)<', html).group(1)
     assert banner.startswith("编号方向相反 side numbered from the wrong end: the odd side falls")
     assert "编号未递增 number does not rise" in html      # every step falls: dashed red
@@ -164,7 +130,7 @@ def test_a_side_numbered_from_the_wrong_end_is_in_the_title(conn):
 
 def test_a_road_with_no_doors_shows_the_road_and_its_direction(conn):
     road_id = add_road(conn, numbers={})
-    m = road_maps.road_page(conn, road_id, settings=SETTINGS)
+    m = drawn_map(conn, road_id, settings=SETTINGS)
     assert layer_names(m) == ["道路 road", "编号方向 numbering direction"]
     assert "门牌 doors: 0" in html_of(m) and 'class="civgeo-ok"' in html_of(m)
 
@@ -174,7 +140,7 @@ def test_user_text_is_inert(conn):
     evil = "<script>alert(1)</script>${alert(2)}`"
     execute(conn, "UPDATE roads SET name = %s WHERE id = %s", (evil, road_id))
     add_raw_door(conn, road_id, "s3", number_raw=evil)       # a bad number from a register
-    html = html_of(road_maps.road_page(conn, road_id, settings=SETTINGS))
+    html = html_of(drawn_map(conn, road_id, settings=SETTINGS))
     assert "<script>alert(1)" not in html and "${alert(2)}" not in html
     assert "alert(2)}`" not in html
     assert "&lt;script&gt;alert(1)" in html.replace("\\u0026", "&")
@@ -182,7 +148,7 @@ def test_user_text_is_inert(conn):
 
 def test_an_unknown_road_is_not_found(conn):
     with pytest.raises(NotFound):
-        road_maps.road_page(conn, 10**9, settings=SETTINGS)
+        validation.road_map(conn, 10**9)
 
 
 def test_cli_writes_the_map_of_a_road_by_name_or_id(db_url, tmp_path):
@@ -210,7 +176,7 @@ def test_cli_writes_the_map_of_a_road_by_name_or_id(db_url, tmp_path):
 
 def test_on_a_gcj02_base_every_layer_is_shifted_alike(conn):
     road_id = seeded(conn)
-    m = road_maps.road_page(conn, road_id, settings=MapSettings(basemap="amap"))
+    m = drawn_map(conn, road_id, settings=MapSettings(basemap="amap"))
     doors = [tuple(c.location) for name in ("单号侧门牌 doors on the odd side",
                                             "双号侧门牌 doors on the even side")
              for c in layer(m, name)._children.values()]

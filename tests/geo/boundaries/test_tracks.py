@@ -15,7 +15,7 @@ from shapely.geometry import LineString, MultiLineString, Point
 from fixtures.grid import ZHUZHOU, Grid
 from geo.boundaries import tracks
 from geo.boundaries.settings import defaults
-from geo.coverage.graph import local_projection, project
+from geo.crs import local_projection, project
 from geo.errors import InvalidInput
 
 T0 = datetime(2024, 5, 1, 0, 0, tzinfo=UTC).timestamp()   # 08:00 Beijing time

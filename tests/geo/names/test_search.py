@@ -10,9 +10,9 @@ from tests.factories import add_name
 
 MAP = Grid("""
     A . . . . . . . . . . B
-    .   1 湘江路 2          .
-    .                      .
-    .   3          4       .
+    .   1 湘江路 2        .
+    .                     .
+    .   3        4        .
     D . . . . . . . . . . C
 """, step_m=200)
 

@@ -5,7 +5,7 @@ import pytest
 
 from geo.db import fetch_one
 from geo.errors import Conflict, Gone, InvalidInput, NotFound
-from geo.plates import addresses, numbering, plates, qr, rules
+from geo.plates import addresses, campaigns, numbering, plates, qr, rules
 from tests.geo.plates.drawn import ACTOR, EAST_WEST, doors, road
 
 PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
@@ -123,27 +123,28 @@ def test_renumbering_marks_the_plates_made_for_the_old_number(conn):
     page = plates.by_token(conn, p["token"])
     assert page["plate"]["printed_address"] == "测试路3号"
     assert page["parts"]["number"] != "3号"
-    c = plates.create_campaign(conn, ACTOR, {"name": "改号换牌", "kind": "replace",
-                                             "roads": [road]})
+    c = campaigns.create_campaign(conn, ACTOR, {"name": "改号换牌", "kind": "replace",
+                                                "roads": [road]})
     assert c["plates"] == 1                            # the outdated plate is replaced
 
 
 def test_campaigns_plan_plates_and_report_progress(conn):
     grid, ids = _door(conn)
     road_id = fetch_one(conn, "SELECT road_id FROM entrances WHERE id = %s", (ids["a"],))["road_id"]
-    c = plates.create_campaign(conn, ACTOR, {"name": "新路门牌", "kind": "new",
-                                             "roads": [road_id]})
+    c = campaigns.create_campaign(conn, ACTOR, {"name": "新路门牌", "kind": "new",
+                                                "roads": [road_id]})
     assert (c["plates"], c["planned"], c["progress"]) == (2, 2, 0.0)
     with pytest.raises(InvalidInput, match="has a plate already"):
-        plates.create_campaign(conn, ACTOR, {"name": "再来", "kind": "new", "roads": [road_id]})
+        campaigns.create_campaign(conn, ACTOR, {"name": "再来", "kind": "new",
+                                                "roads": [road_id]})
     first = plates.list_plates(conn, campaign=c["id"])[0][0]
     p = plates.get(conn, first["id"])
     p = plates.update(conn, ACTOR, p["id"], {"status": "ordered", "version": p["version"]})
     _install(conn, p, grid)
-    assert plates.campaign(conn, c["id"])["progress"] == 0.5
-    _, items = plates.sheet_items(conn, c["id"])
-    assert {i["number_label"] for i in items} == {"1号", "3号"}
-    assert all(i["url"].endswith(i["token"]) for i in items)
+    assert campaigns.campaign(conn, c["id"])["progress"] == 0.5
+    sheet = campaigns.sheet(conn, c["id"])
+    assert {i["number_label"] for i in sheet.plates} == {"1号", "3号"}
+    assert all(i["url"].endswith(i["token"]) for i in sheet.plates)
 
 
 def test_address_parse_tolerates_variants_and_missing_levels(conn, sample):

@@ -89,30 +89,3 @@ SELECT h.id, h.uuid, h.inspection_id, h.kind, h.description, ST_X(h.geom) AS lon
        ST_Y(h.geom) AS lat, h.status, h.follow_up, h.reported_at, h.closed_at, h.recorded_by,
        h.version, h.updated_at
 FROM hazards h WHERE h.uuid = %(uuid)s
-
--- name: attachment
-SELECT uuid, inspection_id, owner_kind, owner_uuid, sha256, size, media_type,
-       length(data) AS received, complete
-FROM attachments WHERE uuid = %(uuid)s
-
--- name: declare_attachment
-INSERT INTO attachments (uuid, inspection_id, owner_kind, owner_uuid, sha256, size, media_type)
-VALUES (%(uuid)s, %(inspection_id)s, %(owner_kind)s, %(owner_uuid)s, %(sha256)s, %(size)s,
-        %(media_type)s)
-
--- name: attachment_for_update
-SELECT uuid, inspection_id, sha256, size, media_type, length(data) AS received, complete
-FROM attachments WHERE uuid = %(uuid)s FOR UPDATE
-
--- name: append_attachment
-UPDATE attachments SET data = data || %(chunk)s WHERE uuid = %(uuid)s
-RETURNING length(data) AS received, sha256(data) AS digest, substring(data FROM 1 FOR 16) AS head
-
--- name: complete_attachment
-UPDATE attachments SET complete = true, completed_at = now() WHERE uuid = %(uuid)s
-
--- name: reset_attachment
-UPDATE attachments SET data = '' WHERE uuid = %(uuid)s
-
--- name: attachment_data
-SELECT data, media_type, inspection_id, complete FROM attachments WHERE uuid = %(uuid)s

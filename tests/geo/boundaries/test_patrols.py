@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from geo.boundaries import field, inspections
+from geo.boundaries import attachments, inspections, patrols
 from geo.db import execute, fetch_value
 from geo.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.geo.boundaries import drawn
@@ -46,8 +46,8 @@ def _savepoint(conn, fn):
 
 def test_the_same_patrol_five_times_is_one_patrol(conn, d):
     record = _patrol(d)
-    first = field.submit_patrol(conn, d.west, d.inspection["id"], record)
-    again = [field.submit_patrol(conn, d.west, d.inspection["id"], dict(record))
+    first = patrols.submit_patrol(conn, d.west, d.inspection["id"], record)
+    again = [patrols.submit_patrol(conn, d.west, d.inspection["id"], dict(record))
              for _ in range(5)]
     assert first["duplicate"] is False and all(a["duplicate"] for a in again)
     assert {a["uuid"] for a in again} == {first["uuid"]}
@@ -59,19 +59,19 @@ def test_the_same_patrol_five_times_is_one_patrol(conn, d):
 def test_a_raw_gpx_upload_is_idempotent_too(conn, d):
     body = _walk(d)
     uid = str(uuid.uuid4())
-    one = field.submit_patrol(conn, d.east, d.inspection["id"], {"uuid": uid}, track_bytes=body)
-    two = field.submit_patrol(conn, d.east, d.inspection["id"], {"uuid": uid}, track_bytes=body)
+    one = patrols.submit_patrol(conn, d.east, d.inspection["id"], {"uuid": uid}, track_bytes=body)
+    two = patrols.submit_patrol(conn, d.east, d.inspection["id"], {"uuid": uid}, track_bytes=body)
     assert (one["duplicate"], two["duplicate"]) == (False, True)
     with pytest.raises(Conflict):
-        field.submit_patrol(conn, d.east, d.inspection["id"], {"uuid": uid},
-                            track_bytes=_walk(d, "123"))
+        patrols.submit_patrol(conn, d.east, d.inspection["id"], {"uuid": uid},
+                              track_bytes=_walk(d, "123"))
 
 
 def test_same_uuid_other_content_is_a_conflict(conn, d):
     record = _patrol(d)
-    field.submit_patrol(conn, d.west, d.inspection["id"], record)
+    patrols.submit_patrol(conn, d.west, d.inspection["id"], record)
     with pytest.raises(Conflict) as e:
-        field.submit_patrol(conn, d.west, d.inspection["id"], {**record, "notes": "changed"})
+        patrols.submit_patrol(conn, d.west, d.inspection["id"], {**record, "notes": "changed"})
     assert e.value.field == "uuid" and "different content" in e.value.detail
     assert _count(conn, "patrols") == 1
 
@@ -84,7 +84,7 @@ def test_a_bad_part_leaves_nothing_behind(conn, d):
         {"uuid": str(uuid.uuid4()), "marker": "nope", "condition": "intact", "lon": 108,
          "lat": 48, "checked_at": "2026-10-01T10:00:00+08:00"}])
     with pytest.raises(InvalidInput) as e:
-        _savepoint(conn, lambda: field.submit_patrol(conn, d.west, d.inspection["id"], record))
+        _savepoint(conn, lambda: patrols.submit_patrol(conn, d.west, d.inspection["id"], record))
     assert e.value.field == "marker_checks[1].marker"
     assert (_count(conn, "patrols"), _count(conn, "marker_checks")) == (0, 0)
 
@@ -96,8 +96,8 @@ def test_a_bad_part_leaves_nothing_behind(conn, d):
 ])
 def test_broken_tracks_are_refused(conn, d, data, words):
     with pytest.raises(InvalidInput) as e:
-        field.submit_patrol(conn, d.west, d.inspection["id"], {"uuid": str(uuid.uuid4())},
-                            track_bytes=data, track_format="gpx")
+        patrols.submit_patrol(conn, d.west, d.inspection["id"], {"uuid": str(uuid.uuid4())},
+                              track_bytes=data, track_format="gpx")
     assert e.value.field == "track" and words.lower() in e.value.detail.lower()
 
 
@@ -105,26 +105,26 @@ def test_times_out_of_order_are_refused(conn, d):
     good = drawn.gpx([d.grid["1"], d.grid["2"]]).decode()
     swapped = good.replace("02:00:00Z", "02:09:59Z", 1)
     with pytest.raises(InvalidInput) as e:
-        field.submit_patrol(conn, d.west, d.inspection["id"], {"uuid": str(uuid.uuid4())},
-                            track_bytes=swapped.encode(), track_format="gpx")
+        patrols.submit_patrol(conn, d.west, d.inspection["id"], {"uuid": str(uuid.uuid4())},
+                              track_bytes=swapped.encode(), track_format="gpx")
     assert e.value.field == "track" and "order" in e.value.detail
 
 
 def test_marker_checks_measure_displacement_and_say_what_to_do(conn, d):
     m = d.markers[1]
-    moved = field.submit_check(conn, d.east, d.inspection["id"], {
+    moved = patrols.submit_check(conn, d.east, d.inspection["id"], {
         "uuid": str(uuid.uuid4()), "marker": m["marker_no"], "condition": "displaced",
         "lon": m["lon"] + 12 / (111_320 * 0.6691), "lat": m["lat"],   # 12 m east at 48°N
         "checked_at": "2026-10-01T10:00:00+08:00"})
     assert moved["displacement_m"] == pytest.approx(12, abs=0.2)
     assert "restore it jointly to the registered position" in moved["action"]
-    lost = field.submit_check(conn, d.east, d.inspection["id"], {
+    lost = patrols.submit_check(conn, d.east, d.inspection["id"], {
         "uuid": str(uuid.uuid4()), "marker": d.markers[2]["marker_no"], "condition": "lost",
         "checked_at": "2026-10-01T11:00:00+08:00"})
     assert lost["displacement_m"] is None and "re-erects" in lost["action"]
     assert fetch_value(conn, "SELECT condition FROM boundary_markers WHERE id = %s",
                        (d.markers[2]["id"],)) == "lost"
-    intact = field.submit_check(conn, d.east, d.inspection["id"], {
+    intact = patrols.submit_check(conn, d.east, d.inspection["id"], {
         "uuid": str(uuid.uuid4()), "marker": d.markers[0]["marker_no"], "condition": "intact",
         "lon": m["lon"], "lat": d.markers[0]["lat"] + 3 / 111_200,
         "checked_at": "2026-10-01T09:00:00+08:00"})
@@ -136,32 +136,32 @@ def test_marker_checks_measure_displacement_and_say_what_to_do(conn, d):
     ({"lon": 109.0, "lat": 48.0}, "lon")])     # the last is 70 km away: a typing error
 def test_impossible_marker_positions(conn, d, where, field_name):
     with pytest.raises(InvalidInput) as e:
-        field.submit_check(conn, d.west, d.inspection["id"], {
+        patrols.submit_check(conn, d.west, d.inspection["id"], {
             "uuid": str(uuid.uuid4()), "marker": d.markers[0]["marker_no"],
             "condition": "intact", "checked_at": "2026-10-01T10:00:00+08:00", **where})
     assert e.value.field == field_name
 
 
 def test_a_stale_edit_gets_both_versions(conn, d):
-    h = field.submit_hazard(conn, d.west, d.inspection["id"], {
+    h = patrols.submit_hazard(conn, d.west, d.inspection["id"], {
         "uuid": str(uuid.uuid4()), "kind": "construction", "description": "修路跨越界线",
         "lon": d.grid["3"][0], "lat": d.grid["3"][1], "reported_at": "2026-10-01T10:00:00Z"})
-    first = field.follow_up(conn, d.east, d.inspection["id"], h["uuid"],
-                            {"version": 1, "status": "in_progress", "note": "已联系施工方"})
+    first = patrols.follow_up(conn, d.east, d.inspection["id"], h["uuid"],
+                              {"version": 1, "status": "in_progress", "note": "已联系施工方"})
     assert first["version"] == 2 and first["follow_up"][0]["note"] == "已联系施工方"
     with pytest.raises(Conflict) as e:
-        field.follow_up(conn, d.west, d.inspection["id"], h["uuid"],
-                        {"version": 1, "status": "closed", "note": "已恢复"})
+        patrols.follow_up(conn, d.west, d.inspection["id"], h["uuid"],
+                          {"version": 1, "status": "closed", "note": "已恢复"})
     assert e.value.extra["current"]["version"] == 2
     assert e.value.extra["yours"]["note"] == "已恢复"
-    closed = field.follow_up(conn, d.west, d.inspection["id"], h["uuid"],
-                             {"version": 2, "status": "closed", "note": "已恢复"})
+    closed = patrols.follow_up(conn, d.west, d.inspection["id"], h["uuid"],
+                               {"version": 2, "status": "closed", "note": "已恢复"})
     assert closed["status"] == "closed" and closed["closed_at"] is not None
 
 
 def _with_photo(conn, d, data: bytes, size: int | None = None):
     pid = str(uuid.uuid4())
-    field.submit_check(conn, d.west, d.inspection["id"], {
+    patrols.submit_check(conn, d.west, d.inspection["id"], {
         "uuid": str(uuid.uuid4()), "marker": d.markers[0]["marker_no"], "condition": "intact",
         "lon": d.markers[0]["lon"], "lat": d.markers[0]["lat"],
         "checked_at": "2026-10-01T10:00:00+08:00",
@@ -173,31 +173,31 @@ def _with_photo(conn, d, data: bytes, size: int | None = None):
 def test_photos_upload_in_parts_and_resume(conn, d):
     pid = _with_photo(conn, d, PNG)
     half = len(PNG) // 2
-    part = field.upload(conn, d.west, pid, PNG[:half], offset=0, total=len(PNG))
-    assert part["received"] == half and not part["complete"]
+    part = attachments.upload(conn, d.west, pid, PNG[:half], offset=0, total=len(PNG))
+    assert part.attachment["received"] == half and not part.attachment["complete"]
     with pytest.raises(Conflict) as e:                      # a lost response: resend later
-        field.upload(conn, d.west, pid, PNG[half + 10:], offset=half + 10, total=len(PNG))
+        attachments.upload(conn, d.west, pid, PNG[half + 10:], offset=half + 10, total=len(PNG))
     assert e.value.extra["received"] == half
-    done = field.upload(conn, d.west, pid, PNG[half:], offset=half, total=len(PNG))
-    assert done["complete"] and done["received"] == len(PNG)
-    again = field.upload(conn, d.west, pid, PNG, offset=0)
-    assert again["duplicate"] is True
+    done = attachments.upload(conn, d.west, pid, PNG[half:], offset=half, total=len(PNG))
+    assert done.attachment["complete"] and done.attachment["received"] == len(PNG)
+    again = attachments.upload(conn, d.west, pid, PNG, offset=0)
+    assert again.duplicate is True
     with pytest.raises(Conflict):
-        field.upload(conn, d.west, pid, b"x" * len(PNG), offset=0)
-    assert field.photo(conn, d.east, pid)[0] == PNG
+        attachments.upload(conn, d.west, pid, b"x" * len(PNG), offset=0)
+    assert attachments.photo(conn, d.east, pid)[0] == PNG
 
 
 def test_photos_must_match_their_hash_and_be_images(conn, d):
-    # A rejected upload is reset to offset 0 and answered with ``rejected`` (the API
-    # commits the reset and then answers 422), so the client can start again.
+    # A rejected upload is reset to offset 0 and answered with ``rejected`` (the caller
+    # keeps the reset and refuses the upload), so the client can start again.
     pid = _with_photo(conn, d, PNG)
-    bad = field.upload(conn, d.west, pid, PNG[:-1] + b"\0")
-    assert bad["rejected"]["field"] == "sha256" and bad["received"] == 0
-    assert field.upload(conn, d.west, pid, PNG)["complete"] is True
+    bad = attachments.upload(conn, d.west, pid, PNG[:-1] + b"\0")
+    assert bad.rejected.field == "sha256" and bad.attachment["received"] == 0
+    assert attachments.upload(conn, d.west, pid, PNG).attachment["complete"] is True
     text = b"not a picture at all" * 20
     tid = _with_photo(conn, d, text)
-    rejected = field.upload(conn, d.west, tid, text)["rejected"]
-    assert rejected["field"] == "media_type" and "not a JPEG" in rejected["detail"]
+    rejected = attachments.upload(conn, d.west, tid, text).rejected
+    assert rejected.field == "media_type" and "not a JPEG" in rejected.detail
     with pytest.raises(InvalidInput) as e:
         _with_photo(conn, d, PNG, size=50 * 1024 * 1024)
     assert e.value.field.endswith("photos[0].size")
@@ -208,23 +208,23 @@ def test_photos_must_match_their_hash_and_be_images(conn, d):
     ({"photos": 5}, "photos"), ({"members": 5}, "members"), ({"notes": {}}, "notes")])
 def test_malformed_parts_are_refused(conn, d, extra, field_name):
     with pytest.raises(InvalidInput) as e:
-        field.submit_patrol(conn, d.west, d.inspection["id"], _patrol(d, **extra))
+        patrols.submit_patrol(conn, d.west, d.inspection["id"], _patrol(d, **extra))
     assert e.value.field == field_name
 
 
 def test_a_uuid_from_another_inspection_is_a_conflict(conn, d):
     record = _patrol(d)
-    field.submit_patrol(conn, d.west, d.inspection["id"], record)
+    patrols.submit_patrol(conn, d.west, d.inspection["id"], record)
     other = inspections.create(conn, drawn.TEST_ACTOR, d.line["id"], 2026, kind="ad_hoc",
                                reason="汛后", lead_team="西县联检组", support_team="东县联检组")
     with pytest.raises(Conflict) as e:
-        field.submit_patrol(conn, d.west, other["id"], record)
+        patrols.submit_patrol(conn, d.west, other["id"], record)
     assert "another inspection" in e.value.detail
 
 
 def test_only_the_teams_of_the_line_write_and_see(conn, d):
     with pytest.raises(Forbidden):
-        field.submit_patrol(conn, d.outsider, d.inspection["id"], _patrol(d))
+        patrols.submit_patrol(conn, d.outsider, d.inspection["id"], _patrol(d))
     with pytest.raises(NotFound):
         inspections.get(conn, d.inspection["id"], d.outsider)
     assert inspections.list_for(conn, d.outsider) == []
@@ -233,23 +233,23 @@ def test_only_the_teams_of_the_line_write_and_see(conn, d):
 
 def test_both_sides_sign_then_it_is_frozen(conn, d):
     record = _patrol(d)
-    field.submit_patrol(conn, d.west, d.inspection["id"], record)
+    patrols.submit_patrol(conn, d.west, d.inspection["id"], record)
     half = inspections.sign(conn, d.west, d.inspection["id"])
     assert half["status"] == "in_progress" and [s["side"] for s in half["signatures"]] == [
         drawn.WEST]
     with pytest.raises(Conflict) as e:          # what one side signed cannot change
-        field.submit_patrol(conn, d.east, d.inspection["id"], _patrol(d))
+        patrols.submit_patrol(conn, d.east, d.inspection["id"], _patrol(d))
     assert "withdraw its signature" in e.value.detail
     inspections.unsign(conn, d.west, d.inspection["id"])
-    field.submit_patrol(conn, d.east, d.inspection["id"], _patrol(d))
+    patrols.submit_patrol(conn, d.east, d.inspection["id"], _patrol(d))
     inspections.sign(conn, d.west, d.inspection["id"])
     both = inspections.sign(conn, d.east, d.inspection["id"])
     assert both["status"] == "signed" and len(both["signatures"]) == 2
     with pytest.raises(Conflict) as e:
-        field.submit_patrol(conn, d.west, d.inspection["id"], _patrol(d))
+        patrols.submit_patrol(conn, d.west, d.inspection["id"], _patrol(d))
     assert "frozen" in e.value.detail
     # A resubmission whose answer was lost still answers as a success after freezing.
-    assert field.submit_patrol(conn, d.west, d.inspection["id"], record)["duplicate"] is True
+    assert patrols.submit_patrol(conn, d.west, d.inspection["id"], record)["duplicate"] is True
     with pytest.raises(Forbidden):
         inspections.sign(conn, d.outsider, d.inspection["id"])
     with pytest.raises(Conflict):

@@ -1,0 +1,91 @@
+"""Standard addresses and QR plates for the public (DESIGN §4a): address search, parsing and
+reverse lookup, the page a scanned plate opens, and a citizen's report of a broken plate.
+Nothing personal is shown or kept."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import Field
+
+from api import pages
+from api.bodies import Body
+from api.deps import Conn
+from api.geojson import collection, feature, geojson_response, json_response, point
+from api.params import LonLat
+from geo.db import transaction
+from geo.errors import Gone, NotFound
+from geo.plates import addresses, plates
+
+router = APIRouter(tags=["addresses (public)"])
+Address = Annotated[str, Query(max_length=120, description="an address as people write it "
+                                                           "(中文/繁體, full-width digits)")]
+
+
+class PlateReportIn(Body):
+    """A plate found damaged or missing, for an officer to check."""
+
+    kind: Literal["damaged", "missing"]
+    note: str | None = Field(None, max_length=300, description="what is wrong (no personal "
+                                                               "data is kept)")
+
+
+def _address_feature(a: dict) -> dict:
+    return feature(a, point(a["lon"], a["lat"]), a["entrance_id"])
+
+
+@router.get("/addresses/search", summary="Find standard addresses")
+def search_addresses(conn: Conn, q: Address,
+                     limit: Annotated[int, Query(ge=1, le=100)] = 20) -> JSONResponse:
+    """Doors whose standard address matches, best first, with how the query was read."""
+    result = addresses.search(conn, q, limit=limit)
+    return collection([_address_feature(a) for a in result["results"]], query=result["query"])
+
+
+@router.get("/addresses/parse", summary="Split an address into its parts")
+def parse_address(conn: Conn, q: Address) -> JSONResponse:
+    """Divisions, road (or compound), number, building, unit and room, what was left over,
+    and the problems found (a road not in the register, a malformed number)."""
+    return json_response(addresses.parse(conn, q))
+
+
+@router.get("/addresses/reverse", summary="The nearest standard address to a point")
+def reverse_address(conn: Conn, at: LonLat) -> JSONResponse:
+    """The door nearest the point, with its standard address and the names in it."""
+    return geojson_response(_address_feature(addresses.reverse(conn, *at)))
+
+
+def _wants_json(request: Request, format: str | None) -> bool:
+    if format is not None:
+        return format == "json"
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
+
+
+@router.get("/qr/{token}", response_class=HTMLResponse,
+            summary="What a QR plate shows: the standard address (HTML; JSON when asked)")
+def qr_page(request: Request, conn: Conn, token: str,
+            format: Annotated[Literal["html", "json"] | None, Query()] = None) -> Response:
+    """The plate's standard address and its standard names with romanization, as a page for
+    a phone, or JSON with ``format=json`` (or ``Accept: application/json``). A withdrawn
+    code answers 410, an unknown one 404."""
+    if _wants_json(request, format):
+        return json_response(plates.by_token(conn, token))
+    try:
+        return HTMLResponse(pages.qr_page(plates.by_token(conn, token), token))
+    except (NotFound, Gone) as exc:
+        gone = isinstance(exc, Gone)
+        return HTMLResponse(pages.qr_page(None, token, error=exc.detail, gone=gone),
+                            status_code=410 if gone else 404)
+
+
+@router.post("/qr/{token}/report", status_code=201,
+             summary="Report the plate damaged or missing (for an officer to check)")
+def report_plate(conn: Conn, token: str, body: PlateReportIn) -> JSONResponse:
+    """The report waits for a plates officer; one report of a kind a day per plate is kept,
+    and nothing about the reporter."""
+    with transaction(conn):
+        return json_response(plates.public_report(conn, token,
+                                                  body.model_dump(exclude_unset=True)), 201)

@@ -1,0 +1,139 @@
+"""Request bodies shared by the routers, as pydantic models: each field named, typed and
+described in OpenAPI (``/docs``). The domain checks every rule again and names the field at
+fault, so these models say what a body looks like; unknown fields are refused.
+
+``schema_ref`` names a model for a route that reads its body itself (the patrol upload,
+which also takes GPX and GeoJSON files): ``add_schemas`` puts such models into the OpenAPI
+components."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+Uuid = Annotated[str, Field(description="made by the client (RFC 4122), the record's key for "
+                                        "idempotent sync", examples=[
+                                            "8a1f2c3e-1b2c-4d5e-9f00-112233445566"])]
+Lon = Annotated[float, Field(description="longitude, CGCS2000 (= WGS84)")]
+Lat = Annotated[float, Field(description="latitude, CGCS2000 (= WGS84)")]
+Time = Annotated[str, Field(description="ISO 8601; Beijing time when it has no zone",
+                            examples=["2026-10-12T10:00:00+08:00"])]
+Version = Annotated[StrictInt, Field(ge=1, description="the version the change is based on "
+                                                       "(409 when it is stale)")]
+_REGISTERED: list[type[BaseModel]] = []
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are an error (a typo should not pass unnoticed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def schema_ref(model: type[BaseModel]) -> dict:
+    """A ``$ref`` to ``model`` for ``openapi_extra``; the model is added to the components."""
+    _REGISTERED.append(model)
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def add_schemas(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Put the models named by ``schema_ref`` (and the models they use) into ``openapi``."""
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for model in _REGISTERED:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, sub)
+        schemas.setdefault(model.__name__, schema)
+    return openapi
+
+
+# ------------------------------------------------------------------ field records
+
+class PhotoIn(Body):
+    """A photo declared by its record; its bytes follow with ``PUT /attachments/{uuid}``."""
+
+    uuid: Uuid
+    sha256: str = Field(pattern="^[0-9a-fA-F]{64}$", description="of the whole file")
+    size: StrictInt = Field(gt=0, description="bytes")
+    media_type: str | None = Field(None, description="image/jpeg (default), image/png, "
+                                                     "image/webp or image/heic")
+
+
+Condition = Literal["intact", "damaged", "lost", "displaced", "reference_incomplete",
+                    "threatened"]
+
+
+class MarkerCheckIn(Body):
+    """A marker check (界桩检查): its condition and measured position."""
+
+    uuid: Uuid
+    marker: str | int | None = Field(None, description="the marker's number (界桩编号) or id")
+    marker_no: str | None = Field(None, description="the same as marker, by its other name")
+    condition: Condition
+    lon: Lon | None = Field(None, description="measured position; required unless lost")
+    lat: Lat | None = None
+    checked_at: Time
+    note: str | None = Field(None, max_length=2000)
+    photos: list[PhotoIn] | None = None
+
+
+class MarkerCheckEdit(Body):
+    """A change to a marker check, based on the version read."""
+
+    version: Version
+    condition: Condition | None = None
+    lon: Lon | None = None
+    lat: Lat | None = None
+    note: str | None = Field(None, max_length=2000)
+
+
+class HazardIn(Body):
+    """A hazard on the line (隐患): construction across it, damage, a dispute, mining…"""
+
+    uuid: Uuid
+    kind: Literal["construction", "damage", "dispute", "mining", "other"]
+    description: str = Field(min_length=1, max_length=2000)
+    lon: Lon
+    lat: Lat
+    reported_at: Time
+    photos: list[PhotoIn] | None = None
+
+
+class FollowUpIn(Body):
+    """A follow-up of a hazard, based on the version read."""
+
+    version: Version
+    note: str = Field(min_length=1, max_length=2000)
+    status: Literal["open", "in_progress", "closed"] | None = None
+
+
+class TrackIn(Body):
+    """A patrol's GPS track: a GPX file as text, or GeoJSON."""
+
+    format: str | None = Field("gpx", description="gpx or geojson")
+    data: str | dict[str, Any] = Field(description="the GPX text, or a GeoJSON object")
+
+
+class PatrolIn(Body):
+    """A patrol (巡线) with what was recorded on it, stored all or nothing."""
+
+    uuid: Uuid
+    members: list[str] | None = Field(None, description="who walked the line")
+    notes: str | None = Field(None, max_length=5000)
+    track: TrackIn
+    marker_checks: list[MarkerCheckIn] | None = None
+    hazards: list[HazardIn] | None = None
+    photos: list[PhotoIn] | None = None
+
+
+class InspectionIn(Body):
+    """A joint inspection (联检) to plan."""
+
+    line: int | str = Field(description="line id, name (株衡线) or number")
+    year: StrictInt = Field(ge=1990, le=2100)
+    kind: Literal["regular", "ad_hoc"] = "regular"
+    reason: str | None = Field(None, max_length=2000, description="required for ad_hoc")
+    lead_code: str | None = Field(None, description="the lead side's division code (default: "
+                                                    "swapped from the last round)")
+    lead_team: str | None = Field(None, description="the lead side's team (name)")
+    support_team: str | None = Field(None, description="the supporting side's team (name)")

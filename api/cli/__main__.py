@@ -1,0 +1,5 @@
+"""``python -m api.cli …`` runs the ``civgeo`` command (tests and ``make`` call it so)."""
+
+from api.cli import main
+
+main()

@@ -1,0 +1,81 @@
+"""The shared answers of the API: JSON responses, GeoJSON features and FeatureCollections
+with paging links (``next`` and ``prev``), in one place for every router."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from api.params import Page
+
+MEDIA_TYPE = "application/geo+json"
+
+
+def json_response(body: Any, status: int = 200,
+                  media_type: str = "application/json") -> JSONResponse:
+    """``body`` (dicts, lists, dataclasses, dates…) as a JSON response."""
+    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=media_type)
+
+
+def geojson_response(body: Any, status: int = 200) -> JSONResponse:
+    """``body`` as ``application/geo+json``."""
+    return json_response(body, status, MEDIA_TYPE)
+
+
+def point(lon: float | None, lat: float | None) -> dict | None:
+    """A GeoJSON Point, or None when there is no position."""
+    return None if lon is None else {"type": "Point", "coordinates": [lon, lat]}
+
+
+def feature(properties: dict, geometry: dict | None, feature_id: Any = None) -> dict:
+    """A GeoJSON Feature."""
+    out: dict[str, Any] = {"type": "Feature"}
+    if feature_id is not None:
+        out["id"] = feature_id
+    return {**out, "geometry": geometry, "properties": properties}
+
+
+def point_features(rows: list[dict], id_key: str | None = "id") -> list[dict]:
+    """Rows with ``lon`` and ``lat`` as Point features (every column a property)."""
+    return [feature(r, point(r["lon"], r["lat"]), r[id_key] if id_key else None) for r in rows]
+
+
+def geometry_features(rows: list[dict], id_key: str = "id") -> list[dict]:
+    """Rows with a GeoJSON ``geometry`` column as features (the other columns properties)."""
+    return [feature({k: v for k, v in r.items() if k != "geometry"}, r["geometry"], r[id_key])
+            for r in rows]
+
+
+def page_links(request: Request, page: Page, matched: int | None, returned: int) -> list[dict]:
+    """``self``, ``next`` when there is more (or may be, with ``matched`` unknown) and
+    ``prev`` past the first page: the request's own URL with another offset."""
+    links = [{"rel": "self", "type": MEDIA_TYPE, "href": str(request.url)}]
+    more = returned == page.limit if matched is None else page.offset + returned < matched
+    if more:
+        links.append(_link(request, "next", page.offset + page.limit))
+    if page.offset > 0:
+        links.append(_link(request, "prev", max(0, page.offset - page.limit)))
+    return links
+
+
+def _link(request: Request, rel: str, offset: int) -> dict:
+    return {"rel": rel, "type": MEDIA_TYPE,
+            "href": str(request.url.include_query_params(offset=offset))}
+
+
+def collection(features: list[dict], *, request: Request | None = None,
+               page: Page | None = None, matched: int | None = None, status: int = 200,
+               **extra: Any) -> JSONResponse:
+    """A GeoJSON FeatureCollection with ``numberReturned`` (and ``numberMatched`` and paging
+    links when paged); ``extra`` members (summaries, the query) go before the features."""
+    body: dict[str, Any] = {"type": "FeatureCollection", **extra}
+    if matched is not None:
+        body["numberMatched"] = matched
+    body["numberReturned"] = len(features)
+    if request is not None and page is not None:
+        body["links"] = page_links(request, page, matched, len(features))
+    body["features"] = features
+    return geojson_response(body, status)

@@ -1,0 +1,92 @@
+"""The sync rules every field record follows (PEERS §3, after ODK Central and QFieldCloud).
+
+Every patrol, marker check, hazard and photo carries the client's UUID. Its content is
+hashed (canonical JSON); the same UUID with the same content again is answered with the
+stored record and writes nothing; the same UUID with other content is a ``Conflict``, never
+a silent overwrite or a second record. Edits carry the version they were based on; a stale
+edit is a ``Conflict`` carrying both versions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid as uuidlib
+from typing import Any
+
+from geo.errors import Conflict, InvalidInput, NotFound
+
+
+def content_hash(record: Any) -> str:
+    """The SHA-256 of a record as canonical JSON (sorted keys, no spaces).
+
+    >>> content_hash({"b": 1, "a": "界"}) == content_hash({"a": "界", "b": 1})
+    True
+    """
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def client_uuid(value: Any, field: str) -> str:
+    try:
+        return str(uuidlib.UUID(str(value)))
+    except (ValueError, TypeError):
+        raise InvalidInput(f"{field} must be a UUID made by the client, not {value!r}",
+                           field=field) from None
+
+
+def client_time(value: Any, field: str, required: bool = True) -> dt.datetime | None:
+    if value in (None, ""):
+        if required:
+            raise InvalidInput(f"{field} is required (ISO 8601 time)", field=field)
+        return None
+    try:
+        t = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{field} must be an ISO 8601 time, not {value!r}",
+                           field=field) from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))   # Beijing time
+    if t > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+        raise InvalidInput(f"{field} {t.isoformat()} is in the future", field=field)
+    return t
+
+
+def lonlat(record: dict, field: str = "") -> tuple[float, float]:
+    prefix = f"{field}." if field else ""
+    try:
+        lon, lat = float(record["lon"]), float(record["lat"])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(f"{prefix}lon and {prefix}lat must be numbers",
+                           field=f"{prefix}lon") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInput(f"{prefix}lon/lat {lon}, {lat} are impossible coordinates",
+                           field=f"{prefix}lon")
+    return lon, lat
+
+
+def check_types(record: dict, kinds: dict[str, type]) -> None:
+    """InvalidInput naming the first field whose JSON type is wrong."""
+    for key, kind in kinds.items():
+        value = record.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise InvalidInput(f"{key} must be a {'list' if kind is list else 'string'}",
+                               field=key)
+
+
+def based_on(current: dict, changes: dict, inspection_id: int, what: str) -> int:
+    """The version an edit is based on; NotFound if the record is not in this inspection,
+    Conflict carrying both versions if the edit is stale."""
+    if current["inspection_id"] != inspection_id:
+        raise NotFound(f"no {what} {current['uuid']} in inspection {inspection_id}",
+                       field="uuid")
+    version = changes.get("version")
+    if type(version) is not int:
+        raise InvalidInput("version is required: the version your edit is based on",
+                           field="version")
+    if version != current["version"]:
+        raise Conflict(f"{what} {current['uuid']} is at version {current['version']}, your "
+                       f"edit is based on {version}", yours=changes, current=current)
+    return version
