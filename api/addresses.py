@@ -14,7 +14,7 @@ from api import pages
 from api.bodies import Body
 from api.deps import Conn
 from api.geojson import collection, feature, geojson_response, json_response, point
-from api.params import LonLat
+from api.params import FormatRenamed, LonLat
 from geo.db import transaction
 from geo.errors import Gone, NotFound
 from geo.plates import addresses, plates
@@ -65,7 +65,8 @@ def _wants_json(request: Request, format: str | None) -> bool:
 
 
 @router.get("/qr/{token}", response_class=HTMLResponse,
-            summary="What a QR plate shows: the standard address (HTML; JSON when asked)")
+            summary="What a QR plate shows: the standard address (HTML; JSON when asked)",
+            dependencies=[FormatRenamed])
 def qr_page(request: Request, conn: Conn, token: str,
             format: Annotated[Literal["html", "json"] | None, Query()] = None) -> Response:
     """The plate's standard address and its standard names with romanization, as a page for

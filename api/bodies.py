@@ -1,6 +1,7 @@
 """Request bodies shared by the routers, as pydantic models: each field named, typed and
 described in OpenAPI (``/docs``). The domain checks every rule again and names the field at
-fault, so these models say what a body looks like; unknown fields are refused.
+fault, so these models say what a body looks like and accept what the domain accepts (a
+number where text is expected, as the domain reads it); unknown fields are refused.
 
 ``schema_ref`` names a model for a route that reads its body itself (the patrol upload,
 which also takes GPX and GeoJSON files): ``add_schemas`` puts such models into the OpenAPI
@@ -10,13 +11,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 Uuid = Annotated[str, Field(description="made by the client (RFC 4122), the record's key for "
                                         "idempotent sync", examples=[
                                             "8a1f2c3e-1b2c-4d5e-9f00-112233445566"])]
 Lon = Annotated[float, Field(description="longitude, CGCS2000 (= WGS84)")]
 Lat = Annotated[float, Field(description="latitude, CGCS2000 (= WGS84)")]
+# Where the domain takes only JSON numbers (not true, not "113.1") for a position.
+StrictLon = Annotated[StrictFloat, Field(description="longitude, CGCS2000 (= WGS84)")]
+StrictLat = Annotated[StrictFloat, Field(description="latitude, CGCS2000 (= WGS84)")]
 Time = Annotated[str, Field(description="ISO 8601; Beijing time when it has no zone",
                             examples=["2026-10-12T10:00:00+08:00"])]
 Version = Annotated[StrictInt, Field(ge=1, description="the version the change is based on "
@@ -27,7 +31,7 @@ _REGISTERED: list[type[BaseModel]] = []
 class Body(BaseModel):
     """A request body: unknown fields are an error (a typo should not pass unnoticed)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
 def schema_ref(model: type[BaseModel]) -> dict:
@@ -69,11 +73,12 @@ class MarkerCheckIn(Body):
     uuid: Uuid
     marker: str | int | None = Field(None, description="the marker's number (界桩编号) or id")
     marker_no: str | None = Field(None, description="the same as marker, by its other name")
+    patrol_uuid: Uuid | None = Field(None, description="the patrol it was made on, if any")
     condition: Condition
     lon: Lon | None = Field(None, description="measured position; required unless lost")
     lat: Lat | None = None
     checked_at: Time
-    note: str | None = Field(None, max_length=2000)
+    note: str | None = None
     photos: list[PhotoIn] | None = None
 
 
@@ -84,7 +89,7 @@ class MarkerCheckEdit(Body):
     condition: Condition | None = None
     lon: Lon | None = None
     lat: Lat | None = None
-    note: str | None = Field(None, max_length=2000)
+    note: str | None = None
 
 
 class HazardIn(Body):
@@ -92,7 +97,7 @@ class HazardIn(Body):
 
     uuid: Uuid
     kind: Literal["construction", "damage", "dispute", "mining", "other"]
-    description: str = Field(min_length=1, max_length=2000)
+    description: str = Field(min_length=1)
     lon: Lon
     lat: Lat
     reported_at: Time
@@ -103,14 +108,15 @@ class FollowUpIn(Body):
     """A follow-up of a hazard, based on the version read."""
 
     version: Version
-    note: str = Field(min_length=1, max_length=2000)
+    note: str = Field(min_length=1)
     status: Literal["open", "in_progress", "closed"] | None = None
 
 
 class TrackIn(Body):
     """A patrol's GPS track: a GPX file as text, or GeoJSON."""
 
-    format: str | None = Field("gpx", description="gpx or geojson")
+    format: str | None = Field(None, description="gpx or geojson (default: told by the "
+                                                 "content)")
     data: str | dict[str, Any] = Field(description="the GPX text, or a GeoJSON object")
 
 
@@ -119,7 +125,7 @@ class PatrolIn(Body):
 
     uuid: Uuid
     members: list[str] | None = Field(None, description="who walked the line")
-    notes: str | None = Field(None, max_length=5000)
+    notes: str | None = None
     track: TrackIn
     marker_checks: list[MarkerCheckIn] | None = None
     hazards: list[HazardIn] | None = None
@@ -132,7 +138,7 @@ class InspectionIn(Body):
     line: int | str = Field(description="line id, name (株衡线) or number")
     year: StrictInt = Field(ge=1990, le=2100)
     kind: Literal["regular", "ad_hoc"] = "regular"
-    reason: str | None = Field(None, max_length=2000, description="required for ad_hoc")
+    reason: str | None = Field(None, description="required for ad_hoc")
     lead_code: str | None = Field(None, description="the lead side's division code (default: "
                                                     "swapped from the last round)")
     lead_team: str | None = Field(None, description="the lead side's team (name)")

@@ -45,7 +45,7 @@ class Candidate(Body):
 
     lon: Lon
     lat: Lat
-    name: str | None = Field(None, max_length=200)
+    name: str | None = None
 
 
 class SuggestionsIn(Walk):
@@ -57,7 +57,7 @@ class SuggestionsIn(Walk):
         None, max_length=suggest.MAX_CANDIDATES,
         description="candidate points; default: street intersections on a grid")
     save: bool = False
-    name: str | None = Field(None, max_length=200, description="scenario name, with save")
+    name: str | None = Field(None, description="scenario name, with save")
 
 
 class WhatIfIn(Walk):
@@ -158,8 +158,6 @@ def compare_scenarios(conn: Conn, actor: Planner,
         wanted = [int(v) for v in ids.split(",") if v.strip()]
     except ValueError:
         raise InvalidInput("ids must be whole numbers separated by commas", field="ids") from None
-    if not 1 <= len(wanted) <= 10:
-        raise InvalidInput("compare 1 to 10 scenarios", field="ids")
     return json_response(suggest.compare(conn, wanted))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import psycopg2
 import psycopg2.pool
@@ -116,3 +116,13 @@ def _map_settings(request: Request) -> MapSettings:
 
 
 Maps = Annotated[MapSettings, Depends(_map_settings)]
+
+
+async def _sent_json(request: Request) -> Any:
+    """The JSON body exactly as the client sent it (FastAPI has read it already and checked
+    it against the route's model). Field records are hashed as sent, so that a record sent
+    again, before or after a change of the model, is recognised as the same."""
+    return await request.json()
+
+
+SentJson = Annotated[Any, Depends(_sent_json)]

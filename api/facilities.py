@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import Discriminator, Field, Tag
+from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from api.bodies import Body, Lat, Lon, Version
@@ -40,10 +40,11 @@ class StockItem(Body):
 
 
 class FacilityFields(Body):
-    """What a facility record holds (every field of an edit is optional)."""
+    """What a facility record holds (every field of an edit is optional; an empty string
+    is no value, as in a CSV)."""
 
     type: str | None = Field(None, description="facility type code (GET /facilities/types)")
-    name: str | None = Field(None, max_length=200)
+    name: str | None = None
     lon: Lon | None = None
     lat: Lat | None = None
     ownership: Literal["public", "private", "public-private"] | None = None
@@ -56,17 +57,22 @@ class FacilityFields(Body):
     meals_per_day: Count = None
     plots_total: Count = None
     plots_used: Count = None
-    address: str | None = Field(None, max_length=500)
-    operator: str | None = Field(None, max_length=200)
-    notes: str | None = Field(None, max_length=5000)
+    address: str | None = None
+    operator: str | None = None
+    notes: str | None = None
     stock: list[StockItem] | None = Field(None, description="relief warehouses only")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
 
 
 class FacilityIn(FacilityFields):
     """A new facility: its type, name and position at least."""
 
     type: str = Field(description="facility type code (GET /facilities/types)")
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1)
     lon: Lon
     lat: Lat
 
@@ -78,8 +84,10 @@ class FacilityEdit(FacilityFields):
 
 
 class FeatureIn(Body):
-    """A GeoJSON Feature: a Point with the facility's fields as properties."""
+    """A GeoJSON Feature: a Point with the facility's fields as properties (other members,
+    such as ``bbox``, are allowed as RFC 7946 allows them)."""
 
+    model_config = ConfigDict(extra="allow")
     type: Literal["Feature"]
     id: str | int | None = Field(None, description="kept as ext_id")
     geometry: dict[str, Any] | None
@@ -87,8 +95,10 @@ class FeatureIn(Body):
 
 
 class FeatureCollectionIn(Body):
-    """A GeoJSON FeatureCollection of facilities, imported all or nothing."""
+    """A GeoJSON FeatureCollection of facilities, imported all or nothing (other members,
+    such as the ``name`` and ``crs`` QGIS writes, are allowed)."""
 
+    model_config = ConfigDict(extra="allow")
     type: Literal["FeatureCollection"]
     features: list[dict[str, Any]] = Field(description="Point features, each with the "
                                                        "facility's fields as properties")

@@ -24,7 +24,7 @@ from api.bodies import (
     PatrolIn,
     schema_ref,
 )
-from api.deps import Conn, require
+from api.deps import Conn, SentJson, require
 from api.geojson import json_response
 from api.params import OptionalDivision
 from api.printing import printable
@@ -123,57 +123,55 @@ async def post_patrol(
 
 
 def _patrol_record(body: bytes) -> dict:
-    """The JSON patrol checked against ``PatrolIn`` (422 naming the field, as for any body)."""
+    """The JSON patrol as sent (hashed so for idempotency), checked against ``PatrolIn``
+    (422 naming the field, as for any body)."""
     try:
         parsed = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"the body is not valid JSON: {exc}", field="body") from None
     try:
-        return PatrolIn.model_validate(parsed).model_dump(exclude_unset=True)
+        PatrolIn.model_validate(parsed)
     except ValidationError as exc:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+    return parsed
 
 
 @router.post("/inspections/{inspection_id}/marker-checks", summary="Record a marker check")
-def post_marker_check(conn: Conn, actor: Inspector, inspection_id: int,
-                      body: MarkerCheckIn) -> JSONResponse:
+def post_marker_check(conn: Conn, actor: Inspector, inspection_id: int, body: MarkerCheckIn,
+                      sent: SentJson) -> JSONResponse:
     """A marker's condition and measured position; the answer has the displacement from the
     registered position, the required action (DOMAIN §D) and warnings. Idempotent by UUID."""
     with transaction(conn):
-        return _stored(patrols.submit_check(conn, actor, inspection_id,
-                                            body.model_dump(exclude_unset=True)))
+        return _stored(patrols.submit_check(conn, actor, inspection_id, sent))
 
 
 @router.patch("/inspections/{inspection_id}/marker-checks/{uuid}",
               summary="Edit a marker check (send the version it is based on)")
 def patch_marker_check(conn: Conn, actor: Inspector, inspection_id: int, uuid: str,
-                       body: MarkerCheckEdit) -> JSONResponse:
+                       body: MarkerCheckEdit, sent: SentJson) -> JSONResponse:
     """Change a check's condition, position or note; a stale version answers 409 with both
     versions."""
     with transaction(conn):
-        return json_response(patrols.edit_check(conn, actor, inspection_id, uuid,
-                                                body.model_dump(exclude_unset=True)))
+        return json_response(patrols.edit_check(conn, actor, inspection_id, uuid, sent))
 
 
 @router.post("/inspections/{inspection_id}/hazards", summary="Report a hazard on the line")
-def post_hazard(conn: Conn, actor: Inspector, inspection_id: int,
-                body: HazardIn) -> JSONResponse:
+def post_hazard(conn: Conn, actor: Inspector, inspection_id: int, body: HazardIn,
+                sent: SentJson) -> JSONResponse:
     """Construction across the line, damage, a dispute, mining…, with its position and
     photos, to follow up. Idempotent by UUID."""
     with transaction(conn):
-        return _stored(patrols.submit_hazard(conn, actor, inspection_id,
-                                             body.model_dump(exclude_unset=True)))
+        return _stored(patrols.submit_hazard(conn, actor, inspection_id, sent))
 
 
 @router.patch("/inspections/{inspection_id}/hazards/{uuid}",
               summary="Follow a hazard up (send the version it is based on)")
 def patch_hazard(conn: Conn, actor: Inspector, inspection_id: int, uuid: str,
-                 body: FollowUpIn) -> JSONResponse:
+                 body: FollowUpIn, sent: SentJson) -> JSONResponse:
     """A follow-up note and, if it changed, the hazard's status."""
     with transaction(conn):
-        return json_response(patrols.follow_up(conn, actor, inspection_id, uuid,
-                                               body.model_dump(exclude_unset=True)))
+        return json_response(patrols.follow_up(conn, actor, inspection_id, uuid, sent))
 
 
 @router.post("/inspections/{inspection_id}/sign", summary="Sign the inspection for your side")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
+import anyio
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -35,6 +36,7 @@ from api import (
 from api.settings import Settings
 from geo.db import connect
 from maps.assets import assets_dir
+from maps.printing import print_slots
 
 try:
     VERSION = version("civgeo")
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = make_pool(settings)
         app.state.pool_slots = asyncio.Semaphore(settings.pool_max)
+        app.state.print_limiter = anyio.CapacityLimiter(print_slots())
         try:
             yield
         finally:

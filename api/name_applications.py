@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from api.bodies import Body
 from api.deps import Conn, require
 from api.params import paging
 from geo.audit import Actor
@@ -19,7 +20,7 @@ Officer = Annotated[Actor, Depends(require("names_officer"))]
 Paged = paging(50, 500)
 
 
-class Report(BaseModel):
+class Report(Body):
     """An attached report (评估 / 论证 / 征求意见)."""
 
     type: Literal["impact_assessment", "expert_review", "consultation"]
@@ -28,7 +29,7 @@ class Report(BaseModel):
     summary: str | None = Field(default=None, max_length=5000)
 
 
-class ApplicationIn(BaseModel):
+class ApplicationIn(Body):
     """A new application (a draft)."""
 
     kind: Literal["naming", "renaming", "abolition"]
@@ -49,7 +50,7 @@ class ApplicationIn(BaseModel):
     reports: list[Report] = []
 
 
-class StepIn(BaseModel):
+class StepIn(Body):
     """An action: the version it is based on, and what the action needs."""
 
     version: int = Field(ge=1)

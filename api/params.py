@@ -102,3 +102,14 @@ def _lonlat(lon: Annotated[float, Query(description="longitude")],
 
 
 LonLat = Annotated[tuple[float, float], Depends(_lonlat)]
+
+
+def _format_renamed(f: Annotated[str | None, Query(include_in_schema=False)] = None) -> None:
+    if f is not None:
+        raise InvalidInput(f"the parameter f is now called format: send format={f[:10]}",
+                           field="f")
+
+
+# On routes that took ``f`` before ``format`` was the one name: an old ``f=pdf`` is refused
+# with the new name rather than silently answered in the default format.
+FormatRenamed = Depends(_format_renamed)

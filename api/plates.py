@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import Field, StrictInt
 
-from api.bodies import Body, Lat, Lon, Version
+from api.bodies import Body, StrictLat, StrictLon, Version
 from api.deps import Conn, require
 from api.geojson import collection, json_response, point_features
-from api.params import paging
+from api.params import FormatRenamed, paging
 from api.printing import printable
 from geo.audit import Actor
 from geo.db import transaction
@@ -48,8 +48,8 @@ class PlateChange(Body):
     status: Literal["planned", "ordered", "installed", "damaged", "missing", "replaced",
                     "removed"] | None = None
     installed_on: dt.date | None = Field(None, description="with status installed")
-    lon: Lon | None = Field(None, description="where it was installed")
-    lat: Lat | None = None
+    lon: StrictLon | None = Field(None, description="where it was installed")
+    lat: StrictLat | None = None
     photo: str | None = Field(None, description="base64 JPEG or PNG of the installed plate")
     note: str | None = Field(None, max_length=500)
     revoke: bool | str | None = Field(None, description="withdraw the QR token (a reason)")
@@ -66,7 +66,7 @@ class CampaignIn(Body):
     division: str | None = Field(None, description="division code")
     due_on: dt.date | None = None
     size: Size | None = None
-    note: str | None = Field(None, max_length=500)
+    note: str | None = None
 
 
 # ------------------------------------------------------------------ campaigns (before /plates/{id})
@@ -93,7 +93,8 @@ def get_campaign(conn: Conn, actor: Officer, campaign_id: int) -> JSONResponse:
 
 
 @router.get("/plates/campaigns/{campaign_id}/sheet", response_class=HTMLResponse,
-            summary="The campaign's QR plate sheet to print (HTML, or PDF with format=pdf)")
+            summary="The campaign's QR plate sheet to print (HTML, or PDF with format=pdf)",
+            dependencies=[FormatRenamed])
 async def campaign_sheet(
     request: Request, campaign_id: int,
     actor: Annotated[Actor, Depends(require("plates_officer", hold=False))],

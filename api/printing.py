@@ -1,13 +1,15 @@
 """Printable pages over HTTP (the register, the joint report, the QR sheet): the data is
 gathered on a pooled connection that goes back to the pool before the page is drawn or
-printed, so a slow print never holds a connection; ``maps.printing`` limits how many
-prints run at once."""
+printed, so a slow print never holds a connection. At most ``CIVGEO_PRINT_SLOTS`` prints
+run at once; the others wait on the event loop (``app.state.print_limiter``), not in a
+worker thread the other routes need."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import anyio
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +30,8 @@ async def printable(request: Request, gather: Callable[[Any], T], *, format: str
     if format == "json":
         return json_response(data)
     if format == "pdf":
-        return Response(await run_in_threadpool(pdf, data), media_type="application/pdf",
+        printed = await anyio.to_thread.run_sync(pdf, data,
+                                                 limiter=request.app.state.print_limiter)
+        return Response(printed, media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
     return HTMLResponse(await run_in_threadpool(html, data))

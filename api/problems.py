@@ -113,12 +113,27 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
                    field=first["field"], errors=items)
 
 
+_TYPE_TAGS = {"str", "int", "float", "bool", "bytes", "none"}
+
+
 def _field(loc: tuple) -> str | None:
-    """The field an error names, as a dotted path: ``stock.0.quantity``. Where the value
-    came from (body, query…) and the tags of a body that may take several forms
-    (``<facility>``, see ``api.bodies``) are left out."""
-    parts = [str(p) for p in loc[1:] if not (isinstance(p, str) and p.startswith("<"))]
-    return ".".join(parts) or None
+    """The field an error names, written as the domain writes it: ``doors[0].lon``. Where
+    the value came from (body, query…), the forms of a union (``str``, ``list[…]``) and the
+    tags of a body that may take several forms (``<facility>``, see ``api.bodies``) are
+    left out.
+
+    >>> _field(("body", "doors", 0, "lon")), _field(("body", "marker", "str"))
+    ('doors[0].lon', 'marker')
+    >>> _field(("body", "<facility>", "beds")), _field(("query", "limit")), _field(("body",))
+    ('beds', 'limit', None)
+    """
+    out = ""
+    for part in loc[1:]:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not (part.startswith("<") or part in _TYPE_TAGS or "[" in part):
+            out += f".{part}" if out else part
+    return out or None
 
 
 def install(app: FastAPI) -> None:

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, StrictInt, model_validator
 
-from api.bodies import Body, Lat, Lon
+from api.bodies import Body, StrictLat, StrictLon
 from api.deps import Conn, require
 from api.geojson import collection, feature, geojson_response, geometry_features, json_response
 from api.geojson import point as point_geometry
-from api.params import Crs, OptionalDivision, paging
+from api.params import Crs, FormatRenamed, OptionalDivision, paging
 from geo.audit import Actor
 from geo.crs import to_cgcs2000
 from geo.db import transaction
@@ -43,8 +43,8 @@ class RoadIn(Body):
 class DoorIn(Body):
     """A door (门) on the road: where it is, and its number when it already has one."""
 
-    lon: Lon
-    lat: Lat
+    lon: StrictLon
+    lat: StrictLat
     number: str | int | None = Field(None, description="e.g. 12, 12-1 or 十二号")
     name: str | None = Field(None, max_length=100, description="a building's name")
 
@@ -157,7 +157,8 @@ def numbering_history(conn: Conn, actor: Officer, road_id: int) -> JSONResponse:
     return json_response(numbering.history(conn, road_id))
 
 
-@router.get("/roads/{road_id}/validation", summary="Validate a road's numbering")
+@router.get("/roads/{road_id}/validation", summary="Validate a road's numbering",
+            dependencies=[FormatRenamed])
 def road_validation(conn: Conn, actor: Officer, road_id: int,
                     format: Annotated[Literal["json", "geojson"], Query()] = "json"
                     ) -> JSONResponse:

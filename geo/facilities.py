@@ -285,6 +285,7 @@ def to_feature(row: dict) -> dict:
 
 
 def feature_collection(rows: list[dict]) -> dict:
+    """Facility rows as a GeoJSON FeatureCollection."""
     return {"type": "FeatureCollection", "features": [to_feature(r) for r in rows]}
 
 

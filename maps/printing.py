@@ -2,9 +2,10 @@
 with headless Chromium, a few prints at a time.
 
 Chromium takes a second or more and a few hundred MB per print, so at most
-``CIVGEO_PRINT_SLOTS`` (default 2) run at once in a process; the others wait their turn.
-Callers hand over no database connection while they wait: they gather the data first,
-return the connection, then print.
+``CIVGEO_PRINT_SLOTS`` (default 2) run at once in a process; the others wait their turn
+(the API makes them wait before they take a worker thread, ``api.printing``). Callers hand
+over no database connection while they wait: they gather the data first, return the
+connection, then print.
 """
 
 from __future__ import annotations
@@ -25,14 +26,15 @@ TEMPLATES = Path(__file__).with_name("templates")
 PRINT_TIMEOUT_S = 120
 
 
-def _slots() -> int:
+def print_slots() -> int:
+    """How many prints may run at once (``CIVGEO_PRINT_SLOTS``, default 2)."""
     raw = os.environ.get("CIVGEO_PRINT_SLOTS", "2")
     if not raw.isdigit() or not 1 <= int(raw) <= 16:
         raise SetupError(f"CIVGEO_PRINT_SLOTS={raw!r} must be a whole number from 1 to 16.")
     return int(raw)
 
 
-_PRINTING = threading.BoundedSemaphore(_slots())
+_PRINTING = threading.BoundedSemaphore(print_slots())
 
 
 def templates(**filters: Callable) -> Environment:

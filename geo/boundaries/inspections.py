@@ -21,6 +21,8 @@ _Q = load_queries(__file__)
 
 
 def add_team(conn, actor: Actor, name: str, side_code: str, members: list[str]) -> dict:
+    """An inspection team of one side (its division code) with its members; a team of that
+    name is updated."""
     if not name.strip():
         raise InvalidInput("a team needs a name", field="name")
     row = fetch_one(conn, _Q["add_team"], {"name": name.strip(), "side": side_code,
@@ -30,6 +32,7 @@ def add_team(conn, actor: Actor, name: str, side_code: str, members: list[str]) 
 
 
 def join_team(conn, actor: Actor, team: str, user: str) -> None:
+    """Put a user (an inspector) in a team; NotFound for an unknown team."""
     if fetch_one(conn, _Q["join_team"], {"team": team, "user": user}) is None and \
             fetch_one(conn, _Q["team"], {"id": None, "name": team}) is None:
         raise NotFound(f"no team {team}", field="team")
@@ -38,6 +41,7 @@ def join_team(conn, actor: Actor, team: str, user: str) -> None:
 
 
 def team(conn, key: int | str) -> dict:
+    """A team by id or name; NotFound if there is none."""
     row = fetch_one(conn, _Q["team"], {"id": key if isinstance(key, int) else None,
                                        "name": str(key)})
     if row is None:

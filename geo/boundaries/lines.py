@@ -50,6 +50,11 @@ class LineSpec:
 
 
 def line_number(level: str, left: str, right: str) -> str:
+    """The register number of a line: the two parties' codes cut to the level's digits.
+
+    >>> line_number("prefecture", "430200", "430400")
+    '43024304'
+    """
     n = DIGITS[level]
     return left[:n] + right[:n]
 
@@ -115,6 +120,7 @@ def derive(conn, prefix: str, *, dataset: str | None, source: str,
 
 def list_lines(conn, *, division: str | None = None, ids: list[int] | None = None,
                level: str | None = None) -> list[dict]:
+    """Lines touching a division (by code prefix), of a level, or with these ids."""
     from geo.divisions import division_prefix
 
     return fetch_all(conn, _Q["list_lines"], {
@@ -132,6 +138,7 @@ def get_line(conn, key: int | str) -> dict:
 
 
 def markers(conn, line_id: int) -> list[dict]:
+    """The markers of a line in sequence, with lon/lat and condition."""
     return fetch_all(conn, _Q["markers"], {"line_id": line_id})
 
 

@@ -30,6 +30,7 @@ def content_hash(record: Any) -> str:
 
 
 def client_uuid(value: Any, field: str) -> str:
+    """``value`` as a canonical UUID string, or InvalidInput naming ``field``."""
     try:
         return str(uuidlib.UUID(str(value)))
     except (ValueError, TypeError):
@@ -38,6 +39,8 @@ def client_uuid(value: Any, field: str) -> str:
 
 
 def client_time(value: Any, field: str, required: bool = True) -> dt.datetime | None:
+    """An ISO 8601 time from the field (Beijing time when it has no zone), not in the
+    future; None when absent and not ``required``."""
     if value in (None, ""):
         if required:
             raise InvalidInput(f"{field} is required (ISO 8601 time)", field=field)
@@ -55,6 +58,8 @@ def client_time(value: Any, field: str, required: bool = True) -> dt.datetime | 
 
 
 def lonlat(record: dict, field: str = "") -> tuple[float, float]:
+    """The record's ``lon`` and ``lat`` as numbers within range, or InvalidInput naming
+    them."""
     prefix = f"{field}." if field else ""
     try:
         lon, lat = float(record["lon"]), float(record["lat"])

@@ -31,6 +31,7 @@ COVERED, FULL, TOO_FAR, OFF_NETWORK = "covered", "over_capacity", "too_far", "of
 
 
 def sites_frame(conn, ctx: Context, extra: list[dict] | None) -> pd.DataFrame:
+    """The circle sites of a context (and ``extra`` planned sites) as a DataFrame."""
     sites = ctx.sites(conn, contexts.circle_types(conn))
     if extra:
         rows = []

@@ -73,6 +73,7 @@ def point_of(item: object, field: str) -> tuple[float, float]:
 
 
 def circle_types(conn) -> list[str]:
+    """The facility types that count as community eldercare sites in the circle."""
     return [r["code"] for r in fetch_all(conn, _Q["circle_types"])]
 
 

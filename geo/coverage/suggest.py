@@ -216,6 +216,8 @@ def scenario(conn, scenario_id: int) -> dict:
 
 def compare(conn, ids: list[int]) -> list[dict]:
     """Side by side: each scenario's division, k, sites and elderly newly covered."""
+    if not 1 <= len(ids) <= 10:
+        raise InvalidInput("compare 1 to 10 scenarios", field="ids")
     out = []
     for scenario_id in ids:
         row = scenario(conn, scenario_id)

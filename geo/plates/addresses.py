@@ -77,6 +77,8 @@ def addresses(conn, entrance_ids: list[int]) -> dict[int, dict]:
 
 def address(conn, entrance_id: int, building: int | None = None, unit: int | None = None,
             room: int | None = None) -> dict:
+    """The standard address of a door, or of a building, unit or room below it; NotFound for
+    an unknown door."""
     row = fetch_one(conn, _Q["addresses"], {"ids": [entrance_id]})
     if row is None:
         raise NotFound(f"no door {entrance_id}", field="entrance_id")
@@ -84,6 +86,7 @@ def address(conn, entrance_id: int, building: int | None = None, unit: int | Non
 
 
 def buildings(conn, entrance_ids: list[int]) -> dict[int, list[dict]]:
+    """The buildings behind each door, by door id."""
     out: dict[int, list[dict]] = {}
     for b in fetch_all(conn, _Q["buildings"], {"ids": list(entrance_ids)}):
         out.setdefault(b["entrance_id"], []).append(b)

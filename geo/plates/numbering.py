@@ -41,6 +41,8 @@ SPLIT_MAX_M = 50
 # ------------------------------------------------------------------ the request
 
 def check_request(request: Any) -> dict:
+    """A numbering request checked field by field (InvalidInput naming the first wrong one),
+    with defaults filled in."""
     if not isinstance(request, dict):
         raise InvalidInput("the body must be an object", field="body")
     unknown = set(request) - set(REQUEST_KEYS) - {"action", "proposal"}

@@ -58,10 +58,12 @@ PUBLIC_REPORTS = ("damaged", "missing")
 
 
 def new_token() -> str:
+    """A new opaque QR token (16 URL-safe characters)."""
     return secrets.token_urlsafe(12)
 
 
 def qr_url(token: str) -> str:
+    """What a plate's QR code encodes: its public page."""
     return f"{rules.public_base_url()}/qr/{token}"
 
 
@@ -134,6 +136,8 @@ def _event(conn, plate_id: int, action: str, before: str | None, after: str | No
 
 
 def get(conn, plate_id: int, *, events: bool = True) -> dict:
+    """One plate with its address and (unless ``events`` is false) its lifecycle; NotFound
+    if there is none."""
     plate = fetch_one(conn, _Q["plate"], {"id": plate_id})
     if plate is None:
         raise NotFound(f"no plate {plate_id}", field="id")
@@ -288,6 +292,7 @@ def _move(conn, actor: Actor, plate: dict, status: Any, changes: dict, note: str
 
 
 def photo(conn, plate_id: int) -> tuple[bytes, str]:
+    """A plate's installation photo and its media type; NotFound without one."""
     row = fetch_one(conn, _Q["photo"], {"id": plate_id})
     if row is None or row["photo"] is None:
         raise NotFound(f"plate {plate_id} has no installation photo", field="id")

@@ -139,6 +139,8 @@ def get(conn, road_id: int) -> dict:
 
 def list_roads(conn, *, division: str | None = None, q: str | None = None,
                limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
+    """Current roads (under a division, with part of a name) and how many there are in
+    all."""
     params = {"division": division, "q": q, "limit": limit, "offset": offset}
     return fetch_all(conn, _Q["roads"], params), fetch_value(conn, _Q["count_roads"], params)
 
@@ -192,6 +194,7 @@ def add_entrances(conn, actor: Actor, road_id: int, doors: Any) -> list[dict]:
 
 
 def entrances(conn, road_id: int) -> list[dict]:
+    """The current doors of a road with their numbers and positions."""
     get(conn, road_id)
     return fetch_all(conn, _Q["road_entrances"], {"id": road_id})
 

@@ -26,6 +26,7 @@ MAX_NUMBER = 99_999
 
 @cache
 def defaults() -> dict[str, Any]:
+    """The numbering defaults (``data/defaults.json``)."""
     data = json.loads(_DEFAULTS.read_text(encoding="utf-8"))
     return {k: v for k, v in data.items() if not k.startswith("_")}
 

@@ -152,9 +152,12 @@ def test_facilities_crud_and_import(app, sample, planner):
     assert listed["type"] == "FeatureCollection"
     assert any(f["id"] == fid for f in listed["features"])
 
-    collection = {"type": "FeatureCollection", "features": [
+    collection = {"type": "FeatureCollection", "name": "canteens",      # as QGIS writes it
+                  "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+                  "features": [
         {"type": "Feature", "id": "a1", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-         "properties": {"type": "canteen", "name": "长者食堂甲", "meals_per_day": 120}}]}
+         "properties": {"type": "canteen", "name": "长者食堂甲", "meals_per_day": 120,
+                        "opened": ""}}]}
     first = app.post("/facilities", params={"source": "test-import"}, json=collection,
                      headers=planner).json()
     again = app.post("/facilities", params={"source": "test-import"}, json=collection,

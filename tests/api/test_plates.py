@@ -60,6 +60,9 @@ def test_old_sample_road_shows_its_seeded_mistakes(app, officer):
     points = app.get(f"/roads/{road}/validation", params={"format": "geojson"}, headers=officer)
     assert points.headers["content-type"] == "application/geo+json"
     assert len(points.json()["features"]) == len(report["findings"])
+    renamed = problem(app.get(f"/roads/{road}/validation", params={"f": "geojson"},
+                              headers=officer), 422, "f")
+    assert "format=geojson" in renamed["detail"]       # not silently answered as JSON
 
 
 def test_bad_input_is_problem_json_naming_the_field(app, officer):

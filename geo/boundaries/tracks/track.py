@@ -31,6 +31,7 @@ class Track:
 
 
 def bad(reason: str) -> InvalidInput:
+    """The InvalidInput for a track that cannot be read or stored."""
     return InvalidInput(reason, field="track")
 
 
