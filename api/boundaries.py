@@ -10,7 +10,14 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import Conn, require
-from api.geojson import collection, feature, json_response, point
+from api.geojson import (
+    collection,
+    feature,
+    geojson_response,
+    geometry_feature,
+    json_response,
+    point,
+)
 from api.params import Division, OptionalDivision
 from geo.audit import Actor
 from geo.boundaries import history, inspections, topology
@@ -32,9 +39,7 @@ def list_lines(conn: Conn, actor: Inspector, division: OptionalDivision = None,
 def get_line(conn: Conn, actor: Inspector, line_id: str) -> JSONResponse:
     """A line by id, name (株衡线) or number, as a GeoJSON Feature (MultiLineString)."""
     line = inspections.assigned_line(conn, actor, line_id)
-    return json_response(feature({k: v for k, v in line.items() if k != "geometry"},
-                                 line["geometry"], line["id"]),
-                         media_type="application/geo+json")
+    return geojson_response(geometry_feature(line))
 
 
 @router.get("/boundaries/markers", summary="Markers of a line (GeoJSON)")

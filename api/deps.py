@@ -92,10 +92,11 @@ async def briefly_current_actor(request: Request, creds: Credentials) -> Actor:
 def require(*roles: str, hold: bool = True) -> Callable[..., Actor]:
     """A dependency admitting callers with one of ``roles`` (admins always pass); with
     ``hold=False`` it gives its connection back before the route runs."""
-    def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    async def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         return _admitted(actor, roles)
 
-    def check_briefly(actor: Annotated[Actor, Depends(briefly_current_actor)]) -> Actor:
+    async def check_briefly(actor: Annotated[Actor, Depends(briefly_current_actor)]
+                            ) -> Actor:
         return _admitted(actor, roles)
 
     return check if hold else check_briefly
@@ -111,7 +112,7 @@ def _admitted(actor: Actor, roles: tuple[str, ...]) -> Actor:
 Admin = Annotated[Actor, Depends(require("admin"))]
 
 
-def _map_settings(request: Request) -> MapSettings:
+async def _map_settings(request: Request) -> MapSettings:
     return request.app.state.settings.maps
 
 

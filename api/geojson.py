@@ -43,10 +43,15 @@ def point_features(rows: list[dict], id_key: str | None = "id") -> list[dict]:
     return [feature(r, point(r["lon"], r["lat"]), r[id_key] if id_key else None) for r in rows]
 
 
+def geometry_feature(row: dict, id_key: str = "id") -> dict:
+    """A row with a GeoJSON ``geometry`` column as a feature (the other columns properties)."""
+    return feature({k: v for k, v in row.items() if k != "geometry"}, row["geometry"],
+                   row[id_key])
+
+
 def geometry_features(rows: list[dict], id_key: str = "id") -> list[dict]:
-    """Rows with a GeoJSON ``geometry`` column as features (the other columns properties)."""
-    return [feature({k: v for k, v in r.items() if k != "geometry"}, r["geometry"], r[id_key])
-            for r in rows]
+    """Rows with a GeoJSON ``geometry`` column as features."""
+    return [geometry_feature(r, id_key) for r in rows]
 
 
 def page_links(request: Request, page: Page, matched: int | None, returned: int) -> list[dict]:

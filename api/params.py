@@ -1,7 +1,9 @@
 """The shared query vocabulary of the API: coordinate systems, division codes, bounding
 boxes, points, paging. Each is an ``Annotated`` dependency, parsed once here; a malformed
 value is ``InvalidInput`` naming its parameter (422 problem+json). Coordinates given in
-GCJ-02 (``crs=gcj02``) come out in CGCS2000, as every domain function takes them."""
+GCJ-02 (``crs=gcj02``) come out in CGCS2000, as every domain function takes them. The
+dependencies are ``async``: they only parse, so they run on the event loop instead of
+costing each request a trip through the thread pool."""
 
 
 import math
@@ -49,20 +51,21 @@ def number_list(raw: str, field: str) -> list[float]:
     return list(numbers(",".join(parts), len(parts), field)) if parts else []
 
 
-def _bbox(bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")]
-          = None) -> Box | None:
+async def _bbox(bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")]
+                = None) -> Box | None:
     return numbers(bbox, 4, "bbox") if bbox is not None else None  # type: ignore[return-value]
 
 
-def _bbox_in_crs(box: Annotated[Box | None, Depends(_bbox)], crs: Crs = "cgcs2000") -> Box | None:
+async def _bbox_in_crs(box: Annotated[Box | None, Depends(_bbox)],
+                       crs: Crs = "cgcs2000") -> Box | None:
     if box is None or crs != "gcj02":
         return box
     return (*to_cgcs2000(box[0], box[1], crs), *to_cgcs2000(box[2], box[3], crs))
 
 
-def _near(near: Annotated[str | None, Query(description="lon,lat: nearest first, within "
-                                                        "radius_m")] = None,
-          crs: Crs = "cgcs2000") -> tuple[float, float] | None:
+async def _near(near: Annotated[str | None, Query(description="lon,lat: nearest first, "
+                                                              "within radius_m")] = None,
+                crs: Crs = "cgcs2000") -> tuple[float, float] | None:
     if near is None:
         return None
     lon, lat = numbers(near, 2, "near")
@@ -85,17 +88,17 @@ class Page:
 def paging(default: int, maximum: int):
     """A ``Page`` dependency with ``limit`` (1 to ``maximum``, ``default`` when not given)
     and ``offset`` query parameters."""
-    def page(limit: Annotated[int, Query(ge=1, le=maximum, description="items per page")]
-             = default,
-             offset: Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")]
-             = 0) -> Page:
+    async def page(limit: Annotated[int, Query(ge=1, le=maximum,
+                                               description="items per page")] = default,
+                   offset: Annotated[int, Query(ge=0, le=10_000_000,
+                                                description="items to skip")] = 0) -> Page:
         return Page(limit, offset)
     return Annotated[Page, Depends(page)]
 
 
-def _lonlat(lon: Annotated[float, Query(description="longitude")],
-            lat: Annotated[float, Query(description="latitude")],
-            crs: Crs = "cgcs2000") -> tuple[float, float]:
+async def _lonlat(lon: Annotated[float, Query(description="longitude")],
+                  lat: Annotated[float, Query(description="latitude")],
+                  crs: Crs = "cgcs2000") -> tuple[float, float]:
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise InvalidInput("lon and lat must be finite numbers", field="lon")
     return to_cgcs2000(lon, lat, crs)
@@ -104,7 +107,8 @@ def _lonlat(lon: Annotated[float, Query(description="longitude")],
 LonLat = Annotated[tuple[float, float], Depends(_lonlat)]
 
 
-def _format_renamed(f: Annotated[str | None, Query(include_in_schema=False)] = None) -> None:
+async def _format_renamed(f: Annotated[str | None, Query(include_in_schema=False)] = None
+                          ) -> None:
     if f is not None:
         raise InvalidInput(f"the parameter f is now called format: send format={f[:10]}",
                            field="f")

@@ -11,7 +11,14 @@ from pydantic import Field, StrictInt, model_validator
 
 from api.bodies import Body, StrictLat, StrictLon
 from api.deps import Conn, require
-from api.geojson import collection, feature, geojson_response, geometry_features, json_response
+from api.geojson import (
+    collection,
+    feature,
+    geojson_response,
+    geometry_feature,
+    geometry_features,
+    json_response,
+)
 from api.geojson import point as point_geometry
 from api.params import Crs, FormatRenamed, OptionalDivision, paging
 from geo.audit import Actor
@@ -102,19 +109,14 @@ def create_road(conn: Conn, actor: Officer, body: RoadIn) -> JSONResponse:
     apart are refused as two roads)."""
     with transaction(conn):
         road = roads.create(conn, actor, body.model_dump(exclude_unset=True))
-    return geojson_response(_road_feature(road), 201)
-
-
-def _road_feature(road: dict) -> dict:
-    return feature({k: v for k, v in road.items() if k != "geometry"}, road["geometry"],
-                   road["id"])
+    return geojson_response(geometry_feature(road), 201)
 
 
 @router.get("/roads/{road_id}", summary="One road with its numbering rule")
 def get_road(conn: Conn, actor: Officer, road_id: int) -> JSONResponse:
     """The road, its rule in force (its own over its division's over the defaults) and its
     door count."""
-    return geojson_response(_road_feature(roads.get(conn, road_id)))
+    return geojson_response(geometry_feature(roads.get(conn, road_id)))
 
 
 @router.get("/roads/{road_id}/entrances", summary="The doors of a road (GeoJSON)")
