@@ -87,9 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _openapi = app.openapi
 
     def openapi() -> dict:
-        """The generated document, with the bodies routes read themselves (``bodies``)."""
+        """The generated document, with the bodies routes read themselves (``bodies``) and
+        the errors as problem+json (``problems``)."""
         if app.openapi_schema is None:
-            app.openapi_schema = bodies.add_schemas(_openapi())
+            app.openapi_schema = problems.document(bodies.add_schemas(_openapi()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -136,6 +136,41 @@ def _field(loc: tuple) -> str | None:
     return out or None
 
 
+PROBLEM_SCHEMA = {
+    "title": "Problem", "type": "object", "required": ["type", "title", "status", "detail"],
+    "description": "An RFC 9457 problem: what went wrong, and the field at fault.",
+    "properties": {
+        "type": {"type": "string", "examples": ["/problems/invalid-input"]},
+        "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "safe to show to the user"},
+        "instance": {"type": "string", "description": "the path asked for"},
+        "field": {"type": "string", "description": "the parameter or body field at fault, "
+                                                   "e.g. doors[0].lon"},
+        "errors": {"type": "array", "description": "every field at fault (422)",
+                   "items": {"type": "object", "properties": {
+                       "field": {"type": "string"}, "in": {"type": "string"},
+                       "reason": {"type": "string"}}}},
+    },
+}
+
+
+def document(openapi: dict) -> dict:
+    """Describe the errors as they are answered: every 422 in ``openapi`` becomes
+    ``application/problem+json`` with the ``Problem`` schema (FastAPI documents its own
+    validation body, which this service never sends)."""
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for ops in openapi.get("paths", {}).values():
+        for op in ops.values():
+            if "422" in op.get("responses", {}):
+                op["responses"]["422"] = {
+                    "description": "Invalid input: the field at fault and why",
+                    "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    return openapi
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(StarletteHTTPException, _http)

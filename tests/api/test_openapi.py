@@ -73,3 +73,10 @@ def test_a_body_with_an_unknown_field_is_refused_naming_it(app, db_url):
     found = problem(app.post("/plates", json={"entrance_id": 1, "colour": "blue"},
                              headers=auth), 422, "colour")
     assert "extra" in found["detail"].lower()
+
+
+def test_invalid_input_is_documented_as_the_problem_it_is(spec):
+    answers = [op["responses"]["422"] for _, op in _operations(spec) if "422" in op["responses"]]
+    assert answers and all(list(a["content"]) == ["application/problem+json"] for a in answers)
+    assert "field" in spec["components"]["schemas"]["Problem"]["properties"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
