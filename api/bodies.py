@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
+from geo.text import CODE_MAX, LINE_MAX, MEMBERS_MAX, NAME_MAX, NOTE_MAX
+
 Uuid = Annotated[str, Field(description="made by the client (RFC 4122), the record's key for "
                                         "idempotent sync", examples=[
                                             "8a1f2c3e-1b2c-4d5e-9f00-112233445566"])]
@@ -23,15 +25,25 @@ StrictLon = Annotated[StrictFloat, Field(description="longitude, CGCS2000 (= WGS
 StrictLat = Annotated[StrictFloat, Field(description="latitude, CGCS2000 (= WGS84)")]
 Time = Annotated[str, Field(description="ISO 8601; Beijing time when it has no zone",
                             examples=["2026-10-12T10:00:00+08:00"])]
-Version = Annotated[StrictInt, Field(ge=1, description="the version the change is based on "
-                                                       "(409 when it is stale)")]
+Version = Annotated[StrictInt, Field(ge=1, le=2**31 - 1,
+                                     description="the version the change is based on (409 "
+                                                 "when it is stale)")]
 _REGISTERED: list[type[BaseModel]] = []
 
 
-class Body(BaseModel):
-    """A request body: unknown fields are an error (a typo should not pass unnoticed)."""
+# Text by kind, with the limits of ``geo.text`` (any other text field: NOTE_MAX).
+Name = Annotated[str, Field(max_length=NAME_MAX)]
+Code = Annotated[str, Field(max_length=CODE_MAX)]
+Line = Annotated[str, Field(max_length=LINE_MAX)]
 
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+class Body(BaseModel):
+    """A request body: unknown fields are an error (a typo should not pass unnoticed); text
+    is at most NOTE_MAX characters unless its field says less (control characters are
+    refused before, by ``api.boundary``); numbers are finite."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True,
+                              str_max_length=NOTE_MAX, allow_inf_nan=False)
 
 
 def schema_ref(model: type[BaseModel]) -> dict:
@@ -59,7 +71,7 @@ class PhotoIn(Body):
     uuid: Uuid
     sha256: str = Field(pattern="^[0-9a-fA-F]{64}$", description="of the whole file")
     size: StrictInt = Field(gt=0, description="bytes")
-    media_type: str | None = Field(None, description="image/jpeg (default), image/png, "
+    media_type: Line | None = Field(None, description="image/jpeg (default), image/png, "
                                                      "image/webp or image/heic")
 
 
@@ -71,8 +83,9 @@ class MarkerCheckIn(Body):
     """A marker check (界桩检查): its condition and measured position."""
 
     uuid: Uuid
-    marker: str | int | None = Field(None, description="the marker's number (界桩编号) or id")
-    marker_no: str | None = Field(None, description="the same as marker, by its other name")
+    marker: Code | Annotated[int, Field(ge=1, le=2**53)] | None = Field(
+        None, description="the marker's number (界桩编号) or id")
+    marker_no: Code | None = Field(None, description="the same as marker, by its other name")
     patrol_uuid: Uuid | None = Field(None, description="the patrol it was made on, if any")
     condition: Condition
     lon: Lon | None = Field(None, description="measured position; required unless lost")
@@ -117,14 +130,16 @@ class TrackIn(Body):
 
     format: str | None = Field(None, description="gpx or geojson (default: told by the "
                                                  "content)")
-    data: str | dict[str, Any] = Field(description="the GPX text, or a GeoJSON object")
+    data: Annotated[str, Field(max_length=50 * 1024 * 1024)] | dict[str, Any] = Field(
+        description="the GPX text, or a GeoJSON object")
 
 
 class PatrolIn(Body):
     """A patrol (巡线) with what was recorded on it, stored all or nothing."""
 
     uuid: Uuid
-    members: list[str] | None = Field(None, description="who walked the line")
+    members: list[Name] | None = Field(None, max_length=MEMBERS_MAX,
+                                       description="who walked the line")
     notes: str | None = None
     track: TrackIn
     marker_checks: list[MarkerCheckIn] | None = None
@@ -135,11 +150,12 @@ class PatrolIn(Body):
 class InspectionIn(Body):
     """A joint inspection (联检) to plan."""
 
-    line: int | str = Field(description="line id, name (株衡线) or number")
+    line: Annotated[int, Field(ge=1, le=2**53)] | Name = Field(
+        description="line id, name (株衡线) or number")
     year: StrictInt = Field(ge=1990, le=2100)
     kind: Literal["regular", "ad_hoc"] = "regular"
     reason: str | None = Field(None, description="required for ad_hoc")
-    lead_code: str | None = Field(None, description="the lead side's division code (default: "
+    lead_code: Code | None = Field(None, description="the lead side's division code (default: "
                                                     "swapped from the last round)")
-    lead_team: str | None = Field(None, description="the lead side's team (name)")
-    support_team: str | None = Field(None, description="the supporting side's team (name)")
+    lead_team: Name | None = Field(None, description="the lead side's team (name)")
+    support_team: Name | None = Field(None, description="the supporting side's team (name)")

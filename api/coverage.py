@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from api.bodies import Body, Lat, Lon
+from api.bodies import Body, Code, Lat, Line, Lon, Name
 from api.deps import Conn, require
 from api.geojson import collection, geojson_response, json_response, point_features
-from api.params import Division, LonLat, OptionalDivision, number_list
+from api.params import Division, Id, LonLat, OptionalDivision, number_list
 from geo.audit import Actor
 from geo.coverage import accessibility as access
 from geo.coverage import burial, circle, context, indicators, isochrone, suggest
@@ -24,8 +24,10 @@ from geo.errors import InvalidInput
 
 router = APIRouter(prefix="/coverage", tags=["coverage (planner)"])
 Planner = Annotated[Actor, Depends(require("planner"))]
-Minutes = Annotated[float | None, Query(description="walking time limit, 1–60 minutes")]
-Speed = Annotated[float | None, Query(description="walking speed in m/min (10–200)")]
+Minutes = Annotated[float | None, Query(allow_inf_nan=False,
+                                        description="walking time limit, 1–60 minutes")]
+Speed = Annotated[float | None, Query(allow_inf_nan=False,
+                                      description="walking speed in m/min (10–200)")]
 Profile = Annotated[Literal["adult", "elderly"] | None,
                     Query(description="adult (60 m/min) or elderly (48 m/min)")]
 Profiled = Annotated[Literal["adult", "elderly"] | None,
@@ -45,25 +47,25 @@ class Candidate(Body):
 
     lon: Lon
     lat: Lat
-    name: str | None = None
+    name: Name | None = None
 
 
 class SuggestionsIn(Walk):
     """Ask for ``k`` new sites; ``save`` keeps the answer as a named scenario."""
 
-    division: str = Field(description="division code")
+    division: Code = Field(description="division code")
     k: int = Field(3, ge=1, le=suggest.MAX_K)
     candidates: list[Candidate] | None = Field(
         None, max_length=suggest.MAX_CANDIDATES,
         description="candidate points; default: street intersections on a grid")
     save: bool = False
-    name: str | None = Field(None, description="scenario name, with save")
+    name: Line | None = Field(None, description="scenario name, with save")
 
 
 class WhatIfIn(Walk):
     """One more site at a point."""
 
-    division: str = Field(description="division code")
+    division: Code = Field(description="division code")
     lon: Lon
     lat: Lat
 
@@ -162,7 +164,7 @@ def compare_scenarios(conn: Conn, actor: Planner,
 
 
 @router.get("/scenarios/{scenario_id}", summary="One saved scenario")
-def get_scenario(conn: Conn, actor: Planner, scenario_id: int) -> JSONResponse:
+def get_scenario(conn: Conn, actor: Planner, scenario_id: Id) -> JSONResponse:
     """The scenario's parameters and its result as saved."""
     return json_response(suggest.scenario(conn, scenario_id))
 

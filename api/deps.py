@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -20,6 +21,8 @@ from geo.db import transaction
 from geo.errors import Forbidden
 from maps.base import MapSettings
 
+SUSPECT_S = 30.0   # after a connection is found dead, check each one handed out this long
+
 
 @asynccontextmanager
 async def borrow(request: Request) -> AsyncIterator[psycopg2.extensions.connection]:
@@ -27,7 +30,9 @@ async def borrow(request: Request) -> AsyncIterator[psycopg2.extensions.connecti
 
     psycopg2's pool raises at once when every connection is out; the semaphore makes a
     request wait for one instead (up to the pool timeout, then 503). Getting a connection
-    then never blocks.
+    then never blocks. A connection found dead is closed, never handed out again; for a
+    while after one is (the database restarted: its siblings are dead too), each connection
+    is checked before it is handed out, so that one outage costs few requests.
     """
     state = request.app.state
     try:
@@ -35,7 +40,7 @@ async def borrow(request: Request) -> AsyncIterator[psycopg2.extensions.connecti
     except TimeoutError:
         raise psycopg2.pool.PoolError("no database connection became free in time") from None
     try:
-        conn = state.pool.getconn()
+        conn = await _live_connection(state)
     except BaseException:
         state.pool_slots.release()
         raise
@@ -48,13 +53,40 @@ async def borrow(request: Request) -> AsyncIterator[psycopg2.extensions.connecti
                 conn.rollback()  # only when a transaction was left open
             except psycopg2.Error:
                 broken = True
+        if broken:
+            state.suspect_until = time.monotonic() + SUSPECT_S
         state.pool.putconn(conn, close=broken)
         state.pool_slots.release()
 
 
+async def _live_connection(state) -> psycopg2.extensions.connection:
+    """A connection from the pool; while connections are suspect, one that answers."""
+    for _ in range(state.settings.pool_max + 1):
+        conn = state.pool.getconn()
+        if time.monotonic() >= getattr(state, "suspect_until", 0.0):
+            return conn
+        try:
+            await run_in_threadpool(_ping, conn)
+            return conn
+        except psycopg2.Error:
+            state.pool.putconn(conn, close=True)
+    return state.pool.getconn()   # every idle one was dead: this one is new
+
+
+def _ping(conn) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1")
+    conn.rollback()
+
+
 async def get_conn(request: Request) -> AsyncIterator[psycopg2.extensions.connection]:
     """The request's connection. An async dependency, so borrowing costs no trip through
-    the thread pool (a sync generator dependency costs two per request)."""
+    the thread pool (a sync generator dependency costs two per request). A request sent
+    with an ``Idempotency-Key`` runs on the connection ``api.idempotency`` holds."""
+    held = request.scope.get("state", {}).get("held_conn")
+    if held is not None:
+        yield held
+        return
     async with borrow(request) as conn:
         yield conn
 

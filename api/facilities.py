@@ -11,10 +11,10 @@ from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from api.bodies import Body, Lat, Lon, Version
+from api.bodies import Body, Code, Lat, Line, Lon, Name, Version
 from api.deps import Conn, require
 from api.geojson import geojson_response, json_response
-from api.params import BBox, Crs, OptionalDivision
+from api.params import BBox, Crs, Id, OptionalDivision
 from geo import facilities
 from geo.audit import Actor
 from geo.db import transaction
@@ -23,7 +23,7 @@ from geo.errors import InvalidInput
 router = APIRouter(prefix="/facilities", tags=["facilities (planner)"])
 Planner = Annotated[Actor, Depends(require("planner"))]
 MAX_UPLOAD = 20 * 1024 * 1024
-Count = Annotated[int | None, Field(ge=0)]
+Count = Annotated[int | None, Field(ge=0, le=1_000_000)]
 Source = Annotated[str, Query(min_length=1, max_length=200,
                               description="where the data is from; re-importing from the same "
                                           "source updates by ext_id instead of duplicating")]
@@ -32,10 +32,10 @@ Source = Annotated[str, Query(min_length=1, max_length=200,
 class StockItem(Body):
     """One line of a relief warehouse's stock (救灾物资)."""
 
-    category: str
-    item: str
-    unit: str
-    quantity: float = Field(ge=0)
+    category: Name
+    item: Name
+    unit: Name
+    quantity: float = Field(ge=0, le=1e12)
     expiry: dt.date | None = None
 
 
@@ -43,22 +43,22 @@ class FacilityFields(Body):
     """What a facility record holds (every field of an edit is optional; an empty string
     is no value, as in a CSV)."""
 
-    type: str | None = Field(None, description="facility type code (GET /facilities/types)")
-    name: str | None = None
+    type: Code | None = Field(None, description="facility type code (GET /facilities/types)")
+    name: Name | None = None
     lon: Lon | None = None
     lat: Lat | None = None
     ownership: Literal["public", "private", "public-private"] | None = None
     status: Literal["planned", "building", "open", "suspended", "closed"] | None = None
     opened: dt.date | None = None
-    area_m2: float | None = Field(None, ge=0)
+    area_m2: float | None = Field(None, ge=0, le=1e9)
     beds: Count = None
     nursing_beds: Count = None
     places: Count = None
     meals_per_day: Count = None
     plots_total: Count = None
     plots_used: Count = None
-    address: str | None = None
-    operator: str | None = None
+    address: Line | None = None
+    operator: Line | None = None
     notes: str | None = None
     stock: list[StockItem] | None = Field(None, description="relief warehouses only")
 
@@ -71,8 +71,8 @@ class FacilityFields(Body):
 class FacilityIn(FacilityFields):
     """A new facility: its type, name and position at least."""
 
-    type: str = Field(description="facility type code (GET /facilities/types)")
-    name: str = Field(min_length=1)
+    type: Code = Field(description="facility type code (GET /facilities/types)")
+    name: Name = Field(min_length=1)
     lon: Lon
     lat: Lat
 
@@ -179,13 +179,13 @@ async def import_file(conn: Conn, actor: Planner, request: Request, source: Sour
 
 
 @router.get("/{facility_id}", summary="One facility with its history")
-def get_facility(conn: Conn, actor: Planner, facility_id: int) -> JSONResponse:
+def get_facility(conn: Conn, actor: Planner, facility_id: Id) -> JSONResponse:
     """The facility as a Feature; its earlier versions under ``history``."""
     return geojson_response(facilities.detail(conn, facility_id))
 
 
 @router.patch("/{facility_id}", summary="Change a facility (send the version it is based on)")
-def patch_facility(conn: Conn, actor: Planner, facility_id: int,
+def patch_facility(conn: Conn, actor: Planner, facility_id: Id,
                    body: FacilityEdit) -> JSONResponse:
     """Fields to change plus ``version``; a stale version answers 409 with the current row.
     The version before is kept in the history."""

@@ -26,7 +26,7 @@ from api.bodies import (
 )
 from api.deps import Conn, SentJson, require
 from api.geojson import json_response
-from api.params import OptionalDivision
+from api.params import ClientUuid, Id, OptionalDivision
 from api.printing import printable
 from geo.audit import Actor
 from geo.boundaries import attachments, inspections, patrols, report
@@ -76,7 +76,7 @@ def create_inspection(conn: Conn, actor: Inspector, body: InspectionIn) -> JSONR
 
 
 @router.get("/inspections/{inspection_id}", summary="One inspection")
-def get_inspection(conn: Conn, actor: Inspector, inspection_id: int) -> JSONResponse:
+def get_inspection(conn: Conn, actor: Inspector, inspection_id: Id) -> JSONResponse:
     """The inspection with its line, sides, teams, status and version."""
     return json_response(inspections.get(conn, inspection_id, actor))
 
@@ -91,7 +91,7 @@ def get_inspection(conn: Conn, actor: Inspector, inspection_id: int) -> JSONResp
                                     "FeatureCollection, times in properties.coordTimes",
                      "properties": {"type": {"type": "string"}}}}}}})
 async def post_patrol(
-    conn: Conn, actor: Inspector, inspection_id: int, request: Request,
+    conn: Conn, actor: Inspector, inspection_id: Id, request: Request,
     uuid: Annotated[str | None, Query(description="the patrol's UUID, with a GPX or GeoJSON "
                                                   "body")] = None,
     members: Annotated[str | None, Query(description="comma-separated, with a GPX or "
@@ -138,7 +138,7 @@ def _patrol_record(body: bytes) -> dict:
 
 
 @router.post("/inspections/{inspection_id}/marker-checks", summary="Record a marker check")
-def post_marker_check(conn: Conn, actor: Inspector, inspection_id: int, body: MarkerCheckIn,
+def post_marker_check(conn: Conn, actor: Inspector, inspection_id: Id, body: MarkerCheckIn,
                       sent: SentJson) -> JSONResponse:
     """A marker's condition and measured position; the answer has the displacement from the
     registered position, the required action (DOMAIN §D) and warnings. Idempotent by UUID."""
@@ -148,7 +148,7 @@ def post_marker_check(conn: Conn, actor: Inspector, inspection_id: int, body: Ma
 
 @router.patch("/inspections/{inspection_id}/marker-checks/{uuid}",
               summary="Edit a marker check (send the version it is based on)")
-def patch_marker_check(conn: Conn, actor: Inspector, inspection_id: int, uuid: str,
+def patch_marker_check(conn: Conn, actor: Inspector, inspection_id: Id, uuid: ClientUuid,
                        body: MarkerCheckEdit, sent: SentJson) -> JSONResponse:
     """Change a check's condition, position or note; a stale version answers 409 with both
     versions."""
@@ -157,7 +157,7 @@ def patch_marker_check(conn: Conn, actor: Inspector, inspection_id: int, uuid: s
 
 
 @router.post("/inspections/{inspection_id}/hazards", summary="Report a hazard on the line")
-def post_hazard(conn: Conn, actor: Inspector, inspection_id: int, body: HazardIn,
+def post_hazard(conn: Conn, actor: Inspector, inspection_id: Id, body: HazardIn,
                 sent: SentJson) -> JSONResponse:
     """Construction across the line, damage, a dispute, mining…, with its position and
     photos, to follow up. Idempotent by UUID."""
@@ -167,7 +167,7 @@ def post_hazard(conn: Conn, actor: Inspector, inspection_id: int, body: HazardIn
 
 @router.patch("/inspections/{inspection_id}/hazards/{uuid}",
               summary="Follow a hazard up (send the version it is based on)")
-def patch_hazard(conn: Conn, actor: Inspector, inspection_id: int, uuid: str,
+def patch_hazard(conn: Conn, actor: Inspector, inspection_id: Id, uuid: ClientUuid,
                  body: FollowUpIn, sent: SentJson) -> JSONResponse:
     """A follow-up note and, if it changed, the hazard's status."""
     with transaction(conn):
@@ -175,7 +175,7 @@ def patch_hazard(conn: Conn, actor: Inspector, inspection_id: int, uuid: str,
 
 
 @router.post("/inspections/{inspection_id}/sign", summary="Sign the inspection for your side")
-def sign(conn: Conn, actor: Inspector, inspection_id: int) -> JSONResponse:
+def sign(conn: Conn, actor: Inspector, inspection_id: Id) -> JSONResponse:
     """Your side's signature; once both sides have signed, the inspection is frozen."""
     with transaction(conn):
         return json_response(inspections.sign(conn, actor, inspection_id))
@@ -183,7 +183,7 @@ def sign(conn: Conn, actor: Inspector, inspection_id: int) -> JSONResponse:
 
 @router.post("/inspections/{inspection_id}/unsign",
              summary="Withdraw your side's signature (before the other side signs)")
-def unsign(conn: Conn, actor: Inspector, inspection_id: int) -> JSONResponse:
+def unsign(conn: Conn, actor: Inspector, inspection_id: Id) -> JSONResponse:
     """Take your side's signature back, to correct what it signed."""
     with transaction(conn):
         return json_response(inspections.unsign(conn, actor, inspection_id))
@@ -191,7 +191,7 @@ def unsign(conn: Conn, actor: Inspector, inspection_id: int) -> JSONResponse:
 
 @router.get("/inspections/{inspection_id}/report", summary="The joint inspection report")
 async def inspection_report(
-    request: Request, inspection_id: int,
+    request: Request, inspection_id: Id,
     actor: Annotated[Actor, Depends(require("inspector", hold=False))],
     format: Annotated[Literal["html", "pdf", "json"], Query()] = "html",
 ) -> Response:
@@ -207,7 +207,7 @@ async def inspection_report(
 # ------------------------------------------------------------------ photos
 
 @router.put("/attachments/{uuid}", summary="Upload a declared photo (resumable)")
-def put_attachment(conn: Conn, actor: Inspector, uuid: str,
+def put_attachment(conn: Conn, actor: Inspector, uuid: ClientUuid,
                    body: Annotated[bytes, Body(media_type="image/jpeg")],
                    content_range: Annotated[str | None, Header()] = None) -> JSONResponse:
     """The whole photo, or a part with ``Content-Range: bytes START-END/TOTAL``; a part at
@@ -234,13 +234,13 @@ def _content_range(header: str | None, length: int) -> tuple[int, int | None]:
 
 
 @router.get("/attachments/{uuid}", summary="Upload state of a photo")
-def get_attachment(conn: Conn, actor: Inspector, uuid: str) -> JSONResponse:
+def get_attachment(conn: Conn, actor: Inspector, uuid: ClientUuid) -> JSONResponse:
     """Bytes received of the declared size, and whether the photo is complete."""
     return json_response(attachments.attachment(conn, actor, uuid))
 
 
 @router.get("/attachments/{uuid}/content", summary="The photo")
-def get_attachment_content(conn: Conn, actor: Inspector, uuid: str) -> Response:
+def get_attachment_content(conn: Conn, actor: Inspector, uuid: ClientUuid) -> Response:
     """The photo's bytes, once complete."""
     data, media = attachments.photo(conn, actor, uuid)
     return Response(data, media_type=media)

@@ -20,9 +20,11 @@ from api import (
     admin,
     bodies,
     boundaries,
+    boundary,
     coverage,
     facilities,
     health,
+    idempotency,
     inspections,
     maps,
     name_applications,
@@ -76,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "names, house numbers, administrative boundaries, facilities.")
     app.state.settings = settings
     problems.install(app)
+    # Outermost last: the input boundary checks a request before anything else reads it.
+    app.add_middleware(idempotency.Idempotency)
+    app.add_middleware(boundary.InputBoundary)
     for module in (health, admin, name_applications, names, boundaries, inspections,
                    facilities, coverage, maps, ogc, roads, plates, addresses):
         app.include_router(module.router)
@@ -87,10 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _openapi = app.openapi
 
     def openapi() -> dict:
-        """The generated document, with the bodies routes read themselves (``bodies``) and
-        the errors as problem+json (``problems``)."""
+        """The generated document, with the bodies routes read themselves (``bodies``),
+        the generic input limits (``boundary``), the ``Idempotency-Key`` header
+        (``idempotency``) and the errors as problem+json (``problems``)."""
         if app.openapi_schema is None:
-            app.openapi_schema = problems.document(bodies.add_schemas(_openapi()))
+            app.openapi_schema = problems.document(idempotency.document(
+                boundary.document(bodies.add_schemas(_openapi()))))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from api.deps import Conn, Maps, require
-from api.params import Division, OptionalDivision
+from api.params import Division, Id, OptionalDivision
 from geo import datasets
 from geo.audit import Actor
 from geo.boundaries import report
@@ -47,8 +47,10 @@ def map_names(conn: Conn, actor: Planner, settings: Maps,
 
 @router.get("/coverage", response_class=HTMLResponse, summary="15-minute eldercare circle map")
 def coverage_map(conn: Conn, actor: Planner, division: Division, settings: Maps,
-                 minutes: Annotated[float | None, Query(description="1–60 minutes")] = None,
-                 speed: Annotated[float | None, Query(description="m/min (10–200)")] = None,
+                 minutes: Annotated[float | None, Query(allow_inf_nan=False,
+                                                        description="1–60 minutes")] = None,
+                 speed: Annotated[float | None, Query(allow_inf_nan=False,
+                                                      description="m/min (10–200)")] = None,
                  profile: Annotated[Literal["adult", "elderly"] | None, Query()] = None,
                  ) -> HTMLResponse:
     """Walking tiers, communities by status (covered / over capacity / too far / off
@@ -92,7 +94,7 @@ def boundary_map(conn: Conn, actor: Annotated[Actor, Depends(require("inspector"
 @router.get("/roads/{road_id}", response_class=HTMLResponse,
             summary="Map of a road's house numbering: doors by parity, order, findings")
 def road_map(conn: Conn, actor: Annotated[Actor, Depends(require("plates_officer", "planner"))],
-             settings: Maps, road_id: int) -> HTMLResponse:
+             settings: Maps, road_id: Id) -> HTMLResponse:
     """The road with its numbering direction, the doors coloured by the parity of their
     side, the order of the numbers along each side and the doors validation flags."""
     return _page(road.road_map(validation.road_map(conn, road_id), settings=settings))

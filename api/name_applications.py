@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
-from api.bodies import Body
+from api.bodies import Body, Code
 from api.deps import Conn, require
-from api.params import paging
+from api.params import Id, paging
 from geo.audit import Actor
 from geo.db import transaction
 from geo.names import workflow
@@ -34,10 +34,11 @@ class ApplicationIn(Body):
 
     kind: Literal["naming", "renaming", "abolition"]
     name: str | None = Field(default=None, max_length=50, description="proposed standard name")
-    category_code: str | None = None
-    division_code: str = Field(description="the applicant's jurisdiction (6/9/12 digits)")
+    category_code: Code | None = None
+    division_code: Code = Field(description="the applicant's jurisdiction (6/9/12 digits)")
     geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry")
-    target_id: int | None = Field(default=None, description="name renamed or abolished")
+    target_id: int | None = Field(default=None, ge=1, le=2**53,
+                                  description="name renamed or abolished")
     reason: str | None = Field(default=None, max_length=5000)
     meaning: str | None = Field(default=None, max_length=2000)
     origin: str | None = Field(default=None, max_length=2000)
@@ -47,15 +48,15 @@ class ApplicationIn(Body):
     approval_basis: str | None = Field(default=None, max_length=500)
     applicant: str = Field(min_length=1, max_length=200)
     applicant_contact: str | None = Field(default=None, max_length=200)
-    reports: list[Report] = []
+    reports: list[Report] = Field([], max_length=50)
 
 
 class StepIn(Body):
     """An action: the version it is based on, and what the action needs."""
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**31 - 1)
     note: str | None = Field(default=None, max_length=2000)
-    reports: list[Report] | None = None
+    reports: list[Report] | None = Field(None, max_length=50)
     approving_authority: str | None = Field(default=None, max_length=200)
     document_no: str | None = Field(default=None, max_length=100)
     on: dt.date | None = None
@@ -82,14 +83,14 @@ def create_application(conn: Conn, actor: Officer, body: ApplicationIn) -> dict:
 
 
 @router.get("/{app_id}", summary="One application with its findings and events")
-def get_application(conn: Conn, actor: Officer, app_id: int) -> dict:
+def get_application(conn: Conn, actor: Officer, app_id: Id) -> dict:
     """State, reports, findings of the last checks, deadlines and every transition."""
     return workflow.get_application(conn, app_id)
 
 
 @router.post("/{app_id}/{action}", summary="submit, assess, approve, reject, file, announce, "
                                            "withdraw")
-def act(conn: Conn, actor: Officer, app_id: int, action: str, body: StepIn) -> dict:
+def act(conn: Conn, actor: Officer, app_id: Id, action: str, body: StepIn) -> dict:
     """Move the application on; 409 when the version is stale or a check blocks."""
     step = workflow.Step(body.version, body.note,
                          None if body.reports is None

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.deps import Conn
 from api.geojson import collection, feature
-from api.params import BBoxInCrs, LonLat, Near, OptionalDivision
+from api.params import BBoxInCrs, Id, LonLat, Near, OptionalDivision
 from api.printing import printable
 from geo.names import gazetteer, search
 from maps import register as printed
@@ -57,7 +57,7 @@ async def register(request: Request,
 
 
 @router.get("/{name_id}", summary="One name with its history")
-def get_name(conn: Conn, name_id: int) -> dict:
+def get_name(conn: Conn, name_id: Id) -> dict:
     """Standard name, romanization, category, meaning/origin/history, former names, and the
     current standard name when this one is historical."""
     return gazetteer.get_name(conn, name_id)

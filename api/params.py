@@ -10,19 +10,27 @@ import math
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 
 from geo.crs import to_cgcs2000
 from geo.errors import InvalidInput
+from geo.text import CODE_MAX
 
 Crs = Annotated[str, Query(pattern="^(cgcs2000|wgs84|gcj02)$",
                            description="CRS of the coordinates given: cgcs2000 (= wgs84, the "
                                        "default) or gcj02 (Amap, Tencent)")]
-Division = Annotated[str, Query(description="6-, 9- or 12-digit division code, e.g. 430202 "
+Division = Annotated[str, Query(max_length=CODE_MAX,
+                                description="6-, 9- or 12-digit division code, e.g. 430202 "
                                             "(荷塘区)")]
-OptionalDivision = Annotated[str | None, Query(description="6-, 9- or 12-digit division code "
-                                                           "(everything under it)")]
+OptionalDivision = Annotated[str | None, Query(
+    max_length=CODE_MAX, description="6-, 9- or 12-digit division code (everything under it)")]
 Box = tuple[float, float, float, float]
+# A record's id in a path: a positive 64-bit integer (anything else is 422, not a query).
+Id = Annotated[int, Path(ge=1, le=2**63 - 1, description="the record's id")]
+# A field record's key in a path: the UUID its client made.
+ClientUuid = Annotated[str, Path(
+    pattern="^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$",
+    description="the UUID the client made for the record")]
 
 
 def numbers(raw: str, count: int, field: str) -> tuple[float, ...]:

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import Field, StrictInt
 
-from api.bodies import Body, StrictLat, StrictLon, Version
+from api.bodies import Body, Code, Line, StrictLat, StrictLon, Version
 from api.deps import Conn, require
 from api.geojson import collection, json_response, point_features
-from api.params import FormatRenamed, paging
+from api.params import FormatRenamed, Id, paging
 from api.printing import printable
 from geo.audit import Actor
 from geo.db import transaction
@@ -30,13 +30,14 @@ Size = Literal["large", "medium", "small"]
 class PlateIn(Body):
     """A plate to plan: a door plate (门牌), a building plate (楼牌) or a unit plate (单元牌)."""
 
-    entrance_id: StrictInt = Field(description="the numbered door it is for")
+    entrance_id: StrictInt = Field(ge=1, le=2**53, description="the numbered door it is for")
     kind: Kind = "door"
     size: Size | None = Field(None, description="default: medium for doors, small otherwise")
-    building: int | str | None = Field(None, description="building number, for building "
-                                                         "and unit plates")
-    unit: StrictInt | None = Field(None, description="unit number, for unit plates")
-    token: str | None = Field(None, description="a QR token already printed (default: new)")
+    building: Annotated[int, Field(ge=0, le=99_999)] | Code | None = Field(
+        None, description="building number, for building and unit plates")
+    unit: StrictInt | None = Field(None, ge=0, le=9_999,
+                                   description="unit number, for unit plates")
+    token: Code | None = Field(None, description="a QR token already printed (default: new)")
 
 
 class PlateChange(Body):
@@ -50,9 +51,10 @@ class PlateChange(Body):
     installed_on: dt.date | None = Field(None, description="with status installed")
     lon: StrictLon | None = Field(None, description="where it was installed")
     lat: StrictLat | None = None
-    photo: str | None = Field(None, description="base64 JPEG or PNG of the installed plate")
+    photo: str | None = Field(None, max_length=16 * 1024 * 1024,
+                              description="base64 JPEG or PNG of the installed plate")
     note: str | None = Field(None, max_length=500)
-    revoke: bool | str | None = Field(None, description="withdraw the QR token (a reason)")
+    revoke: bool | Line | None = Field(None, description="withdraw the QR token (a reason)")
     reissue: bool | None = Field(None, description="a new QR token for the plate")
 
 
@@ -62,8 +64,9 @@ class CampaignIn(Body):
 
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["new", "replace"]
-    roads: list[StrictInt] | None = Field(None, description="road ids")
-    division: str | None = Field(None, description="division code")
+    roads: list[Annotated[StrictInt, Field(ge=1, le=2**53)]] | None = Field(
+        None, max_length=10_000, description="road ids")
+    division: Code | None = Field(None, description="division code")
     due_on: dt.date | None = None
     size: Size | None = None
     note: str | None = None
@@ -87,7 +90,7 @@ def create_campaign(conn: Conn, actor: Officer, body: CampaignIn) -> JSONRespons
 
 
 @router.get("/plates/campaigns/{campaign_id}", summary="One campaign, its progress and plates")
-def get_campaign(conn: Conn, actor: Officer, campaign_id: int) -> JSONResponse:
+def get_campaign(conn: Conn, actor: Officer, campaign_id: Id) -> JSONResponse:
     """The campaign with its progress and every plate in it."""
     return json_response(campaigns.campaign(conn, campaign_id, with_plates=True))
 
@@ -96,7 +99,7 @@ def get_campaign(conn: Conn, actor: Officer, campaign_id: int) -> JSONResponse:
             summary="The campaign's QR plate sheet to print (HTML, or PDF with format=pdf)",
             dependencies=[FormatRenamed])
 async def campaign_sheet(
-    request: Request, campaign_id: int,
+    request: Request, campaign_id: Id,
     actor: Annotated[Actor, Depends(require("plates_officer", hold=False))],
     format: Annotated[Literal["html", "pdf"], Query()] = "html",
 ) -> Response:
@@ -132,14 +135,14 @@ def create_plate(conn: Conn, actor: Officer, body: PlateIn) -> JSONResponse:
 
 
 @router.get("/plates/{plate_id}", summary="One plate with its history and address")
-def get_plate(conn: Conn, actor: Officer, plate_id: int) -> JSONResponse:
+def get_plate(conn: Conn, actor: Officer, plate_id: Id) -> JSONResponse:
     """The plate, its standard address, what it shows if printed before a change, and every
     event of its lifecycle."""
     return json_response(plates.get(conn, plate_id))
 
 
 @router.patch("/plates/{plate_id}", summary="Move a plate along its lifecycle (send version)")
-def patch_plate(conn: Conn, actor: Officer, plate_id: int, body: PlateChange) -> JSONResponse:
+def patch_plate(conn: Conn, actor: Officer, plate_id: Id, body: PlateChange) -> JSONResponse:
     """The plate after the step (with its replacement when it was replaced); a stale
     version or a step the lifecycle does not allow answers 409."""
     with transaction(conn):
@@ -148,21 +151,21 @@ def patch_plate(conn: Conn, actor: Officer, plate_id: int, body: PlateChange) ->
 
 
 @router.get("/plates/{plate_id}/qr.svg", summary="The plate's QR code (SVG)")
-def plate_qr_svg(conn: Conn, actor: Officer, plate_id: int) -> Response:
+def plate_qr_svg(conn: Conn, actor: Officer, plate_id: Id) -> Response:
     """The QR code of the plate's public page, as SVG."""
     return Response(qr.qr_svg(plates.get(conn, plate_id, events=False)["url"]),
                     media_type="image/svg+xml")
 
 
 @router.get("/plates/{plate_id}/qr.png", summary="The plate's QR code (PNG)")
-def plate_qr_png(conn: Conn, actor: Officer, plate_id: int) -> Response:
+def plate_qr_png(conn: Conn, actor: Officer, plate_id: Id) -> Response:
     """The QR code of the plate's public page, as PNG."""
     return Response(qr.qr_png(plates.get(conn, plate_id, events=False)["url"]),
                     media_type="image/png")
 
 
 @router.get("/plates/{plate_id}/photo", summary="The installation photo")
-def plate_photo(conn: Conn, actor: Officer, plate_id: int) -> Response:
+def plate_photo(conn: Conn, actor: Officer, plate_id: Id) -> Response:
     """The photo taken when the plate was installed."""
     data, media_type = plates.photo(conn, plate_id)
     return Response(data, media_type=media_type)

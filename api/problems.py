@@ -43,6 +43,7 @@ STATUS_TABLE: list[tuple[type[BaseException], int, str, str]] = [
     (psycopg2.DataError, 422, "invalid-input", "Invalid input"),
     (psycopg2.errors.QueryCanceled, 503, "timeout", "The database took too long"),
     (psycopg2.OperationalError, 503, "database-unavailable", "The database is unavailable"),
+    (psycopg2.InterfaceError, 503, "database-unavailable", "The database is unavailable"),
     (psycopg2.pool.PoolError, 503, "database-unavailable", "The database is unavailable"),
 ]
 
@@ -52,17 +53,41 @@ _SAFE_DETAIL = {
     psycopg2.DataError: "a value is out of range or malformed",
     psycopg2.errors.QueryCanceled: "the query ran past the statement timeout; narrow it down",
     psycopg2.OperationalError: "the database cannot be reached; try again shortly",
+    psycopg2.InterfaceError: "the database connection was lost; try again shortly",
     psycopg2.pool.PoolError: "no database connection is free; try again shortly",
 }
 
 
+RETRY_AFTER_S = 2   # what a 503 asks a client to wait before trying again
+
+
 def problem(status: int, slug: str, title: str, detail: str, request: Request,
             headers: dict[str, str] | None = None, **extra) -> JSONResponse:
-    """Build a problem+json response."""
+    """Build a problem+json response. A 503 says when to try again (``Retry-After``)."""
+    return _response(status, slug, title, detail, request.url.path, headers, **extra)
+
+
+def _response(status: int, slug: str, title: str, detail: str, path: str,
+              headers: dict[str, str] | None = None, **extra) -> JSONResponse:
     body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail,
-            "instance": request.url.path, **{k: v for k, v in extra.items() if v is not None}}
+            "instance": path, **{k: v for k, v in extra.items() if v is not None}}
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_S), **(headers or {})}
     return JSONResponse(jsonable_encoder(body), status_code=status, media_type=MEDIA_TYPE,
                         headers=headers)
+
+
+def problem_response(status: int, detail: str, field: str | None, scope,
+                     location: str | None = None) -> JSONResponse:
+    """A problem for a request refused before routing (``api.boundary``,
+    ``api.idempotency``), from its ASGI ``scope``; ``location`` is where the field is
+    (``query``, ``body``, ``path``, ``header``)."""
+    phrase = HTTPStatus(status).phrase
+    slug = "invalid-input" if status == 422 else phrase.lower().replace(" ", "-")
+    title = "Invalid input" if status == 422 else phrase
+    errors = ([{"field": field, "in": location, "reason": detail}]
+              if status == 422 and field else None)
+    return _response(status, slug, title, detail, scope["path"], field=field, errors=errors)
 
 
 def _lookup(exc: BaseException) -> tuple[int, str, str] | None:
@@ -154,20 +179,42 @@ PROBLEM_SCHEMA = {
 }
 
 
+# The problems each kind of operation can answer, and what they mean there.
+_ANSWERS = {
+    "401": "No bearer token, or one unknown or revoked",
+    "403": "The caller's role may not do this",
+    "404": "Nothing with this id, code or token",
+    "409": "The change conflicts with the current state: a stale version, a key used "
+           "already, a record sent again with other content",
+    "413": "The body is larger than this route takes",
+    "422": "Invalid input: the field at fault and why",
+    "503": "The database is unavailable or took too long: try again after Retry-After "
+           "seconds (a write sent with the same Idempotency-Key is never done twice)",
+}
+_WRITES = {"post", "put", "patch", "delete"}
+
+
 def document(openapi: dict) -> dict:
-    """Describe the errors as they are answered: every 422 in ``openapi`` becomes
-    ``application/problem+json`` with the ``Problem`` schema (FastAPI documents its own
-    validation body, which this service never sends)."""
+    """Describe the errors as they are answered, on every operation: ``application/
+    problem+json`` with the ``Problem`` schema for 404, 422 (every parameter and body is
+    checked) and 503 (every route reads the database); 401 and 403 where a token is
+    needed; 409 and 413 on writes. FastAPI documents its own validation body, which this
+    service never sends: it goes."""
     schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     for ops in openapi.get("paths", {}).values():
-        for op in ops.values():
-            if "422" in op.get("responses", {}):
-                op["responses"]["422"] = {
-                    "description": "Invalid input: the field at fault and why",
-                    "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for method, op in ops.items():
+            codes = ["404", "422", "503"]
+            if op.get("security"):
+                codes += ["401", "403"]
+            if method in _WRITES:
+                codes += ["409", "413"]
+            responses = op.setdefault("responses", {})
+            for code in sorted(codes):
+                responses[code] = {"description": _ANSWERS[code], "content": {
+                    MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     return openapi
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, StrictInt, model_validator
 
-from api.bodies import Body, StrictLat, StrictLon
+from api.bodies import Body, Code, StrictLat, StrictLon
 from api.deps import Conn, require
 from api.geojson import (
     collection,
@@ -20,7 +20,7 @@ from api.geojson import (
     json_response,
 )
 from api.geojson import point as point_geometry
-from api.params import Crs, FormatRenamed, OptionalDivision, paging
+from api.params import Crs, FormatRenamed, Id, OptionalDivision, paging
 from geo.audit import Actor
 from geo.crs import to_cgcs2000
 from geo.db import transaction
@@ -43,7 +43,7 @@ class RoadIn(Body):
     kind: Literal["road", "lane"] = Field("road", description="a lane (巷) is a dead end "
                                                               "numbered from its entrance")
     rule: Rule = None
-    division_code: str | None = Field(None, description="the county it is in (default: found "
+    division_code: Code | None = Field(None, description="the county it is in (default: found "
                                                         "from its line)")
 
 
@@ -52,14 +52,15 @@ class DoorIn(Body):
 
     lon: StrictLon
     lat: StrictLat
-    number: str | int | None = Field(None, description="e.g. 12, 12-1 or 十二号")
+    number: Code | Annotated[int, Field(ge=0, le=2**31 - 1)] | None = Field(
+        None, description="e.g. 12, 12-1 or 十二号")
     name: str | None = Field(None, max_length=100, description="a building's name")
 
 
 class DoorsIn(Body):
     """Doors to add to a road."""
 
-    doors: list[DoorIn] = Field(min_length=1)
+    doors: list[DoorIn] = Field(min_length=1, max_length=5_000)
 
 
 class SplitIn(Body):
@@ -73,7 +74,7 @@ class NumberingIn(Body):
     """Propose a numbering (``action: propose``), or apply a proposal (``action: apply``)."""
 
     action: Literal["propose", "apply"] = "propose"
-    proposal: StrictInt | None = Field(None, description="the proposal to apply")
+    proposal: StrictInt | None = Field(None, ge=1, le=2**53, description="the proposal to apply")
     mode: Literal["fill", "renumber"] | None = Field(
         None, description="fill (keep numbers, number new doors; the default) or renumber "
                           "(every door by the rule)")
@@ -81,7 +82,7 @@ class NumberingIn(Body):
     name: str | None = Field(None, min_length=1, max_length=60, description="a new name")
     geometry: dict[str, Any] | None = Field(None, description="a new line (an extension)")
     split: SplitIn | None = None
-    assign: dict[str, str | int] | None = Field(
+    assign: dict[Code, Code | Annotated[int, Field(ge=0, le=2**31 - 1)]] | None = Field(
         None, description="numbers by hand: entrance id → number, e.g. {\"17\": \"12-1\"}")
     reason: str | None = Field(None, max_length=500)
 
@@ -113,21 +114,21 @@ def create_road(conn: Conn, actor: Officer, body: RoadIn) -> JSONResponse:
 
 
 @router.get("/roads/{road_id}", summary="One road with its numbering rule")
-def get_road(conn: Conn, actor: Officer, road_id: int) -> JSONResponse:
+def get_road(conn: Conn, actor: Officer, road_id: Id) -> JSONResponse:
     """The road, its rule in force (its own over its division's over the defaults) and its
     door count."""
     return geojson_response(geometry_feature(roads.get(conn, road_id)))
 
 
 @router.get("/roads/{road_id}/entrances", summary="The doors of a road (GeoJSON)")
-def road_entrances(conn: Conn, actor: Officer, road_id: int) -> JSONResponse:
+def road_entrances(conn: Conn, actor: Officer, road_id: Id) -> JSONResponse:
     """Every current door of the road with its number."""
     return collection([feature(r, point_geometry(r["lon"], r["lat"]), r["id"])
                        for r in roads.entrances(conn, road_id)])
 
 
 @router.post("/roads/{road_id}/entrances", status_code=201, summary="Add doors to a road")
-def add_entrances(conn: Conn, actor: Officer, road_id: int, body: DoorsIn,
+def add_entrances(conn: Conn, actor: Officer, road_id: Id, body: DoorsIn,
                   crs: Crs = "cgcs2000") -> JSONResponse:
     """Doors within the road's tolerance of it; a number already there is refused (409)."""
     doors = [d.model_dump(exclude_unset=True) for d in body.doors]
@@ -140,7 +141,7 @@ def add_entrances(conn: Conn, actor: Officer, road_id: int, body: DoorsIn,
 
 @router.post("/roads/{road_id}/numbering",
              summary="Propose a numbering (rename, split, extend, new doors), then apply it")
-def road_numbering(conn: Conn, actor: Officer, road_id: int, body: NumberingIn) -> JSONResponse:
+def road_numbering(conn: Conn, actor: Officer, road_id: Id, body: NumberingIn) -> JSONResponse:
     """A proposal answers old → new per door and its id (201); applying it (200) writes it in
     one transaction and keeps the mapping as history. A stale proposal (the road or its
     doors changed) or one that would give two doors one address is refused (409) with
@@ -154,14 +155,14 @@ def road_numbering(conn: Conn, actor: Officer, road_id: int, body: NumberingIn) 
 
 @router.get("/roads/{road_id}/numbering/history",
             summary="Renumberings of a road with their old → new mapping")
-def numbering_history(conn: Conn, actor: Officer, road_id: int) -> JSONResponse:
+def numbering_history(conn: Conn, actor: Officer, road_id: Id) -> JSONResponse:
     """Newest first; each with who applied it, why, and every door's old and new number."""
     return json_response(numbering.history(conn, road_id))
 
 
 @router.get("/roads/{road_id}/validation", summary="Validate a road's numbering",
             dependencies=[FormatRenamed])
-def road_validation(conn: Conn, actor: Officer, road_id: int,
+def road_validation(conn: Conn, actor: Officer, road_id: Id,
                     format: Annotated[Literal["json", "geojson"], Query()] = "json"
                     ) -> JSONResponse:
     """Findings: wrong_parity, duplicate, out_of_order, reversed, gap, too_far, wrong_road,

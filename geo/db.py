@@ -49,15 +49,77 @@ def connect(url: str, *, statement_timeout_ms: int | None = None,
         ) from None
 
 
+# Connections whose transaction is owned by an outer block (``held``), by id, with the depth
+# of the ``transaction`` blocks open inside it. A connection serves one thread at a time.
+_DEPTH: dict[int, int] = {}
+
+
 @contextmanager
 def transaction(conn) -> Iterator[Any]:
-    """Commit what the block did, or roll it all back if it raised."""
+    """Commit what the block did, or roll it all back if it raised.
+
+    Inside another ``transaction`` or ``held`` block on the same connection, the block is a
+    savepoint: its work is undone alone if it raises, and committed with the outer block.
+    A rollback on a connection that has died is skipped: the error that killed it is the one
+    raised (the API answers it 503).
+    """
+    depth = _DEPTH.get(id(conn))
+    if depth is not None:
+        yield from _savepoint(conn, depth)
+        return
+    _DEPTH[id(conn)] = 0
     try:
         yield conn
     except BaseException:
-        conn.rollback()
+        _rollback(conn)
         raise
+    finally:
+        del _DEPTH[id(conn)]
     conn.commit()
+
+
+@contextmanager
+def held(conn) -> Iterator[Any]:
+    """Open a transaction that the ``transaction`` blocks run inside commit with: the caller
+    commits or rolls back ``conn`` itself when the block ends (the API holds a request's
+    writes this way until it has stored the answer of an ``Idempotency-Key``)."""
+    if id(conn) in _DEPTH:
+        raise RuntimeError("the connection's transaction is owned already")
+    _DEPTH[id(conn)] = 0
+    try:
+        yield conn
+    finally:
+        _DEPTH.pop(id(conn), None)
+
+
+def _savepoint(conn, depth: int) -> Iterator[Any]:
+    name = f"civgeo_{depth + 1}"
+    _DEPTH[id(conn)] = depth + 1
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            except (psycopg2.InterfaceError, psycopg2.OperationalError):
+                pass  # the connection died: the outer block fails with the first error
+            raise
+        with conn.cursor() as cur:
+            cur.execute(f"RELEASE SAVEPOINT {name}")
+    finally:
+        _DEPTH[id(conn)] = depth
+
+
+def _rollback(conn) -> None:
+    if conn.closed:
+        return
+    try:
+        conn.rollback()
+    except (psycopg2.InterfaceError, psycopg2.OperationalError):
+        pass  # the connection died; the server has ended the transaction already
 
 
 def load_queries(module_file: str) -> dict[str, str]:

@@ -1,0 +1,62 @@
+"""Losing the database answers 503 with Retry-After, never 500; a dead connection is dropped
+and the service recovers by itself. The API's connections are ended from the server side
+(``pg_terminate_backend``: what a restart of the database looks like to the pool); killing
+the shared test cluster itself is ``make soak``'s job."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from geo.db import connect, fetch_value
+from tests.factories import committed_token, problem
+
+
+@pytest.fixture
+def planner(db_url):
+    return {"Authorization": f"Bearer {committed_token(db_url, 'planner')}"}
+
+
+def _end_api_connections(db_url: str) -> int:
+    conn = connect(db_url)
+    conn.autocommit = True
+    try:
+        return fetch_value(conn, """
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE application_name = 'civgeo-api' AND datname = current_database()""")
+    finally:
+        conn.close()
+
+
+def test_reads_answer_503_then_recover(app, sample, db_url):
+    for _ in range(4):   # every pooled connection opened and used
+        assert app.get("/names/search", params={"q": "荷塘"}).status_code == 200
+    assert _end_api_connections(db_url) >= 1
+    answers = [app.get("/names/search", params={"q": "荷塘"}) for _ in range(6)]
+    statuses = [a.status_code for a in answers]
+    assert 500 not in statuses
+    assert statuses[0] == 503, statuses
+    body = problem(answers[0], 503)
+    assert body["type"] == "/problems/database-unavailable"
+    assert int(answers[0].headers["retry-after"]) > 0
+    # the dead connection is dropped and its siblings are checked before use: one failure
+    assert statuses[1:] == [200] * 5, statuses
+
+
+def test_a_write_lost_with_its_connection_is_503_and_a_keyed_retry_writes_once(
+        app, sample, db_url, planner):
+    site = {"type": "day_care", "name": "断线重试照料中心", "lon": 114.2838, "lat": 30.5802}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    assert app.get("/facilities", headers=planner).status_code == 200
+    _end_api_connections(db_url)
+    first = app.post("/facilities", json=site, headers={**planner, **key})
+    assert first.status_code in (201, 503), first.text
+    retry = app.post("/facilities", json=site, headers={**planner, **key})
+    assert retry.status_code == 201, retry.text
+    conn = connect(db_url)
+    try:
+        assert fetch_value(conn, "SELECT count(*) FROM facilities WHERE name = %s",
+                           (site["name"],)) == 1
+    finally:
+        conn.close()
