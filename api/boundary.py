@@ -120,24 +120,30 @@ def check_json(body: bytes, file_fields: tuple[str, ...] = ()) -> None:
     ...
     api.boundary.Refused: body: JSON nested deeper than 32 levels
     """
+    constants: list[str] = []
     try:
-        value = json.loads(body, parse_constant=_no_constant)
+        value = json.loads(body, parse_constant=lambda name: constants.append(name) or
+                           _Constant(name))
     except RecursionError:
         raise Refused(422, f"body: JSON nested deeper than {MAX_DEPTH} levels", "body") from None
     except UnicodeDecodeError:
         raise Refused(422, "body: JSON must be UTF-8", "body") from None
     except ValueError as exc:
         raise Refused(422, f"body: not valid JSON ({exc})", "body") from None
-    _walk(value, "", 0, file_fields)
+    if constants or len(body) > MAX_STRING or _CONTROL_IN_JSON.search(body) \
+            or body.count(b"[") + body.count(b"{") > MAX_DEPTH:
+        _walk(value, "", 0, file_fields)   # else nothing in it can break a rule
+
+
+# A control character in JSON text: escaped (the decoder refuses raw C0 characters), or a
+# raw DEL or C1 character (which it lets through).
+_CONTROL_IN_JSON = re.compile(
+    rb"\\u00(?:[01][0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])|\x7f|\xc2[\x80-\x9f]")
 
 
 class _Constant(str):
     """``NaN``, ``Infinity`` or ``-Infinity`` as Python's decoder reads them (JSON has no
     such numbers): kept as a marker so that the field holding one can be named."""
-
-
-def _no_constant(name: str) -> _Constant:
-    return _Constant(name)
 
 
 def _walk(value: Any, where: str, depth: int, file_fields: tuple[str, ...]) -> None:

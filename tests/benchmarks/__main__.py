@@ -13,6 +13,8 @@ baseline measured in the same run; the machine is shared, so read them as orders
    topology checks on every real county of China against shapely (``boundaries*.py``).
 9. House-number plates: numbering and validating 1,000,000 doors on 50,000 generated roads
    in SQL, in a database of their own (``plates.py``).
+10. Reliability: a 50 MB body refused (413) from its headers, the JSON checks of the input
+    boundary, the cost of an Idempotency-Key (``reliability.py``).
 """
 
 from __future__ import annotations
@@ -119,6 +121,8 @@ def main() -> None:
     from tests.benchmarks import boundaries, boundaries_topology
     boundaries.bench_patrolled_share()
     boundaries_topology.bench_topology(url)
+    from tests.benchmarks import reliability
+    reliability.run(url)
     from tests.benchmarks import plates
     plates.run()
 
