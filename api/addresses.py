@@ -13,7 +13,15 @@ from pydantic import Field
 from api import pages
 from api.bodies import Body
 from api.deps import Conn
-from api.geojson import collection, feature, geojson_response, json_response, point
+from api.geojson import (
+    GeoJSONResponse,
+    also,
+    collection,
+    feature,
+    geojson_response,
+    json_response,
+    point,
+)
 from api.params import FormatRenamed, LonLat
 from geo.db import transaction
 from geo.errors import Gone, NotFound
@@ -36,7 +44,7 @@ def _address_feature(a: dict) -> dict:
     return feature(a, point(a["lon"], a["lat"]), a["entrance_id"])
 
 
-@router.get("/addresses/search", summary="Find standard addresses")
+@router.get("/addresses/search", response_class=GeoJSONResponse, summary="Find standard addresses")
 def search_addresses(conn: Conn, q: Address,
                      limit: Annotated[int, Query(ge=1, le=100)] = 20) -> JSONResponse:
     """Doors whose standard address matches, best first, with how the query was read."""
@@ -51,7 +59,8 @@ def parse_address(conn: Conn, q: Address) -> JSONResponse:
     return json_response(addresses.parse(conn, q))
 
 
-@router.get("/addresses/reverse", summary="The nearest standard address to a point")
+@router.get("/addresses/reverse", response_class=GeoJSONResponse,
+            summary="The nearest standard address to a point")
 def reverse_address(conn: Conn, at: LonLat) -> JSONResponse:
     """The door nearest the point, with its standard address and the names in it."""
     return geojson_response(_address_feature(addresses.reverse(conn, *at)))
@@ -65,6 +74,8 @@ def _wants_json(request: Request, format: str | None) -> bool:
 
 
 @router.get("/qr/{token}", response_class=HTMLResponse,
+            responses={**also(404, "text/html", description="no such plate (a page)"),
+                       **also(410, "text/html", description="the QR code was withdrawn")},
             summary="What a QR plate shows: the standard address (HTML; JSON when asked)",
             dependencies=[FormatRenamed])
 def qr_page(request: Request, conn: Conn, token: str,

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Conn, require
 from api.geojson import (
+    GeoJSONResponse,
     collection,
     feature,
     geojson_response,
@@ -35,14 +36,16 @@ def list_lines(conn: Conn, actor: Inspector, division: OptionalDivision = None,
     return json_response(inspections.lines_for(conn, actor, division=division, level=level))
 
 
-@router.get("/boundaries/lines/{line_id}", summary="One boundary line (GeoJSON)")
+@router.get("/boundaries/lines/{line_id}", response_class=GeoJSONResponse,
+            summary="One boundary line (GeoJSON)")
 def get_line(conn: Conn, actor: Inspector, line_id: str) -> JSONResponse:
     """A line by id, name (株衡线) or number, as a GeoJSON Feature (MultiLineString)."""
     line = inspections.assigned_line(conn, actor, line_id)
     return geojson_response(geometry_feature(line))
 
 
-@router.get("/boundaries/markers", summary="Markers of a line (GeoJSON)")
+@router.get("/boundaries/markers", response_class=GeoJSONResponse,
+            summary="Markers of a line (GeoJSON)")
 def list_markers(conn: Conn, actor: Inspector,
                  line: Annotated[str, Query(description="line id, name or number")]
                  ) -> JSONResponse:

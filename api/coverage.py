@@ -14,7 +14,7 @@ from pydantic import Field
 
 from api.bodies import Body, Code, Lat, Line, Lon, Name
 from api.deps import Conn, require
-from api.geojson import collection, geojson_response, json_response, point_features
+from api.geojson import GeoJSONResponse, collection, geojson_response, json_response, point_features
 from api.params import Division, Id, LonLat, OptionalDivision, number_list
 from geo.audit import Actor
 from geo.coverage import accessibility as access
@@ -70,7 +70,8 @@ class WhatIfIn(Walk):
     lat: Lat
 
 
-@router.get("/isochrone", summary="Walking isochrone (5/10/15-minute tiers) from a point")
+@router.get("/isochrone", response_class=GeoJSONResponse,
+            summary="Walking isochrone (5/10/15-minute tiers) from a point")
 def get_isochrone(
     conn: Conn, actor: Planner, at: LonLat,
     minutes: Annotated[str | None, Query(description="tiers, e.g. 5,10,15 (1–60 each)")] = None,
@@ -86,7 +87,8 @@ def get_isochrone(
                                                 shape=shape))
 
 
-@router.get("/circle", summary="The 15-minute eldercare circle of a division")
+@router.get("/circle", response_class=GeoJSONResponse,
+            summary="The 15-minute eldercare circle of a division")
 def get_circle(conn: Conn, actor: Planner, division: Division, minutes: Minutes = None,
                speed: Speed = None, profile: Profile = None, capacity: bool = True,
                uncovered_only: bool = False) -> JSONResponse:
@@ -99,7 +101,8 @@ def get_circle(conn: Conn, actor: Planner, division: Division, minutes: Minutes 
     return collection(point_features(comms, "code"), **result)
 
 
-@router.get("/indicators", summary="Indicators of a division and its counties/townships")
+@router.get("/indicators", response_class=GeoJSONResponse,
+            summary="Indicators of a division and its counties/townships")
 def get_indicators(conn: Conn, actor: Planner, division: Division, minutes: Minutes = None,
                    speed: Speed = None, profile: Profile = None) -> JSONResponse:
     """Beds per 1000 aged 60+, nursing-bed share, community facility coverage urban/rural,
@@ -108,7 +111,8 @@ def get_indicators(conn: Conn, actor: Planner, division: Division, minutes: Minu
                                                   profile=profile))
 
 
-@router.get("/accessibility", summary="2SFCA / E2SFCA accessibility of eldercare places")
+@router.get("/accessibility", response_class=GeoJSONResponse,
+            summary="2SFCA / E2SFCA accessibility of eldercare places")
 def get_accessibility(conn: Conn, actor: Planner, division: Division,
                       method: Annotated[Literal["2sfca", "e2sfca"], Query()] = "e2sfca",
                       minutes: Minutes = None, speed: Speed = None,
@@ -120,7 +124,8 @@ def get_accessibility(conn: Conn, actor: Planner, division: Division,
                                                  profile=profile))
 
 
-@router.post("/suggestions", summary="Suggest k new eldercare sites (maximal covering)")
+@router.post("/suggestions", response_class=GeoJSONResponse,
+             summary="Suggest k new eldercare sites (maximal covering)")
 def post_suggestions(conn: Conn, actor: Planner, body: SuggestionsIn) -> JSONResponse:
     """Each suggestion with the communities and elderly it newly covers; ``save`` stores the
     scenario (``GET /coverage/scenarios``) for comparison."""
@@ -169,7 +174,8 @@ def get_scenario(conn: Conn, actor: Planner, scenario_id: Id) -> JSONResponse:
     return json_response(suggest.scenario(conn, scenario_id))
 
 
-@router.get("/burial", summary="Graves and cemeteries inside burial-prohibited zones (三沿六区)")
+@router.get("/burial", response_class=GeoJSONResponse,
+            summary="Graves and cemeteries inside burial-prohibited zones (三沿六区)")
 def get_burial(conn: Conn, actor: Planner, division: Division) -> JSONResponse:
     """Each grave or cemetery inside a zone, with the zones and how far inside."""
     return geojson_response(burial.report(conn, division))

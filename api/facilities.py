@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.bodies import Body, Code, Lat, Line, Lon, Name, Version
 from api.deps import Conn, require
-from api.geojson import geojson_response, json_response
+from api.geojson import GeoJSONResponse, also, geojson_response, json_response
 from api.params import BBox, Crs, Id, OptionalDivision
 from geo import facilities
 from geo.audit import Actor
@@ -114,7 +114,7 @@ NewFacilities = Annotated[
     | Annotated[FeatureIn, Tag("<feature>")], Discriminator(_which)]
 
 
-@router.get("", summary="List or export facilities (GeoJSON)")
+@router.get("", response_class=GeoJSONResponse, summary="List or export facilities (GeoJSON)")
 def list_facilities(
     conn: Conn, actor: Planner, bbox: BBox, division: OptionalDivision = None,
     kind: Annotated[Literal["eldercare", "funeral", "relief"] | None, Query()] = None,
@@ -137,7 +137,10 @@ def list_types(conn: Conn, actor: Planner) -> JSONResponse:
     return json_response(list(facilities.types(conn).values()))
 
 
-@router.post("", status_code=201, summary="Add a facility, or import GeoJSON features")
+@router.post("", response_class=GeoJSONResponse,
+             status_code=201, summary="Add a facility, or import GeoJSON features",
+             responses=also(200, "application/json",
+                            description="a FeatureCollection imported: the counts"))
 def create_facility(conn: Conn, actor: Planner, body: NewFacilities,
                     source: Annotated[str, Query(max_length=200)] = "api",
                     crs: Crs = "cgcs2000") -> JSONResponse:
@@ -178,13 +181,15 @@ async def import_file(conn: Conn, actor: Planner, request: Request, source: Sour
     return json_response(await run_in_threadpool(store))
 
 
-@router.get("/{facility_id}", summary="One facility with its history")
+@router.get("/{facility_id}", response_class=GeoJSONResponse,
+            summary="One facility with its history")
 def get_facility(conn: Conn, actor: Planner, facility_id: Id) -> JSONResponse:
     """The facility as a Feature; its earlier versions under ``history``."""
     return geojson_response(facilities.detail(conn, facility_id))
 
 
-@router.patch("/{facility_id}", summary="Change a facility (send the version it is based on)")
+@router.patch("/{facility_id}", response_class=GeoJSONResponse,
+              summary="Change a facility (send the version it is based on)")
 def patch_facility(conn: Conn, actor: Planner, facility_id: Id,
                    body: FacilityEdit) -> JSONResponse:
     """Fields to change plus ``version``; a stale version answers 409 with the current row.

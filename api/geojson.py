@@ -20,6 +20,23 @@ def json_response(body: Any, status: int = 200,
     return JSONResponse(jsonable_encoder(body), status_code=status, media_type=media_type)
 
 
+class GeoJSONResponse(JSONResponse):
+    """``application/geo+json``: as ``response_class`` of a route, it documents what the
+    route answers (the routes build their answers with ``geojson_response``)."""
+
+    media_type = MEDIA_TYPE
+
+
+def also(status: int, *media_types: str, description: str = "Successful Response") -> dict:
+    """For a route's ``responses``: ``status`` answered as ``media_types`` too (beside what
+    its ``response_class`` says).
+
+    >>> also(200, "image/png")
+    {200: {'description': 'Successful Response', 'content': {'image/png': {}}}}
+    """
+    return {status: {"description": description, "content": {m: {} for m in media_types}}}
+
+
 def geojson_response(body: Any, status: int = 200) -> JSONResponse:
     """``body`` as ``application/geo+json``."""
     return json_response(body, status, MEDIA_TYPE)

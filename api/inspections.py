@@ -25,9 +25,9 @@ from api.bodies import (
     schema_ref,
 )
 from api.deps import Conn, SentJson, require
-from api.geojson import json_response
+from api.geojson import also, json_response
 from api.params import ClientUuid, Id, OptionalDivision
-from api.printing import printable
+from api.printing import PRINTED, printable
 from geo.audit import Actor
 from geo.boundaries import attachments, inspections, patrols, report
 from geo.db import transaction
@@ -38,6 +38,10 @@ router = APIRouter(tags=["inspections (inspector)"])
 Inspector = Annotated[Actor, Depends(require("inspector"))]
 MAX_TRACK_BYTES = 50 * 1024 * 1024
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+
+
+DUPLICATE = also(200, "application/json", description="received before with the same "
+                                                    "content (duplicate: true)")
 
 
 def _stored(record: dict) -> JSONResponse:
@@ -82,6 +86,7 @@ def get_inspection(conn: Conn, actor: Inspector, inspection_id: Id) -> JSONRespo
 
 
 @router.post("/inspections/{inspection_id}/patrols", summary="Upload a patrol (idempotent)",
+             status_code=201, responses=DUPLICATE,
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": schema_ref(PatrolIn)},
                  "application/gpx+xml": {"schema": {"type": "string", "format": "binary"}},
@@ -137,7 +142,8 @@ def _patrol_record(body: bytes) -> dict:
     return parsed
 
 
-@router.post("/inspections/{inspection_id}/marker-checks", summary="Record a marker check")
+@router.post("/inspections/{inspection_id}/marker-checks", summary="Record a marker check",
+             status_code=201, responses=DUPLICATE)
 def post_marker_check(conn: Conn, actor: Inspector, inspection_id: Id, body: MarkerCheckIn,
                       sent: SentJson) -> JSONResponse:
     """A marker's condition and measured position; the answer has the displacement from the
@@ -156,7 +162,8 @@ def patch_marker_check(conn: Conn, actor: Inspector, inspection_id: Id, uuid: Cl
         return json_response(patrols.edit_check(conn, actor, inspection_id, uuid, sent))
 
 
-@router.post("/inspections/{inspection_id}/hazards", summary="Report a hazard on the line")
+@router.post("/inspections/{inspection_id}/hazards", summary="Report a hazard on the line",
+             status_code=201, responses=DUPLICATE)
 def post_hazard(conn: Conn, actor: Inspector, inspection_id: Id, body: HazardIn,
                 sent: SentJson) -> JSONResponse:
     """Construction across the line, damage, a dispute, mining…, with its position and
@@ -189,7 +196,8 @@ def unsign(conn: Conn, actor: Inspector, inspection_id: Id) -> JSONResponse:
         return json_response(inspections.unsign(conn, actor, inspection_id))
 
 
-@router.get("/inspections/{inspection_id}/report", summary="The joint inspection report")
+@router.get("/inspections/{inspection_id}/report", summary="The joint inspection report",
+            responses=PRINTED)
 async def inspection_report(
     request: Request, inspection_id: Id,
     actor: Annotated[Actor, Depends(require("inspector", hold=False))],
@@ -239,7 +247,8 @@ def get_attachment(conn: Conn, actor: Inspector, uuid: ClientUuid) -> JSONRespon
     return json_response(attachments.attachment(conn, actor, uuid))
 
 
-@router.get("/attachments/{uuid}/content", summary="The photo")
+@router.get("/attachments/{uuid}/content", summary="The photo",
+            responses=also(200, "image/jpeg", "image/png", "image/webp", "image/heic"))
 def get_attachment_content(conn: Conn, actor: Inspector, uuid: ClientUuid) -> Response:
     """The photo's bytes, once complete."""
     data, media = attachments.photo(conn, actor, uuid)

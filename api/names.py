@@ -9,16 +9,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.deps import Conn
-from api.geojson import collection, feature
+from api.geojson import GeoJSONResponse, collection, feature
 from api.params import BBoxInCrs, Id, LonLat, Near, OptionalDivision
-from api.printing import printable
+from api.printing import PRINTED, printable
 from geo.names import gazetteer, search
 from maps import register as printed
 
 router = APIRouter(prefix="/names", tags=["place names (public)"])
 
 
-@router.get("/search", summary="Search standard names")
+@router.get("/search", response_class=GeoJSONResponse, summary="Search standard names")
 def search_names(
     conn: Conn, bbox: BBoxInCrs, near: Near, division: OptionalDivision = None,
     q: Annotated[str | None, Query(description="characters (简/繁), pinyin, initials")] = None,
@@ -44,7 +44,7 @@ def reverse_names(conn: Conn, point: LonLat,
     return {"lon": lon, "lat": lat, **search.reverse(conn, lon, lat, limit)}
 
 
-@router.get("/register", summary="标准地名录 of a division (HTML or PDF)",
+@router.get("/register", summary="标准地名录 of a division (HTML or PDF)", responses=PRINTED,
             response_class=HTMLResponse)
 async def register(request: Request,
                    division: Annotated[str, Query(description="division code")],

@@ -12,9 +12,9 @@ from pydantic import Field, StrictInt
 
 from api.bodies import Body, Code, Line, StrictLat, StrictLon, Version
 from api.deps import Conn, require
-from api.geojson import collection, json_response, point_features
+from api.geojson import GeoJSONResponse, also, collection, json_response, point_features
 from api.params import FormatRenamed, Id, paging
-from api.printing import printable
+from api.printing import PRINTED, printable
 from geo.audit import Actor
 from geo.db import transaction
 from geo.plates import campaigns, plates, qr
@@ -96,6 +96,7 @@ def get_campaign(conn: Conn, actor: Officer, campaign_id: Id) -> JSONResponse:
 
 
 @router.get("/plates/campaigns/{campaign_id}/sheet", response_class=HTMLResponse,
+            responses=PRINTED,
             summary="The campaign's QR plate sheet to print (HTML, or PDF with format=pdf)",
             dependencies=[FormatRenamed])
 async def campaign_sheet(
@@ -112,7 +113,8 @@ async def campaign_sheet(
 
 # ------------------------------------------------------------------ plates
 
-@router.get("/plates", summary="Plates (filter by status, road, campaign)")
+@router.get("/plates", response_class=GeoJSONResponse,
+            summary="Plates (filter by status, road, campaign)")
 def list_plates(request: Request, conn: Conn, actor: Officer, page: Paged,
                 status: Annotated[str | None, Query()] = None,
                 road: Annotated[int | None, Query()] = None,
@@ -150,21 +152,24 @@ def patch_plate(conn: Conn, actor: Officer, plate_id: Id, body: PlateChange) -> 
                                            body.model_dump(exclude_unset=True, mode="json")))
 
 
-@router.get("/plates/{plate_id}/qr.svg", summary="The plate's QR code (SVG)")
+@router.get("/plates/{plate_id}/qr.svg", summary="The plate's QR code (SVG)",
+            responses=also(200, "image/svg+xml"))
 def plate_qr_svg(conn: Conn, actor: Officer, plate_id: Id) -> Response:
     """The QR code of the plate's public page, as SVG."""
     return Response(qr.qr_svg(plates.get(conn, plate_id, events=False)["url"]),
                     media_type="image/svg+xml")
 
 
-@router.get("/plates/{plate_id}/qr.png", summary="The plate's QR code (PNG)")
+@router.get("/plates/{plate_id}/qr.png", summary="The plate's QR code (PNG)",
+            responses=also(200, "image/png"))
 def plate_qr_png(conn: Conn, actor: Officer, plate_id: Id) -> Response:
     """The QR code of the plate's public page, as PNG."""
     return Response(qr.qr_png(plates.get(conn, plate_id, events=False)["url"]),
                     media_type="image/png")
 
 
-@router.get("/plates/{plate_id}/photo", summary="The installation photo")
+@router.get("/plates/{plate_id}/photo", summary="The installation photo",
+            responses=also(200, "image/jpeg", "image/png"))
 def plate_photo(conn: Conn, actor: Officer, plate_id: Id) -> Response:
     """The photo taken when the plate was installed."""
     data, media_type = plates.photo(conn, plate_id)

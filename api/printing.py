@@ -18,6 +18,11 @@ from api.deps import borrow
 from api.geojson import json_response
 
 T = TypeVar("T")
+# What a printable route answers, by its ``format``: for its ``responses``.
+PRINTED = {200: {"description": "the page (html), the printed PDF (pdf) or the data (json)",
+                 "content": {"text/html": {}, "application/json": {},
+                             "application/pdf": {"schema": {"type": "string",
+                                                            "format": "binary"}}}}}
 
 
 async def printable(request: Request, gather: Callable[[Any], T], *, format: str,

@@ -130,12 +130,14 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-    items = [{"field": _field(e["loc"]), "in": e["loc"][0] if e["loc"] else None,
-              "reason": e["msg"]} for e in exc.errors()]
-    first = items[0] if items else {"field": None, "reason": "invalid request"}
-    detail = f"{first['field']}: {first['reason']}" if first["field"] else first["reason"]
+    items = [{k: v for k, v in (("field", _field(e["loc"])),
+                                ("in", e["loc"][0] if e["loc"] else None),
+                                ("reason", e["msg"])) if v is not None}
+             for e in exc.errors()]
+    first = items[0] if items else {"reason": "invalid request"}
+    detail = f"{first['field']}: {first['reason']}" if "field" in first else first["reason"]
     return problem(422, "invalid-input", "Invalid input", detail, request,
-                   field=first["field"], errors=items)
+                   field=first.get("field"), errors=items)
 
 
 _TYPE_TAGS = {"str", "int", "float", "bool", "bytes", "none"}
@@ -213,8 +215,12 @@ def document(openapi: dict) -> dict:
                 codes += ["409", "413"]
             responses = op.setdefault("responses", {})
             for code in sorted(codes):
-                responses[code] = {"description": _ANSWERS[code], "content": {
-                    MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                # a route's own answer for the code (the QR page's 404 in HTML) stays beside
+                answer = responses.setdefault(code, {"description": _ANSWERS[code]})
+                if code == "422":
+                    answer.update(description=_ANSWERS[code], content={})
+                answer.setdefault("content", {})[MEDIA_TYPE] = {
+                    "schema": {"$ref": "#/components/schemas/Problem"}}
     return openapi
 
 

@@ -12,6 +12,8 @@ from pydantic import Field, StrictInt, model_validator
 from api.bodies import Body, Code, StrictLat, StrictLon
 from api.deps import Conn, require
 from api.geojson import (
+    GeoJSONResponse,
+    also,
     collection,
     feature,
     geojson_response,
@@ -93,7 +95,7 @@ class NumberingIn(Body):
         return self
 
 
-@router.get("/roads", summary="Roads to number (GeoJSON)")
+@router.get("/roads", response_class=GeoJSONResponse, summary="Roads to number (GeoJSON)")
 def list_roads(request: Request, conn: Conn, actor: Officer, page: Paged,
                division: OptionalDivision = None,
                q: Annotated[str | None, Query(max_length=60, description="part of the name")]
@@ -104,7 +106,8 @@ def list_roads(request: Request, conn: Conn, actor: Officer, page: Paged,
     return collection(geometry_features(rows), request=request, page=page, matched=total)
 
 
-@router.post("/roads", status_code=201, summary="Add a road (name, GeoJSON line, rule)")
+@router.post("/roads", response_class=GeoJSONResponse,
+             status_code=201, summary="Add a road (name, GeoJSON line, rule)")
 def create_road(conn: Conn, actor: Officer, body: RoadIn) -> JSONResponse:
     """A new road; its pieces are joined into one numbering axis (pieces more than 300 m
     apart are refused as two roads)."""
@@ -113,14 +116,16 @@ def create_road(conn: Conn, actor: Officer, body: RoadIn) -> JSONResponse:
     return geojson_response(geometry_feature(road), 201)
 
 
-@router.get("/roads/{road_id}", summary="One road with its numbering rule")
+@router.get("/roads/{road_id}", response_class=GeoJSONResponse,
+            summary="One road with its numbering rule")
 def get_road(conn: Conn, actor: Officer, road_id: Id) -> JSONResponse:
     """The road, its rule in force (its own over its division's over the defaults) and its
     door count."""
     return geojson_response(geometry_feature(roads.get(conn, road_id)))
 
 
-@router.get("/roads/{road_id}/entrances", summary="The doors of a road (GeoJSON)")
+@router.get("/roads/{road_id}/entrances", response_class=GeoJSONResponse,
+            summary="The doors of a road (GeoJSON)")
 def road_entrances(conn: Conn, actor: Officer, road_id: Id) -> JSONResponse:
     """Every current door of the road with its number."""
     return collection([feature(r, point_geometry(r["lon"], r["lat"]), r["id"])
@@ -140,6 +145,7 @@ def add_entrances(conn: Conn, actor: Officer, road_id: Id, body: DoorsIn,
 
 
 @router.post("/roads/{road_id}/numbering",
+             responses=also(201, "application/json", description="a proposal"),
              summary="Propose a numbering (rename, split, extend, new doors), then apply it")
 def road_numbering(conn: Conn, actor: Officer, road_id: Id, body: NumberingIn) -> JSONResponse:
     """A proposal answers old → new per door and its id (201); applying it (200) writes it in
@@ -160,8 +166,9 @@ def numbering_history(conn: Conn, actor: Officer, road_id: Id) -> JSONResponse:
     return json_response(numbering.history(conn, road_id))
 
 
-@router.get("/roads/{road_id}/validation", summary="Validate a road's numbering",
-            dependencies=[FormatRenamed])
+@router.get("/roads/{road_id}/validation", response_class=GeoJSONResponse,
+            summary="Validate a road's numbering",
+            dependencies=[FormatRenamed], responses=also(200, "application/json"))
 def road_validation(conn: Conn, actor: Officer, road_id: Id,
                     format: Annotated[Literal["json", "geojson"], Query()] = "json"
                     ) -> JSONResponse:
