@@ -130,15 +130,17 @@ def check_json(body: bytes, file_fields: tuple[str, ...] = ()) -> None:
         raise Refused(422, "body: JSON must be UTF-8", "body") from None
     except ValueError as exc:
         raise Refused(422, f"body: not valid JSON ({exc})", "body") from None
-    if constants or len(body) > MAX_STRING or _CONTROL_IN_JSON.search(body) \
+    if constants or len(body) > MAX_STRING or _NEEDS_WALK.search(body) \
             or body.count(b"[") + body.count(b"{") > MAX_DEPTH:
         _walk(value, "", 0, file_fields)   # else nothing in it can break a rule
 
 
-# A control character in JSON text: escaped (the decoder refuses raw C0 characters), or a
-# raw DEL or C1 character (which it lets through).
-_CONTROL_IN_JSON = re.compile(
-    rb"\\u00(?:[01][0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])|\x7f|\xc2[\x80-\x9f]")
+# What makes the walk needed: a control character in JSON text, escaped (the decoder
+# refuses raw C0 characters) or a raw DEL or C1 character (which it lets through); or a
+# number that may be too large for a double (a three-digit exponent, or 300 digits).
+_NEEDS_WALK = re.compile(
+    rb"\\u00(?:[01][0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])|\x7f|\xc2[\x80-\x9f]"
+    rb"|[eE]\+?\d{3}|\d{300}")
 
 
 class _Constant(str):

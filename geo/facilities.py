@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from geo import audit
+from geo import audit, plausible, text
 from geo.audit import Actor
 from geo.crs import gcj02_to_wgs84
 from geo.db import execute, fetch_all, fetch_one, load_queries
@@ -29,9 +29,11 @@ STATUSES = ("planned", "building", "open", "suspended", "closed")
 OWNERSHIPS = ("public", "private", "public-private")
 COUNTS = ("beds", "nursing_beds", "places", "meals_per_day", "plots_total", "plots_used")
 TEXTS = ("address", "operator", "notes")
+_TEXT_MAX = {"address": text.LINE_MAX, "operator": text.LINE_MAX}
 EDITABLE = ("type", "name", "lon", "lat", "ownership", "status", "opened", "area_m2",
             *COUNTS, *TEXTS, "stock")
 MAX_IMPORT = 50_000
+MAX_COUNT = 2**31 - 1      # what the integer columns hold (beds, places, plots…)
 
 
 @dataclass
@@ -65,6 +67,8 @@ def _count(value: Any, field: str) -> int | None:
         raise InvalidInput(f"{field} must be a whole number, not {value!r}", field=field)
     if number < 0:
         raise InvalidInput(f"{field} cannot be negative ({value})", field=field)
+    if number > MAX_COUNT:
+        raise InvalidInput(f"{field} cannot be more than {MAX_COUNT:,} ({value})", field=field)
     return int(number)
 
 
@@ -88,6 +92,14 @@ def _coord(value: Any, field: str, low: float, high: float) -> float:
     return number
 
 
+def _position(lon: Any, lat: Any) -> tuple[float, float]:
+    """A site's lon, lat as given: numbers inside China, not swapped."""
+    lon = plausible.number(lon, "lon", minimum=None)
+    lat = plausible.number(lat, "lat", minimum=None)
+    plausible.point(lon, lat, "lon", "lat")
+    return lon, lat
+
+
 def _stock(items: Any) -> list[dict]:
     if items in (None, ""):
         return []
@@ -109,15 +121,7 @@ def _stock(items: Any) -> list[dict]:
             if not text:
                 raise InvalidInput(f"stock[{i}].{key} is required", field=f"stock[{i}].{key}")
             row[key] = text
-        try:
-            quantity = float(item.get("quantity"))
-        except (TypeError, ValueError):
-            raise InvalidInput(f"stock[{i}].quantity must be a number",
-                               field=f"stock[{i}].quantity") from None
-        if quantity < 0:
-            raise InvalidInput(f"stock[{i}].quantity cannot be negative",
-                               field=f"stock[{i}].quantity")
-        row["quantity"] = quantity
+        row["quantity"] = plausible.number(item.get("quantity"), f"stock[{i}].quantity")
         row["expiry"] = _date(item.get("expiry"), f"stock[{i}].expiry")
         out.append(row)
     return out
@@ -135,11 +139,10 @@ def validate(conn, record: dict, known_types: dict | None = None, *,
     if code not in known_types:
         raise InvalidInput(f"type {code!r} is not a facility type; one of "
                            f"{', '.join(known_types)}", field="type")
-    name = str(record.get("name") or "").strip()
+    name = text.clean(str(record.get("name") or "").strip(), "name", text.NAME_MAX)
     if not name:
         raise InvalidInput("name is required", field="name")
-    lon = _coord(record.get("lon"), "lon", -180, 180)
-    lat = _coord(record.get("lat"), "lat", -90, 90)
+    lon, lat = _position(record.get("lon"), record.get("lat"))
     if crs == "gcj02":
         x, y = gcj02_to_wgs84(lon, lat)
         lon, lat = float(x), float(y)
@@ -165,9 +168,10 @@ def validate(conn, record: dict, known_types: dict | None = None, *,
                            field="ownership")
     row["ownership"] = ownership
     row["opened"] = _date(record.get("opened"), "opened")
-    for key in TEXTS:
+    for key in TEXTS:   # files and the CLI reach here without the API's checks
         value = record.get(key)
-        row[key] = str(value).strip() if value not in (None, "") else None
+        row[key] = text.clean(str(value).strip(), key, _TEXT_MAX.get(key, text.NOTE_MAX)) \
+            if value not in (None, "") else None
     row["stock"] = _stock(record.get("stock"))
     if row["stock"] and known_types[code]["kind"] != "relief":
         raise InvalidInput("only relief warehouses hold stock", field="stock")
@@ -225,8 +229,7 @@ def update(conn, actor: Actor, facility_id: int, changes: dict, version: int | N
 
 
 def _from_gcj02(changes: dict, current: dict) -> dict:
-    lon = _coord(changes.get("lon", current["lon"]), "lon", -180, 180)
-    lat = _coord(changes.get("lat", current["lat"]), "lat", -90, 90)
+    lon, lat = _position(changes.get("lon", current["lon"]), changes.get("lat", current["lat"]))
     x, y = gcj02_to_wgs84(lon, lat)
     return {"lon": float(x), "lat": float(y)}
 
@@ -313,7 +316,8 @@ def records_from_geojson(doc: object) -> list[dict]:
     features = doc.get("features") if isinstance(doc, dict) else None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         features = [doc]
-    if not isinstance(features, list):
+    if not isinstance(features, list) or doc.get("type") not in ("FeatureCollection",
+                                                                 "Feature"):
         raise InvalidInput("expected a GeoJSON FeatureCollection", field="file")
     records = []
     for i, feature in enumerate(features):

@@ -13,6 +13,7 @@ from geo import audit
 from geo.audit import Actor
 from geo.boundaries import lines
 from geo.boundaries.settings import defaults
+from geo.boundaries.sync import record_id
 from geo.db import execute, fetch_all, fetch_one, load_queries
 from geo.divisions import division_prefix
 from geo.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -108,8 +109,8 @@ def create(conn, actor: Actor, line_key: int | str, year: int, *, lead_code: str
 def get(conn, inspection_id: int, actor: Actor | None = None) -> dict:
     """One inspection; an inspector not on its teams gets NotFound (it is not theirs)."""
     team_ids = _team_ids(conn, actor)
-    rows = fetch_all(conn, _Q["get"], {"id": inspection_id, "team_ids": team_ids,
-                                       "line_id": None})
+    rows = fetch_all(conn, _Q["get"], {"id": record_id(inspection_id, "id"),
+                                       "team_ids": team_ids, "line_id": None})
     if not rows:
         raise NotFound(f"no inspection {inspection_id} assigned to you"
                        if team_ids is not None else f"no inspection {inspection_id}", field="id")
@@ -118,8 +119,9 @@ def get(conn, inspection_id: int, actor: Actor | None = None) -> dict:
 
 def list_for(conn, actor: Actor, line_id: int | None = None) -> list[dict]:
     """The inspections assigned to the actor's teams (every one for an admin)."""
-    return fetch_all(conn, _Q["get"], {"id": None, "team_ids": _team_ids(conn, actor),
-                                       "line_id": line_id})
+    return fetch_all(conn, _Q["get"], {
+        "id": None, "team_ids": _team_ids(conn, actor),
+        "line_id": None if line_id is None else record_id(line_id, "line")})
 
 
 def _team_ids(conn, actor: Actor | None) -> list[int] | None:
@@ -146,7 +148,7 @@ def _locked(conn, actor: Actor, inspection_id: int, *,
             frozen_ok: bool = False) -> tuple[dict, str]:
     """The inspection, locked, and the side the actor writes for; Conflict once both sides
     have signed (unless ``frozen_ok``)."""
-    row = fetch_one(conn, _Q["lock"], {"id": inspection_id})
+    row = fetch_one(conn, _Q["lock"], {"id": record_id(inspection_id, "id")})
     if row is None:
         raise NotFound(f"no inspection {inspection_id}", field="id")
     side = side_of(conn, actor, row)

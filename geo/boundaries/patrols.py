@@ -19,7 +19,9 @@ import datetime as dt
 import hashlib
 import json
 
-from geo import audit
+import numpy as np
+
+from geo import audit, plausible
 from geo.audit import Actor
 from geo.boundaries import attachments, inspections, tracks
 from geo.boundaries.settings import defaults
@@ -51,14 +53,18 @@ ACTIONS = {
 HAZARD_KINDS = ("construction", "damage", "dispute", "mining", "other")
 HAZARD_STATES = ("open", "in_progress", "closed")
 MAX_MARKER_DISTANCE_M = 5_000    # a measured position farther than this is a typing error
+# The same reach for what is reported on the line: a hazard, a patrol's track. A team
+# walking a line is never kilometres off it; a hazard 5 km away is not on this line.
+MAX_LINE_DISTANCE_M = MAX_MARKER_DISTANCE_M
+# A track is refused when fewer than this share of its points lie within reach of the line.
+# Points are thinned by time and distance (every 5 s and 5 m at most), so their share is
+# about the share of the patrol's time: the walk along the line takes most of it, while the
+# drive out to it (tens of kilometres at speed) gives a few hundred points at most.
+MIN_TRACK_SHARE_NEAR = 0.5
 
 def _existing(conn, actor: Actor, query: str, uid: str, digest: str, what: str,
               inspection_id: int) -> dict | None:
-    """The stored row for a UUID when the content is the same; Conflict when it is not.
-
-    Looked up before the inspection is locked, so a resubmission answers as a success even
-    after both sides have signed (a field app whose answer was lost must not see a refusal).
-    """
+    """The stored row for a UUID when the content is the same; Conflict when it is not."""
     row = fetch_one(conn, _Q[query], {"uuid": uid})
     if row is None:
         return None
@@ -72,8 +78,27 @@ def _existing(conn, actor: Actor, query: str, uid: str, digest: str, what: str,
     return row
 
 
+def _lock_new(conn, actor: Actor, inspection_id: int, query: str, uid: str, digest: str,
+              what: str, locked: tuple[dict, str] | None = None) -> tuple[dict, str] | None:
+    """Lock the inspection for a new record: the inspection and the actor's side, or None
+    when this UUID was received already with the same content (Conflict with other).
+
+    The UUID is looked up before the lock, so a resubmission answers as a success even after
+    both sides have signed (a field app whose answer was lost must not see a refusal), and
+    again once the lock is held: identical retries sent at once all pass the first look-up,
+    the lock lets them in one at a time, and each finds the row the first one committed.
+    """
+    if locked is None:
+        if _existing(conn, actor, query, uid, digest, what, inspection_id):
+            return None
+        locked = inspections.lock_open(conn, actor, inspection_id)
+    if _existing(conn, actor, query, uid, digest, what, inspection_id):
+        return None
+    return locked
+
+
 def _stored(conn, query: str, uid: str, what: str) -> dict:
-    row = fetch_one(conn, _Q[query], {"uuid": uid})
+    row = fetch_one(conn, _Q[query], {"uuid": client_uuid(uid, "uuid")})
     if row is None:
         raise NotFound(f"no {what} {uid}", field="uuid")
     return row
@@ -93,9 +118,10 @@ def submit_patrol(conn, actor: Actor, inspection_id: int, record: dict, *,
         digest = content_hash({**record, "track_sha256": hashlib.sha256(track_bytes).hexdigest()})
     else:
         digest = content_hash(record)
-    if _existing(conn, actor, "patrol_by_uuid", uid, digest, "patrol", inspection_id):
+    locked = _lock_new(conn, actor, inspection_id, "patrol_by_uuid", uid, digest, "patrol")
+    if locked is None:
         return {**patrol(conn, uid), "duplicate": True}
-    inspection, side = inspections.lock_open(conn, actor, inspection_id)
+    inspection, side = locked
     check_types(record, {"members": list, "marker_checks": list, "hazards": list, "photos": list,
                 "notes": str})
     if track_bytes is None:
@@ -108,6 +134,9 @@ def submit_patrol(conn, actor: Actor, inspection_id: int, record: dict, *,
         track_format = track.get("format")
     raw = tracks.parse(track_bytes, track_format)
     clean, stats = tracks.clean(raw, defaults())
+    kept = clean if stats["kept"] >= 2 else raw
+    plausible.coordinates(np.column_stack([kept.lon, kept.lat]), "track")
+    _near_line(conn, inspection["line_id"], kept)
     members = [str(m) for m in record.get("members") or []]
     team_id = inspection["lead_team_id"] if side == inspection["lead_code"] \
         else inspection["support_team_id"]
@@ -122,23 +151,46 @@ def submit_patrol(conn, actor: Actor, inspection_id: int, record: dict, *,
     for i, item in enumerate((record.get("marker_checks") or []) + (record.get("hazards") or [])):
         if not isinstance(item, dict):
             raise InvalidInput("marker checks and hazards must be objects", field=f"item[{i}]")
+    warnings = []
     for i, check in enumerate(record.get("marker_checks") or []):
-        _nested(lambda c=check: submit_check(conn, actor, inspection_id, {
+        warnings += _nested(lambda c=check: submit_check(conn, actor, inspection_id, {
             **c, "patrol_uuid": uid}, locked=(inspection, side)), f"marker_checks[{i}]")
     for i, hazard in enumerate(record.get("hazards") or []):
-        _nested(lambda h=hazard: submit_hazard(conn, actor, inspection_id, h,
-                                               locked=(inspection, side)), f"hazards[{i}]")
+        warnings += _nested(lambda h=hazard: submit_hazard(conn, actor, inspection_id, h,
+                                                           locked=(inspection, side)),
+                            f"hazards[{i}]")
     attachments.declare(conn, inspection_id, "patrol", uid, record.get("photos"), "photos")
     audit.record(conn, actor, "patrol.submit", "patrol", uid,
                  after={"inspection": inspection_id, **stats})
-    return {**patrol(conn, uid), "cleaning": stats, "duplicate": False}
+    return {**patrol(conn, uid), "cleaning": stats, "duplicate": False, "warnings": warnings}
 
 
-def _nested(fn, where: str):
+def _nested(fn, where: str) -> list[dict]:
+    """Store a record of a patrol; the warnings of its answer, each saying which it is."""
     try:
-        return fn()
+        stored = fn()
     except InvalidInput as exc:
         raise InvalidInput(f"{where}: {exc.detail}", field=f"{where}.{exc.field}") from None
+    return [{**w, "record": where} for w in stored.get("warnings", [])]
+
+
+def _near_line(conn, line_id: int, track: tracks.Track) -> None:
+    """Refuse a track that is not a patrol of this line: none of its points within
+    ``MAX_LINE_DISTANCE_M`` of it, or fewer than ``MIN_TRACK_SHARE_NEAR`` of them."""
+    reach = MAX_LINE_DISTANCE_M
+    line = fetch_one(conn, _Q["line_wkb"], {"line_id": line_id})["wkb"]
+    near, points = tracks.points_near(line, track, reach), len(track)
+    if near == 0:
+        nearest = fetch_one(conn, _Q["track_distance"], {"track": tracks.to_ewkt_m(track),
+                                                         "line_id": line_id})["metres"]
+        raise InvalidInput(f"the track is {nearest / 1000:.1f} km from the line at its "
+                           f"nearest; a patrol of it comes within {reach / 1000:g} km: is it "
+                           "the right file, and the right inspection?", field="track")
+    if near < MIN_TRACK_SHARE_NEAR * points:
+        raise InvalidInput(f"{points - near} of the track's {points} points lie more than "
+                           f"{reach / 1000:g} km from the line; a patrol of it keeps at least "
+                           f"{MIN_TRACK_SHARE_NEAR:.0%} of them within reach: is it the right "
+                           "file?", field="track")
 
 
 def patrol(conn, uid: str) -> dict:
@@ -153,9 +205,11 @@ def submit_check(conn, actor: Actor, inspection_id: int, record: dict, *,
     """A marker check: condition, measured position (→ displacement), photos."""
     uid = client_uuid(record.get("uuid"), "uuid")
     digest = content_hash({k: v for k, v in record.items() if k != "patrol_uuid"})
-    if _existing(conn, actor, "check_by_uuid", uid, digest, "marker check", inspection_id):
+    locked = _lock_new(conn, actor, inspection_id, "check_by_uuid", uid, digest,
+                       "marker check", locked)
+    if locked is None:
         return {**check(conn, uid), "duplicate": True}
-    inspection, _side = locked or inspections.lock_open(conn, actor, inspection_id)
+    inspection, _side = locked
     check_types(record, {"note": str, "photos": list})
     condition = record.get("condition")
     if condition not in CONDITIONS:
@@ -168,14 +222,10 @@ def submit_check(conn, actor: Actor, inspection_id: int, record: dict, *,
         raise InvalidInput(f"marker {record.get('marker') or record.get('marker_no')} is not "
                            "on this inspection's line", field="marker")
     lon = lat = displacement = None
+    gcj02 = []
     if record.get("lon") is not None or record.get("lat") is not None:
         lon, lat = lonlat(record)
-        displacement = fetch_one(conn, _Q["displacement"], {"lon": lon, "lat": lat,
-                                                             "id": marker["id"]})["metres"]
-        if displacement > MAX_MARKER_DISTANCE_M:
-            raise InvalidInput(f"the measured position is {displacement / 1000:.1f} km from "
-                               f"marker {marker['marker_no']}: check the coordinates",
-                               field="lon")
+        displacement, gcj02 = _measured(conn, lon, lat, marker)
     elif condition not in ("lost",):
         raise InvalidInput("a check of a marker that is there needs its measured lon/lat",
                            field="lon")
@@ -190,15 +240,33 @@ def submit_check(conn, actor: Actor, inspection_id: int, record: dict, *,
     attachments.declare(conn, inspection_id, "marker_check", uid, record.get("photos"), "photos")
     audit.record(conn, actor, "marker_check.submit", "marker_check", uid,
                  after={"marker": marker["marker_no"], "condition": condition})
-    return {**check(conn, uid), "duplicate": False, "warnings": _warnings(condition,
-                                                                           displacement)}
+    return {**check(conn, uid), "duplicate": False,
+            "warnings": _warnings(condition, displacement) + gcj02}
 
 
-def _warnings(condition: str, displacement: float | None) -> list[str]:
+def _measured(conn, lon: float, lat: float, marker: dict) -> tuple[float, list[dict]]:
+    """The distance of a measured position from its marker's registered one, and a warning
+    when the position looks like GCJ-02; InvalidInput when it is too far to be a measure."""
+    def metres(x: float, y: float) -> float:
+        return fetch_one(conn, _Q["displacement"], {"lon": x, "lat": y,
+                                                    "id": marker["id"]})["metres"]
+
+    displacement = metres(lon, lat)
+    if displacement > MAX_MARKER_DISTANCE_M:
+        raise InvalidInput(f"the measured position is {displacement / 1000:.1f} km from "
+                           f"marker {marker['marker_no']}: check the coordinates", field="lon")
+    warning = plausible.gcj02_warning(lon, lat, displacement, metres,
+                                      f"marker {marker['marker_no']}")
+    return displacement, [warning] if warning else []
+
+
+def _warnings(condition: str, displacement: float | None) -> list[dict]:
     tol = float(defaults()["displacement_tolerance_m"])
     if condition == "intact" and displacement is not None and displacement > tol:
-        return [f"measured {displacement:.1f} m from the registered position (tolerance "
-                f"{tol:g} m): check it, or record the marker as displaced"]
+        return [{"code": "intact_but_moved",
+                 "message": f"measured {displacement:.1f} m from the registered position "
+                            f"(tolerance {tol:g} m): check it, or record the marker as "
+                            "displaced"}]
     return []
 
 
@@ -210,6 +278,7 @@ def check(conn, uid: str) -> dict:
 def edit_check(conn, actor: Actor, inspection_id: int, uid: str, changes: dict) -> dict:
     """Change a check based on ``changes['version']``; a stale version is a Conflict with
     both versions."""
+    uid = client_uuid(uid, "uuid")
     current = check(conn, uid)
     inspections.lock_open(conn, actor, inspection_id)
     version = based_on(current, changes, inspection_id, "marker check")
@@ -221,20 +290,19 @@ def edit_check(conn, actor: Actor, inspection_id: int, uid: str, changes: dict) 
     lon, lat = (current["lon"], current["lat"])
     if "lon" in changes or "lat" in changes:
         lon, lat = lonlat(changes)
-    row = fetch_one(conn, _Q["check_marker"], {"uuid": uid})
-    displacement = None if lon is None else fetch_one(conn, _Q["displacement"], {
-        "lon": lon, "lat": lat, "id": row["marker_id"]})["metres"]
+    marker = fetch_one(conn, _Q["check_marker"], {"uuid": uid})
+    displacement, gcj02 = (None, []) if lon is None else _measured(conn, lon, lat, marker)
     if fetch_one(conn, _Q["update_check"], {
             "uuid": uid, "version": version, "condition": condition, "lon": lon, "lat": lat,
             "displacement_m": displacement, "action": ACTIONS[condition],
             "note": changes.get("note", current["note"])}) is None:
         raise Conflict(f"marker check {uid} changed while you were editing it",
                        yours=changes, current=check(conn, uid))
-    execute(conn, _Q["marker_condition"], {"marker_id": row["marker_id"]})
+    execute(conn, _Q["marker_condition"], {"marker_id": marker["id"]})
     updated = check(conn, uid)
     audit.record(conn, actor, "marker_check.edit", "marker_check", uid, before=current,
                  after=updated)
-    return updated
+    return {**updated, "warnings": _warnings(condition, displacement) + gcj02}
 
 
 # ------------------------------------------------------------------ hazards
@@ -244,9 +312,11 @@ def submit_hazard(conn, actor: Actor, inspection_id: int, record: dict, *,
     """A hazard on the line (construction across it, damage, a dispute …), to follow up."""
     uid = client_uuid(record.get("uuid"), "uuid")
     digest = content_hash(record)
-    if _existing(conn, actor, "hazard_by_uuid", uid, digest, "hazard", inspection_id):
+    locked = _lock_new(conn, actor, inspection_id, "hazard_by_uuid", uid, digest, "hazard",
+                       locked)
+    if locked is None:
         return {**hazard(conn, uid), "duplicate": True}
-    locked or inspections.lock_open(conn, actor, inspection_id)
+    inspection, _side = locked
     check_types(record, {"description": str, "photos": list})
     kind = record.get("kind")
     if kind not in HAZARD_KINDS:
@@ -255,6 +325,7 @@ def submit_hazard(conn, actor: Actor, inspection_id: int, record: dict, *,
     if not description:
         raise InvalidInput("describe the hazard", field="description")
     lon, lat = lonlat(record)
+    gcj02 = _on_the_line(conn, lon, lat, inspection["line_id"])
     fetch_one(conn, _Q["insert_hazard"], {
         "uuid": uid, "hash": digest, "inspection_id": inspection_id, "kind": kind,
         "description": description, "lon": lon, "lat": lat,
@@ -262,7 +333,23 @@ def submit_hazard(conn, actor: Actor, inspection_id: int, record: dict, *,
         "user_id": actor.user_id})
     attachments.declare(conn, inspection_id, "hazard", uid, record.get("photos"), "photos")
     audit.record(conn, actor, "hazard.submit", "hazard", uid, after={"kind": kind})
-    return {**hazard(conn, uid), "duplicate": False}
+    return {**hazard(conn, uid), "duplicate": False, "warnings": gcj02}
+
+
+def _on_the_line(conn, lon: float, lat: float, line_id: int) -> list[dict]:
+    """Refuse a hazard farther than ``MAX_LINE_DISTANCE_M`` from the inspection's line; a
+    warning when its position looks like GCJ-02."""
+    def metres(x: float, y: float) -> float:
+        return fetch_one(conn, _Q["distance_to_line"], {"lon": x, "lat": y,
+                                                        "line_id": line_id})["metres"]
+
+    distance = metres(lon, lat)
+    if distance > MAX_LINE_DISTANCE_M:
+        raise InvalidInput(f"the hazard is {distance / 1000:.1f} km from the line; one on it "
+                           f"lies within {MAX_LINE_DISTANCE_M / 1000:g} km: check the "
+                           "coordinates", field="lon")
+    warning = plausible.gcj02_warning(lon, lat, distance, metres, "the boundary line")
+    return [warning] if warning else []
 
 
 def hazard(conn, uid: str) -> dict:
@@ -272,6 +359,7 @@ def hazard(conn, uid: str) -> dict:
 
 def follow_up(conn, actor: Actor, inspection_id: int, uid: str, changes: dict) -> dict:
     """Add a follow-up (note, new status) to a hazard, based on its version."""
+    uid = client_uuid(uid, "uuid")
     current = hazard(conn, uid)
     version = based_on(current, changes, inspection_id, "hazard")
     inspections.lock_open(conn, actor, inspection_id)

@@ -57,7 +57,9 @@ FROM marker_checks c JOIN boundary_markers m ON m.id = c.marker_id
 WHERE c.uuid = %(uuid)s
 
 -- name: check_marker
-SELECT marker_id FROM marker_checks WHERE uuid = %(uuid)s
+SELECT m.id, m.marker_no
+FROM marker_checks c JOIN boundary_markers m ON m.id = c.marker_id
+WHERE c.uuid = %(uuid)s
 
 -- name: marker_condition
 -- The marker's condition is that of its latest check.
@@ -89,3 +91,18 @@ SELECT h.id, h.uuid, h.inspection_id, h.kind, h.description, ST_X(h.geom) AS lon
        ST_Y(h.geom) AS lat, h.status, h.follow_up, h.reported_at, h.closed_at, h.recorded_by,
        h.version, h.updated_at
 FROM hazards h WHERE h.uuid = %(uuid)s
+
+-- name: distance_to_line
+SELECT ST_Distance(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490)::geography,
+                   geom::geography) AS metres
+FROM boundary_lines WHERE id = %(line_id)s
+
+-- name: line_wkb
+SELECT ST_AsBinary(geom) AS wkb FROM boundary_lines WHERE id = %(line_id)s
+
+-- name: track_distance
+-- On the spheroid (geography): a track on the other side of the world is measured as truly
+-- as one beside the line.
+SELECT ST_Distance(ST_Force2D(ST_GeomFromEWKT(%(track)s))::geography,
+                   geom::geography) AS metres
+FROM boundary_lines WHERE id = %(line_id)s

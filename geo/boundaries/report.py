@@ -42,6 +42,7 @@ from geo.audit import Actor
 from geo.boundaries import inspections, lines, tracks
 from geo.boundaries.patrols import ACTIONS, CONDITIONS
 from geo.boundaries.settings import defaults
+from geo.boundaries.sync import record_id
 from geo.db import fetch_all, fetch_one, load_queries
 from geo.errors import InvalidInput, NotFound
 
@@ -73,7 +74,8 @@ def inspection_report(conn, inspection_id: int, actor: Actor | None = None) -> I
     """
     if actor is not None:
         inspections.get(conn, inspection_id, actor)
-    inspection = fetch_one(conn, _Q["inspection"], {"inspection_id": inspection_id})
+    inspection = fetch_one(conn, _Q["inspection"],
+                           {"inspection_id": record_id(inspection_id, "inspection")})
     if inspection is None:
         raise NotFound(f"no inspection with id {inspection_id}", field="inspection")
     return _report(conn, inspection["line_id"], inspection)

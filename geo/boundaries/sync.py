@@ -15,7 +15,12 @@ import json
 import uuid as uuidlib
 from typing import Any
 
+from geo import plausible
 from geo.errors import Conflict, InvalidInput, NotFound
+
+EARLIEST_YEAR, LATEST_YEAR = 1990, 2100       # an inspection's years (inspections.create)
+# The range of a PostgreSQL bigint: an id beyond it cannot exist, and must not reach SQL.
+MAX_ID = 2**63 - 1
 
 
 def content_hash(record: Any) -> str:
@@ -52,24 +57,42 @@ def client_time(value: Any, field: str, required: bool = True) -> dt.datetime | 
                            field=field) from None
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))   # Beijing time
+    if not EARLIEST_YEAR <= t.year <= LATEST_YEAR:  # nor do years 1 and 9999 overflow in UTC
+        raise InvalidInput(f"{field} {value} is not in the years an inspection can have "
+                           f"({EARLIEST_YEAR}–{LATEST_YEAR})", field=field)
     if t > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
         raise InvalidInput(f"{field} {t.isoformat()} is in the future", field=field)
     return t
 
 
 def lonlat(record: dict, field: str = "") -> tuple[float, float]:
-    """The record's ``lon`` and ``lat`` as numbers within range, or InvalidInput naming
-    them."""
+    """The record's ``lon`` and ``lat`` as numbers inside China, or InvalidInput naming
+    them (saying so when they look swapped)."""
     prefix = f"{field}." if field else ""
     try:
         lon, lat = float(record["lon"]), float(record["lat"])
     except (KeyError, TypeError, ValueError):
         raise InvalidInput(f"{prefix}lon and {prefix}lat must be numbers",
                            field=f"{prefix}lon") from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InvalidInput(f"{prefix}lon/lat {lon}, {lat} are impossible coordinates",
-                           field=f"{prefix}lon")
+    plausible.point(lon, lat, f"{prefix}lon")
     return lon, lat
+
+
+def record_id(value: Any, field: str) -> int:
+    """An id (an inspection's, a line's) as a whole number a bigint column can hold, or
+    InvalidInput naming ``field``; one that merely does not exist is left to NotFound.
+
+    >>> record_id(7, "id")
+    7
+    >>> record_id(2**63, "id")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    geo.errors.InvalidInput: id must be a whole number up to 9223372036854775807, not ...
+    """
+    if type(value) is not int or not -MAX_ID <= value <= MAX_ID:
+        raise InvalidInput(f"{field} must be a whole number up to {MAX_ID}, not {value!r}",
+                           field=field)
+    return value
 
 
 def check_types(record: dict, kinds: dict[str, type]) -> None:

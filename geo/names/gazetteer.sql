@@ -70,7 +70,8 @@ WHERE e.network_id = %(network_id)s AND e.name IS NOT NULL AND e.name ~ '^[一-�
 GROUP BY e.name
 
 -- name: register_entries
--- 标准地名录 of a division: current standard names under it, by category.
+-- 标准地名录 of a division: current standard names under it, by category; those filed at the
+-- division itself too (a district's own rivers and streets, the district's name).
 SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_code,
        n.meaning, n.origin, n.history, n.approved_by, n.approved_on, n.document_no,
        (SELECT string_agg(p.name, '' ORDER BY length(p.division_code), p.division_code)
@@ -84,7 +85,6 @@ SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_co
 FROM place_names n JOIN place_categories c ON c.code = n.category_code
 WHERE n.status = 'standard'
   AND n.division_code LIKE civgeo_division_prefix(%(code)s) || '%%'
-  AND n.division_code <> %(code)s
 ORDER BY n.category_code, n.division_code, n.name
 LIMIT %(limit)s
 

@@ -17,6 +17,7 @@ from geo.divisions import check_code, containing, division_prefix
 from geo.errors import InvalidInput
 from geo.names.gazetteer import get_name, names_frame, search_keys
 from geo.names.romanize import HAN_CHARS
+from geo.plausible import point as check_point
 
 _Q = load_queries(__file__)
 MAX_QUERY = 50
@@ -24,8 +25,6 @@ BRANCH_LIMIT = 50
 MIN_PINYIN_TYPO = 5  # shorter pinyin (one or two syllables) has too many one-edit neighbours
 _HAN = re.compile(f"[{HAN_CHARS}]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# China's extent with a margin: a point outside it is a mistake (or lat/lon swapped).
-CHINA = (73.0, 3.0, 136.0, 54.0)
 
 
 @cache
@@ -217,17 +216,6 @@ def _ranked(conn, query: Query, phase: int, filters: str, params: dict,
         return earlier or []
     sql = _Q["rank_hits"].replace("{branches}", "\n    UNION ALL ".join(branches))
     return fetch_all(conn, sql.replace("{filters}", filters), {**params, **bparams})
-
-
-def check_point(lon: float, lat: float, field: str = "lon") -> None:
-    """Refuse points outside China, and say so when lon/lat look swapped."""
-    minx, miny, maxx, maxy = CHINA
-    if minx <= lon <= maxx and miny <= lat <= maxy:
-        return
-    if minx <= lat <= maxx and miny <= lon <= maxy:
-        raise InvalidInput(f"({lon}, {lat}) lies outside China; longitude and latitude look "
-                           "swapped (give lon first, then lat)", field=field)
-    raise InvalidInput(f"({lon}, {lat}) lies outside China", field=field)
 
 
 def check_bbox(bbox: tuple[float, ...]) -> None:

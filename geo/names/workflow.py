@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import shapely
 from shapely.geometry import shape
 
-from geo import audit
+from geo import audit, plausible
 from geo.audit import Actor
 from geo.db import execute, fetch_all, fetch_one, fetch_value, load_queries
 from geo.divisions import check_code
@@ -73,8 +73,7 @@ def _geometry_wkt(geometry: dict | None) -> str | None:
         raise InvalidInput("geometry must be a GeoJSON Point, LineString or Polygon",
                            field="geometry") from None
     geom = shapely.force_2d(geom)  # heights from GPS devices are not part of a place name
-    if geom.is_empty or not geom.is_valid:
-        raise InvalidInput("geometry is empty or invalid", field="geometry")
+    plausible.geometry(geom, "geometry")
     return geom.wkt
 
 

@@ -16,11 +16,10 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString, shape
 
-from geo import audit
+from geo import audit, plausible
 from geo.audit import Actor
 from geo.db import execute, fetch_all, fetch_one, fetch_value, load_queries
 from geo.errors import Conflict, InvalidInput, NotFound
-from geo.names.search import CHINA
 from geo.plates import rules
 
 _Q = load_queries(__file__)
@@ -53,12 +52,10 @@ def pieces_of(geometry: Any, field: str = "geometry") -> list[LineString]:
         if coords.ndim != 2 or len(coords) < 2 or not np.isfinite(coords).all():
             raise InvalidInput(f"{field}: piece {i + 1} needs at least two finite points",
                                field=field)
-        if not ((CHINA[0] <= coords[:, 0]) & (coords[:, 0] <= CHINA[2])
-                & (CHINA[1] <= coords[:, 1]) & (coords[:, 1] <= CHINA[3])).all():
-            raise InvalidInput(f"{field}: piece {i + 1} lies outside China (lon, lat order, "
-                               "CGCS2000)", field=field)
+        plausible.coordinates(coords, field, f"piece {i + 1}, point")
         if np.ptp(_metric(coords, coords[0, 1]), axis=0).max() < 1.0:
             raise InvalidInput(f"{field}: piece {i + 1} is shorter than a metre", field=field)
+        plausible.simple_line(part, field, f"piece {i + 1}")
     return parts
 
 
@@ -153,7 +150,8 @@ def positions(conn, road_id: int, rule: dict | None = None) -> list[dict]:
 
 
 def add_entrances(conn, actor: Actor, road_id: int, doors: Any) -> list[dict]:
-    """Doors (points, optionally with a number and a name) on a road."""
+    """Doors (points, optionally with a number and a name) on a road; each stored door
+    carries ``warnings`` (a position that looks like GCJ-02, ``geo.plausible``)."""
     road = get(conn, road_id)
     execute(conn, _Q["lock_road"], {"id": road_id})  # duplicate checks see every door
     if not isinstance(doors, list) or not doors:
@@ -162,7 +160,7 @@ def add_entrances(conn, actor: Actor, road_id: int, doors: Any) -> list[dict]:
     if len(doors) > MAX_DOORS:
         raise InvalidInput(f"at most {MAX_DOORS} doors at a time", field="doors")
     tolerance = road["rule_in_force"]["door_tolerance_m"]
-    rows = []
+    rows, warnings = [], []
     for i, door in enumerate(doors):
         where = f"doors[{i}]"
         if not isinstance(door, dict):
@@ -171,15 +169,12 @@ def add_entrances(conn, actor: Actor, road_id: int, doors: Any) -> list[dict]:
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
                    for v in (lon, lat)):
             raise InvalidInput(f"{where}: lon and lat must be numbers", field=f"{where}.lon")
+        plausible.point(lon, lat, f"{where}.lon")
         number, sub = (None, None)
         if door.get("number") not in (None, ""):
             number, sub = rules.parse_number(door["number"], field=f"{where}.number")
-        distance = fetch_value(conn, _Q["distance_to_road"], {"id": road_id, "lon": lon,
-                                                              "lat": lat})
-        if distance > tolerance:
-            raise InvalidInput(f"{where} is {distance:.0f} m from {road['name']}; doors must "
-                               f"be within {tolerance:.0f} m of their road", field=where,
-                               distance_m=round(distance, 1))
+        gcj02 = _near_road(conn, road, lon, lat, tolerance, where)
+        warnings.append([gcj02] if gcj02 else [])
         name = door.get("name")
         if name is not None and (not isinstance(name, str) or len(name) > 100):
             raise InvalidInput(f"{where}.name must be text up to 100 characters",
@@ -190,7 +185,29 @@ def add_entrances(conn, actor: Actor, road_id: int, doors: Any) -> list[dict]:
                       field="doors")
     ids = [fetch_value(conn, _Q["insert_entrance"], r) for r in rows]
     audit.record(conn, actor, "add_entrances", "road", road_id, after={"entrances": ids})
-    return fetch_all(conn, _Q["entrances"], {"ids": ids})
+    stored = fetch_all(conn, _Q["entrances"], {"ids": ids})       # in the order of ids
+    return [{**row, "warnings": w} for row, w in zip(stored, warnings, strict=True)]
+
+
+def _near_road(conn, road: dict, lon: float, lat: float, tolerance: float,
+               where: str) -> dict | None:
+    """Refuse a door farther than ``tolerance`` from its road (saying when it looks like
+    GCJ-02, which explains most such doors); the GCJ-02 warning of one within it."""
+    def metres(x: float, y: float) -> float:
+        return fetch_value(conn, _Q["distance_to_road"], {"id": road["id"], "lon": x, "lat": y})
+
+    distance = metres(lon, lat)
+    gcj02 = plausible.gcj02_warning(lon, lat, distance, metres, road["name"])
+    if distance > tolerance:
+        hint = {} if gcj02 is None else {"if_gcj02": gcj02["if_gcj02"]}
+        raise InvalidInput(f"{where} is {distance:.0f} m from {road['name']}; doors must be "
+                           f"within {tolerance:.0f} m of their road"
+                           + ("" if gcj02 is None else
+                              f"; read as GCJ-02 (Amap, Tencent) it would be "
+                              f"{gcj02['if_gcj02_distance_m']:.0f} m from it: send CGCS2000 "
+                              "coordinates, or say crs=gcj02"),
+                           field=where, distance_m=round(distance, 1), **hint)
+    return gcj02
 
 
 def entrances(conn, road_id: int) -> list[dict]:

@@ -130,3 +130,13 @@ def test_a_chunked_body_is_cut_at_the_limit(app, sample):
 
 def test_a_control_character_in_the_path_is_422(app, sample):
     problem(app.get("/qr/ab%00cd"), 422, "path")
+
+
+def test_an_imported_file_obeys_the_same_text_limits(app, sample, admin):
+    """A CSV file bypasses the body's model: the domain checks its text again."""
+    csv = ("type,name,lon,lat\nday_care," + "名" * 51 + ",114.2838,30.5802\n").encode()
+    problem(app.post("/facilities/import", params={"source": "hostile.csv"}, content=csv,
+                     headers={**admin, "content-type": "text/csv"}), 422, "records[0].name")
+    bad = b'{"type": null, "features": []}'
+    problem(app.post("/facilities/import", params={"source": "x"}, content=bad,
+                     headers={**admin, "content-type": "application/geo+json"}), 422, "file")

@@ -6,8 +6,8 @@ convert tracks to and from PostGIS ``geometry(LineStringM, 4490)`` with epoch se
 
 from geo.boundaries.tracks.clean import clean
 from geo.boundaries.tracks.read import FORMATS, parse
-from geo.boundaries.tracks.share import patrolled_share
+from geo.boundaries.tracks.share import patrolled_share, points_near
 from geo.boundaries.tracks.track import Track, from_coords, to_ewkt_m
 
 __all__ = ["FORMATS", "Track", "clean", "from_coords", "parse", "patrolled_share",
-           "to_ewkt_m"]
+           "points_near", "to_ewkt_m"]

@@ -29,6 +29,7 @@ import gpxpy
 import gpxpy.gpx
 import numpy as np
 
+from geo import plausible
 from geo.boundaries.settings import defaults
 from geo.boundaries.tracks.track import Track, bad, iso
 
@@ -86,8 +87,10 @@ def _check(track: Track) -> None:
               & (np.abs(track.lon) <= 180) & (np.abs(track.lat) <= 90))
     if wrong.any():
         i = int(np.argmax(wrong))
+        swapped = plausible.in_china(float(track.lat[i]), float(track.lon[i]))
         raise bad(f"coordinates out of range at point {i + 1}: lon {track.lon[i]}, "
-                  f"lat {track.lat[i]} (need |lon| ≤ 180 and |lat| ≤ 90)")
+                  f"lat {track.lat[i]} (need |lon| ≤ 180 and |lat| ≤ 90)"
+                  + ("; longitude and latitude look swapped" if swapped else ""))
     if track.t is not None:
         back = np.diff(track.t) < 0
         if back.any():

@@ -128,7 +128,8 @@ def test_marker_checks_measure_displacement_and_say_what_to_do(conn, d):
         "uuid": str(uuid.uuid4()), "marker": d.markers[0]["marker_no"], "condition": "intact",
         "lon": m["lon"], "lat": d.markers[0]["lat"] + 3 / 111_200,
         "checked_at": "2026-10-01T09:00:00+08:00"})
-    assert intact["warnings"] and "record the marker as displaced" in intact["warnings"][0]
+    assert intact["warnings"] and "record the marker as displaced" in \
+        intact["warnings"][0]["message"]
 
 
 @pytest.mark.parametrize(("where", "field_name"), [
