@@ -20,7 +20,7 @@ DEB_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting fo
 DEB_COMMANDS := ogr2ogr:gdal-bin npm:npm chromium:chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench soak fixtures deps venv assets db stop status lint clean
+.PHONY: run test bench bench-ogc soak fixtures deps venv assets db stop status lint clean
 
 run: deps venv assets db fixtures  ## install, start the database, load the sample data, serve
 	$(CIVGEO) map overview --out maps-out
@@ -39,6 +39,12 @@ test: deps venv assets db  ## the test suite, on its own database of the same se
 bench: deps venv db fixtures  ## speed and memory figures (not part of `make test`)
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(VENV)/bin/python -m tests.benchmarks
+
+# Only the OGC API figures against tipg and pygeoapi (installed from PyPI on first use into
+# .civgeo/peers/), e.g. make bench-ogc OGC_ARGS="--seconds 6 --ogr-timeout 60"
+bench-ogc: deps venv db fixtures  ## OGC API items and ogr2ogr, civgeo vs tipg and pygeoapi
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(VENV)/bin/python -m tests.benchmarks.ogc_peers $(OGC_ARGS)
 
 # e.g. make soak SOAK_ARGS="--seconds 120 --clients 32"
 soak: deps venv  ## load + kill -9 of the database on a private cluster and port (not part of `make test`)

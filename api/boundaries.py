@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from api import imports
 from api.deps import Conn, require
 from api.geojson import (
     GeoJSONResponse,
@@ -21,7 +22,7 @@ from api.geojson import (
 )
 from api.params import Division, OptionalDivision
 from geo.audit import Actor
-from geo.boundaries import history, inspections, topology
+from geo.boundaries import history, inspections, markers_import, topology
 
 router = APIRouter(tags=["boundaries (inspector)"])
 Inspector = Annotated[Actor, Depends(require("inspector"))]
@@ -53,6 +54,21 @@ def list_markers(conn: Conn, actor: Inspector,
     found, markers = inspections.markers_for(conn, actor, line)
     return collection([feature(m, point(m["lon"], m["lat"]), m["marker_no"]) for m in markers],
                       line=found["name"])
+
+
+@router.post("/boundaries/markers/import", openapi_extra=imports.BODY,
+             summary="Import a boundary-marker register (界桩登记表), all or nothing",
+             description="Columns 界桩编号 and 经度/纬度 or X/Y (optionally 界线, 类型, 坐标系, "
+                         "带号, 中央子午线, 高程, 保管方, 状况, 登记日期, 备注; English names "
+                         "too); each marker within the tolerance of its line, on a line your "
+                         "teams work on. Xi'an 1980 and Beijing 1954 are refused without "
+                         "datum_params. " + imports.DESCRIBED)
+async def import_markers(request: Request, conn: Conn, actor: Inspector,
+                         source: imports.Source, crs: imports.RegisterCrs = None,
+                         datum_params: imports.DatumParams = None) -> JSONResponse:
+    """Import the markers of a register file, keyed by (source, 界桩编号)."""
+    return await imports.run(request, markers_import.import_file, conn, actor, source=source,
+                             crs=crs, datum_params=datum_params)
 
 
 @router.get("/boundaries/topology",

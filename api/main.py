@@ -34,6 +34,7 @@ from api import (
     plates,
     problems,
     roads,
+    tiles,
 )
 from api.settings import Settings
 from geo.db import connect
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, admin, name_applications, names, boundaries, inspections,
                    facilities, coverage, maps, ogc, roads, plates, addresses):
         app.include_router(module.router)
+    app.include_router(tiles.router)
     # Browser assets from our own server: pages work with no internet (DESIGN §5).
     app.mount("/static/vendor", StaticFiles(directory=assets_dir(), check_dir=False),
               name="vendor")

@@ -7,13 +7,16 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from maps import basemap
+
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                    autoescape=select_autoescape(["html"]))
 
 
 def search_page() -> str:
-    """The public search page (static; it calls the JSON API)."""
-    return _ENV.get_template("search.html").render()
+    """The public search page (static; it calls the JSON API); its small map draws
+    civgeo's own basemap from this server's tiles."""
+    return _ENV.get_template("search.html").render(basemap=basemap.page_script())
 
 
 def qr_page(page: dict | None, token: str, *, error: str | None = None,

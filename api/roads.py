@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, StrictInt, model_validator
 
+from api import imports
 from api.bodies import Body, Code, StrictLat, StrictLon
 from api.deps import Conn, require
 from api.geojson import (
@@ -26,7 +27,7 @@ from api.params import Crs, FormatRenamed, Id, OptionalDivision, paging
 from geo.audit import Actor
 from geo.crs import to_cgcs2000
 from geo.db import transaction
-from geo.plates import numbering, roads, validation
+from geo.plates import numbering, registry_import, roads, validation
 
 router = APIRouter(tags=["roads and numbering (plates officer)"])
 Officer = Annotated[Actor, Depends(require("plates_officer"))]
@@ -114,6 +115,35 @@ def create_road(conn: Conn, actor: Officer, body: RoadIn) -> JSONResponse:
     with transaction(conn):
         road = roads.create(conn, actor, body.model_dump(exclude_unset=True))
     return geojson_response(geometry_feature(road), 201)
+
+
+@router.post("/roads/import", openapi_extra=imports.BODY,
+             summary="Import a road register, all or nothing",
+             description="Columns 道路名称 and the line: a WKT column (几何, WKT) in CGCS2000 "
+                         "lon/lat, or the features of a GeoPackage or Shapefile (optionally "
+                         "道路编码, the road's id in the register, else its name; 道路类型 路/巷; "
+                         "行政区划代码). " + imports.DESCRIBED)
+async def import_roads(request: Request, conn: Conn, actor: Officer, source: imports.Source,
+                       crs: imports.RegisterCrs = None,
+                       datum_params: imports.DatumParams = None) -> JSONResponse:
+    """Import the roads of a register file, keyed by (source, 道路编码 or name)."""
+    return await imports.run(request, registry_import.import_roads, conn, actor,
+                             source=source, crs=crs, datum_params=datum_params)
+
+
+@router.post("/roads/doors/import", openapi_extra=imports.BODY,
+             summary="Import a door register (门牌登记), all or nothing",
+             description="Columns 门牌编码 (the door's id in the register), 道路名称 or 道路编码, "
+                         "门牌号 and 经度/纬度 or X/Y or GeoPackage points (optionally 名称, 备注, "
+                         "行政区划代码); the checks of adding doors apply (within the road's "
+                         "tolerance, numbers without letters, no number twice). "
+                         + imports.DESCRIBED)
+async def import_doors(request: Request, conn: Conn, actor: Officer, source: imports.Source,
+                       crs: imports.RegisterCrs = None,
+                       datum_params: imports.DatumParams = None) -> JSONResponse:
+    """Import the doors of a register file, keyed by (source, 门牌编码)."""
+    return await imports.run(request, registry_import.import_doors, conn, actor,
+                             source=source, crs=crs, datum_params=datum_params)
 
 
 @router.get("/roads/{road_id}", response_class=GeoJSONResponse,

@@ -27,6 +27,8 @@ class Settings:
     pool_timeout_s: float = 10.0
     public_base_url: str = "http://127.0.0.1:8000"
     maps: MapSettings = field(default_factory=MapSettings)
+    # Facilities are published to anyone (OGC, tiles) unless CIVGEO_FACILITIES_PUBLIC=0.
+    facilities_public: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,4 +40,5 @@ class Settings:
             pool_timeout_s=_int("CIVGEO_POOL_TIMEOUT_S", 10, 1, 600),
             public_base_url=os.environ.get("CIVGEO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             maps=MapSettings.from_env(),
+            facilities_public=_int("CIVGEO_FACILITIES_PUBLIC", 1, 0, 1) == 1,
         )

@@ -258,8 +258,9 @@ def detail(conn, facility_id: int) -> dict:
 def select(conn, *, facility_id: int | None = None, division: str | None = None,
            kind: str | None = None, type_codes: list[str] | None = None,
            status: str | None = None, bbox: tuple[float, float, float, float] | None = None,
-           limit: int = 10_000) -> list[dict]:
-    """Facilities matching every given filter (``division`` is a code prefix)."""
+           limit: int | None = 10_000) -> list[dict]:
+    """Facilities matching every given filter (``division`` is a code prefix); at most
+    ``limit``, or all when it is None."""
     from geo.divisions import check_code, division_prefix
 
     return fetch_all(conn, _Q["select"], {
@@ -293,11 +294,19 @@ def feature_collection(rows: list[dict]) -> dict:
 
 
 def parse_upload(data: bytes, filename: str = "upload.geojson") -> list[dict]:
-    """Records from a GeoJSON FeatureCollection or a CSV with lon, lat columns."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("the file is not UTF-8 text", field="file") from None
+    """Records from a GeoJSON FeatureCollection, or a CSV (UTF-8 or GB18030) or XLSX sheet
+    with type, name, lon, lat columns (read by ``geo.registers``)."""
+    from geo import registers
+
+    if registers.sniff(data, filename) == "xlsx":
+        _, rows, _ = registers.raw_rows(data, filename)
+        header = [str(c or "").strip() for c in rows[0][1]] if rows else []
+        if not {"lon", "lat", "type", "name"} <= set(header):
+            raise InvalidInput("a sheet needs the columns type, name, lon, lat", field="file")
+        return [{k: v.date() if isinstance(v, dt.datetime) else v
+                 for k, v in zip(header, cells, strict=False) if k and v not in (None, "")}
+                for _, cells in rows[1:] if any(v not in (None, "") for v in cells)]
+    text = registers.decode_text(data)
     if filename.lower().endswith(".csv") or not text.lstrip().startswith("{"):
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames or not {"lon", "lat", "type", "name"} <= set(reader.fieldnames):

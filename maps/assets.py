@@ -3,7 +3,8 @@
 folium's defaults load Leaflet, jQuery, Bootstrap and the marker plugins from public
 CDNs, and FastAPI's /docs loads Swagger UI from one; on an intranet those pages stay
 blank. ``fetch_assets`` takes the same files from the npm registry (``npm pack``) into
-``.civgeo/assets``; the API serves them under ``/static/vendor`` and exported maps get
+``.civgeo/assets``, with protomaps-leaflet, which draws civgeo's own basemap
+(``maps.basemap``); the API serves them under ``/static/vendor`` and exported maps get
 a copy beside them.
 """
 
@@ -27,6 +28,8 @@ PACKAGES: dict[str, tuple[str, ...]] = {
                                       "dist/leaflet.awesome-markers.css", "dist/images/"),
     "@fortawesome/fontawesome-free@6.2.0": ("css/all.min.css", "webfonts/"),
     "swagger-ui-dist@5.17.14": ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"),
+    # civgeo's own basemap: vector tiles drawn and labelled on a 2D canvas (maps/basemap.py)
+    "protomaps-leaflet@5.1.0": ("dist/protomaps-leaflet.js", "LICENSE"),
 }
 
 

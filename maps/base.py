@@ -1,10 +1,13 @@
-"""The base of every civgeo map: local assets, the configured base layer, attribution,
-and a legend that says which layers are real and which synthetic (DESIGN §5).
+"""The base of every civgeo map: local assets, the base layers, attribution, and a legend
+that says which layers are real and which synthetic (DESIGN §5).
 
-Base layer (``CIVGEO_BASEMAP``): ``osm`` (default), ``tianditu`` (天地图, CGCS2000, the
-lawful base map for government maps in China; needs ``CIVGEO_TIANDITU_KEY``), ``amap``
-(GCJ-02: every data layer is shifted for display only) or ``none`` (intranets with no
-tile server). The data layers, legend and layer control draw whatever the base layer does.
+Base layers (``maps.basemap``): civgeo's own basemap, drawn from its vector tiles with no
+internet, is the default (``CIVGEO_BASEMAP=civgeo``). 天地图 (Tianditu, CGCS2000, the
+lawful base map for government maps in China) is offered beside it when
+``CIVGEO_TIANDITU_KEY`` is set, online OpenStreetMap when ``CIVGEO_OSM_ONLINE=1``; either
+can be the one shown first (``CIVGEO_BASEMAP=tianditu`` / ``osm``). ``amap`` (GCJ-02:
+every data layer is shifted for display only) replaces them all; ``none`` draws no base
+layer. The data layers, legend and layer control draw whatever the base layer does.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from jinja2 import Template
 
 from geo.crs import geometry_cgcs2000_to_gcj02, wgs84_to_gcj02
 from geo.errors import SetupError
+from maps import basemap as bm
 
-BASEMAPS = ("osm", "tianditu", "amap", "none")
+BASEMAPS = ("civgeo", "tianditu", "osm", "amap", "none")
 
 
 def inert_text(value: object) -> str:
@@ -33,19 +37,43 @@ def inert_text(value: object) -> str:
 
 @dataclass(frozen=True)
 class MapSettings:
-    """How maps are drawn: base layer and where the browser finds the assets."""
+    """How maps are drawn: the base layers and where the browser finds assets and tiles.
 
-    basemap: str = "osm"
+    ``tiles_url`` is where the browser fetches civgeo's basemap tiles: the service's own
+    path for the maps it serves, an absolute URL for maps written to a file (``for_files``).
+    """
+
+    basemap: str = "civgeo"
     tianditu_key: str | None = None
     assets_url: str = "/static/vendor"
+    tiles_url: str = bm.TILE_PATH
+    osm_online: bool = False
 
     @classmethod
-    def from_env(cls, assets_url: str = "/static/vendor") -> MapSettings:
-        """Read ``CIVGEO_BASEMAP`` and ``CIVGEO_TIANDITU_KEY``."""
-        basemap = os.environ.get("CIVGEO_BASEMAP", "osm")
+    def from_env(cls, assets_url: str = "/static/vendor",
+                 tiles_url: str | None = None) -> MapSettings:
+        """Read ``CIVGEO_BASEMAP``, ``CIVGEO_TIANDITU_KEY``, ``CIVGEO_OSM_ONLINE`` and
+        ``CIVGEO_TILES_URL`` (which wins over ``tiles_url``)."""
+        basemap = os.environ.get("CIVGEO_BASEMAP", "civgeo")
         if basemap not in BASEMAPS:
             raise SetupError(f"CIVGEO_BASEMAP={basemap!r}: choose one of {', '.join(BASEMAPS)}")
-        return cls(basemap, os.environ.get("CIVGEO_TIANDITU_KEY"), assets_url)
+        key = os.environ.get("CIVGEO_TIANDITU_KEY") or None
+        if basemap == "tianditu" and not key:
+            raise SetupError("CIVGEO_BASEMAP=tianditu needs CIVGEO_TIANDITU_KEY (a 天地图 key)")
+        online = os.environ.get("CIVGEO_OSM_ONLINE", "0")
+        if online not in ("0", "1"):
+            raise SetupError(f"CIVGEO_OSM_ONLINE={online!r} must be 0 or 1")
+        tiles = os.environ.get("CIVGEO_TILES_URL") or tiles_url or bm.TILE_PATH
+        if not all(part in tiles for part in ("{z}", "{x}", "{y}")):
+            raise SetupError(f"CIVGEO_TILES_URL={tiles!r} needs {{z}}, {{x}} and {{y}}")
+        return cls(basemap, key, assets_url, tiles, online == "1")
+
+    @classmethod
+    def for_files(cls) -> MapSettings:
+        """Settings for maps written to a file: assets in ``vendor/`` beside the HTML, tiles
+        from the running service (``CIVGEO_PUBLIC_URL``, by default the local API)."""
+        service = os.environ.get("CIVGEO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+        return cls.from_env(assets_url="vendor", tiles_url=service + bm.TILE_PATH)
 
 
 def _local_assets(m: folium.Map, base: str) -> None:
@@ -54,6 +82,7 @@ def _local_assets(m: folium.Map, base: str) -> None:
         ("jquery", f"{base}/jquery/dist/jquery.min.js"),
         ("bootstrap", f"{base}/bootstrap/dist/js/bootstrap.bundle.min.js"),
         ("awesome_markers", f"{base}/leaflet.awesome-markers/dist/leaflet.awesome-markers.js"),
+        ("protomaps_leaflet", f"{base}/protomaps-leaflet/dist/protomaps-leaflet.js"),
     ]
     m.default_css = [
         ("leaflet_css", f"{base}/leaflet/dist/leaflet.css"),
@@ -64,19 +93,19 @@ def _local_assets(m: folium.Map, base: str) -> None:
 
 
 def _tiles(m: folium.Map, settings: MapSettings) -> None:
-    if settings.basemap == "osm":
-        folium.TileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap",
-                         attr="© OpenStreetMap contributors").add_to(m)
-    elif settings.basemap == "tianditu" and settings.tianditu_key:
-        url = ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-               "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
-               f"&TILECOL={{x}}&tk={settings.tianditu_key}")
-        folium.TileLayer(url, name="天地图", attr="天地图",
-                         subdomains="01234567").add_to(m)
-    elif settings.basemap == "amap":
-        folium.TileLayer("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
-                         "&style=8&x={x}&y={y}&z={z}", name="高德 (GCJ-02)",
-                         attr="高德地图", subdomains="1234").add_to(m)
+    """The base layers, civgeo's own first; the one ``settings.basemap`` names is shown."""
+    if settings.basemap == "amap":
+        bm.amap().add_to(m)
+        return
+    if settings.basemap == "none":
+        return
+    shown = "civgeo" if settings.basemap == "tianditu" and not settings.tianditu_key \
+        else settings.basemap
+    bm.Basemap(settings.tiles_url, show=shown == "civgeo").add_to(m)
+    if settings.tianditu_key:
+        bm.tianditu(settings.tianditu_key, show=shown == "tianditu").add_to(m)
+    if settings.osm_online or shown == "osm":
+        bm.osm_online(show=shown == "osm").add_to(m)
 
 
 class _Attribution(MacroElement):

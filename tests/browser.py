@@ -1,11 +1,16 @@
 """Maps opened in a real headless Chromium with no network (DESIGN §7): the DOM after the
-scripts ran, and the layer control's entries."""
+scripts ran, and the layer control's entries; and pages served by the API, opened through
+Playwright with every request off this machine refused."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from maps.assets import copy_beside
 
@@ -35,3 +40,53 @@ def overlays(dom: str) -> dict[str, bool]:
     block = re.search(r'leaflet-control-layers-overlays">(.*?)</div>', dom, re.S).group(1)
     return {name: "checked" in attrs
             for attrs, name in re.findall(r"<input ([^>]*)><span> (.*?)</span>", block)}
+
+
+# Playwright on the system Chromium (browsers cannot be downloaded here), for pages served
+# by the API: every request that is not to 127.0.0.1 (or a file) is aborted and recorded.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@contextmanager
+def chromium_browser() -> Iterator:
+    """A headless system Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-quic"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class OfflinePage:
+    """A page of its own context with the network off except 127.0.0.1: requests elsewhere
+    are aborted (``blocked``); console errors and uncaught exceptions are kept (``errors``),
+    and so are the responses whose URL contains ``watch`` (``watched``)."""
+
+    def __init__(self, browser, *, headers: dict | None = None, watch: str = "/tiles/",
+                 viewport: tuple[int, int] = (1280, 860)) -> None:
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                           extra_http_headers=headers or {})
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.watched: list = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("response", lambda r: watch in r.url and self.watched.append(r))
+
+    def _route(self, route) -> None:
+        url = urlsplit(route.request.url)
+        if url.scheme in ("file", "data", "blob") or url.hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    def close(self) -> None:
+        """Close the page's context."""
+        self.context.close()

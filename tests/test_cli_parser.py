@@ -16,6 +16,7 @@ COMMANDS = {
     "names": {"search", "register"},
     "network": {"import"},
     "facilities": {"import", "export"},
+    "import": {"markers", "roads", "doors"},
     "coverage": {"circle", "suggest", "indicators", "burial", "set"},
     "boundaries": {"lines", "plan", "team-add", "team-join", "inspect", "patrol", "sample-gpx",
                    "topology", "report"},
@@ -23,6 +24,7 @@ COMMANDS = {
     "assets": {"fetch"},
     "map": {"overview", "names", "road", "coverage", "boundary"},
     "serve": set(),
+    "export": set(),
 }
 
 
@@ -123,7 +125,8 @@ def test_help_gives_the_limits_the_domain_checks():
 
 
 def test_help_says_what_the_outputs_are(capsys):
-    assert "GeoJSON file" in option_help(("facilities", "export"), "out")
+    assert ".gpkg, .shp, .fgb, .csv or .geojson" in option_help(("facilities", "export"), "out")
+    assert ".gpkg, .shp, .fgb, .csv or .geojson" in option_help(("export",), "out")
     for path in (("names", "register"), ("boundaries", "report"), ("plates", "qr-sheet")):
         assert "PDF when --out ends in .pdf" in help_of(capsys, *path)
         assert ".pdf for a PDF" in option_help(path, "out")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from api.cli import command, group, output_file, session
+from api.cli import command, group, session
 
 
 def import_file(args) -> None:
@@ -23,14 +22,13 @@ def import_file(args) -> None:
 
 
 def export(args) -> None:
-    """Export facilities as a GeoJSON FeatureCollection (CGCS2000 lon/lat)."""
-    from geo import facilities
+    """Export facilities (CGCS2000 lon/lat) as GeoPackage, Shapefile, FlatGeobuf, CSV or
+    GeoJSON, told by the file's extension; every facility, no cap (``civgeo export
+    facilities`` with the same choices)."""
+    from api.cli.export import write_layer
 
-    with session() as conn:
-        rows = facilities.select(conn, division=args.division, kind=args.kind)
-    text = json.dumps(facilities.feature_collection(rows), ensure_ascii=False, default=str)
-    output_file(args.out).write_text(text, encoding="utf-8")
-    print(f"wrote {args.out} ({len(rows)} facilities)")
+    write_layer("facilities", args.out, under=args.division,
+                filter=f"kind = '{args.kind}'" if args.kind else None)
 
 
 def register(subparsers) -> None:
@@ -46,4 +44,5 @@ def register(subparsers) -> None:
     out.add_argument("--division", help="only facilities under this division code")
     out.add_argument("--kind", choices=["eldercare", "funeral", "relief"])
     out.add_argument("--out", required=True, metavar="FILE",
-                     help="the GeoJSON file to write, e.g. facilities.geojson")
+                     help="the file to write: .gpkg, .shp, .fgb, .csv or .geojson, e.g. "
+                          "facilities.gpkg")

@@ -15,10 +15,11 @@ COVERAGE_MAPS = ("coverage", "indicators", "suggestions")
 
 
 def _settings():
-    """Map settings from the environment, with the assets beside the HTML."""
+    """Map settings from the environment, with the assets beside the HTML and the basemap
+    tiles from the running service."""
     from maps.base import MapSettings
 
-    return MapSettings.from_env(assets_url="vendor")
+    return MapSettings.for_files()
 
 
 def _with_assets(folder: Path) -> Path:

@@ -15,6 +15,10 @@ baseline measured in the same run; the machine is shared, so read them as orders
    in SQL, in a database of their own (``plates.py``).
 10. Reliability: a 50 MB body refused (413) from its headers, the JSON checks of the input
     boundary, the cost of an Idempotency-Key (``reliability.py``).
+11. Vector tiles: z14 streets and basemap tiles over central Wuhan, cold and warm, against
+    a hand-written ST_AsMVT query (``tiles.py``).
+12. OGC API – Features against tipg and pygeoapi on the same table (1,000-feature pages,
+    8 clients), and ``ogr2ogr`` of ``network_edges`` over OAPIF (``ogc_peers.py``).
 """
 
 from __future__ import annotations
@@ -125,6 +129,10 @@ def main() -> None:
     reliability.run(url)
     from tests.benchmarks import plates
     plates.run()
+    from tests.benchmarks import tiles
+    tiles.run(url)
+    from tests.benchmarks import ogc_peers
+    ogc_peers.run()  # the project's database (make fixtures), as the peers would serve it
 
 
 if __name__ == "__main__":

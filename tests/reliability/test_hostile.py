@@ -12,7 +12,8 @@ from tests.factories import committed_token, problem
 
 NUL_QUERIES = [
     ("/addresses/search", "q"), ("/addresses/parse", "q"), ("/names/search", "q"),
-    ("/ogc/collections/names/items", "under"), ("/ogc/collections/names/items", "category"),
+    ("/ogc/collections/names_areas/items", "under"),
+    ("/ogc/collections/names_areas/items", "category"),
 ]
 NUL_QUERIES_WITH_TOKEN = [
     ("/roads", "q"), ("/boundaries/lines", "division"), ("/coverage/scenarios", "division"),
@@ -79,7 +80,7 @@ def test_numbers_are_finite(app, sample, admin, raw):
 
 @pytest.mark.parametrize("bbox", ["nan,nan,nan,nan", "inf,-inf,inf,inf", "1,2,3"])
 def test_a_bbox_is_four_finite_numbers(app, sample, bbox):
-    problem(app.get("/ogc/collections/names/items", params={"bbox": bbox}), 422, "bbox")
+    problem(app.get("/ogc/collections/names_areas/items", params={"bbox": bbox}), 422, "bbox")
 
 
 def test_stock_quantities_are_finite(app, sample, admin):
