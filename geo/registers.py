@@ -733,3 +733,15 @@ def refusal(errors: list[dict]) -> InvalidInput:
     return InvalidInput(f"{len(errors)} bad row{'s' if len(errors) > 1 else ''}, nothing was "
                         f"imported: {shown}{more}", field="file", errors=errors[:MAX_ERRORS],
                         bad_rows=len(errors))
+
+
+def source_name(source: str, example: str) -> str:
+    """The name of the register a file is from (the key of its rows with their ids), or
+    InvalidInput asking for one."""
+    from geo import text
+
+    name = text.clean(str(source or "").strip(), "source", 200)
+    if not name:
+        raise InvalidInput(f"source is required: say which register the file is (e.g. "
+                           f"{example})", field="source")
+    return name

@@ -19,7 +19,6 @@ from geo.audit import Actor
 from geo.boundaries import inspections
 from geo.boundaries.settings import defaults
 from geo.db import execute, fetch_one, fetch_value, load_queries
-from geo.errors import InvalidInput
 from geo.registers import Column, Coordinates, Report, Row, RowError
 
 _Q = load_queries(__file__)
@@ -58,18 +57,10 @@ _ALWAYS = ("line_id", "seq", "type", "lon", "lat", "source_x", "source_y", "sour
 def import_file(conn, actor: Actor, data: bytes, filename: str, *, source: str,
                 coords: Coordinates | None = None) -> Report:
     """Import a marker register all or nothing; returns what each row did."""
-    source = _source(source)
+    source = registers.source_name(source, "株洲市民政局界桩登记表2024")
     table = registers.read(data, filename, COLUMNS, required=REQUIRED)
     state = _Import(conn, actor, source, coords or Coordinates(), table.present)
     return registers.import_rows(conn, table, state.row, columns=COLUMNS)
-
-
-def _source(source: str) -> str:
-    source = text.clean(str(source or "").strip(), "source", 200)
-    if not source:
-        raise InvalidInput("source is required: say which register the file is "
-                                     "(e.g. 株洲市民政局界桩登记表2024)", field="source")
-    return source
 
 
 class _Import:

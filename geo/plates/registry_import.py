@@ -64,11 +64,15 @@ ROAD_NAME_MAX = 60          # what the roads table holds
 DOOR_NAME_MAX = 100         # what roads.add_entrances takes
 
 
+_EXAMPLE = "荷塘区门牌登记2024"
+
+
 def import_roads(conn, actor: Actor, data: bytes, filename: str, *, source: str,
                  coords: Coordinates | None = None) -> Report:
     """Import a road register all or nothing; returns what each row did."""
     table = registers.read(data, filename, ROAD_COLUMNS, required=ROAD_REQUIRED)
-    state = _Roads(conn, actor, _source(source), coords or Coordinates(), table.present)
+    state = _Roads(conn, actor, registers.source_name(source, _EXAMPLE),
+                   coords or Coordinates(), table.present)
     return registers.import_rows(conn, table, state.row, columns=ROAD_COLUMNS)
 
 
@@ -76,16 +80,9 @@ def import_doors(conn, actor: Actor, data: bytes, filename: str, *, source: str,
                  coords: Coordinates | None = None) -> Report:
     """Import a door register (门牌登记) all or nothing; returns what each row did."""
     table = registers.read(data, filename, DOOR_COLUMNS, required=DOOR_REQUIRED)
-    state = _Doors(conn, actor, _source(source), coords or Coordinates(), table.present)
+    state = _Doors(conn, actor, registers.source_name(source, _EXAMPLE),
+                   coords or Coordinates(), table.present)
     return registers.import_rows(conn, table, state.row, columns=DOOR_COLUMNS)
-
-
-def _source(source: str) -> str:
-    source = text.clean(str(source or "").strip(), "source", 200)
-    if not source:
-        raise InvalidInput("source is required: say which register the file is (e.g. "
-                           "荷塘区门牌登记2024)", field="source")
-    return source
 
 
 class _Keys:
