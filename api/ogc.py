@@ -29,13 +29,13 @@ from api.geojson import also
 from geo import export, features
 from geo.features import DEFAULT_LIMIT, MAX_LIMIT, Layer, Reader
 from geo.features import Query as ItemsQuery
+from maps import basemap
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
@@ -136,8 +136,8 @@ def landing(request: Request, f: F = None) -> Response:
                            "Published civgeo layers, in CRS84, CGCS2000 (EPSG:4490) and "
                            "Gauss-Kruger zones.",
             "links": [*_alternates(request, kind),
-                      _link(f"{base}/api", "service-desc",
-                            "application/vnd.oai.openapi+json;version=3.0"),
+                      _link(f"{base}/api", "service-desc", "application/json",
+                            "OpenAPI 3.1"),
                       _link(str(request.base_url) + "docs", "service-doc", "text/html"),
                       _link(f"{base}/conformance", "conformance"),
                       _link(f"{base}/collections", "data")]}
@@ -147,7 +147,7 @@ def landing(request: Request, f: F = None) -> Response:
 
 
 @router.get("/api", summary="The OGC API's own definition (OpenAPI 3)",
-            responses=also(200, "application/vnd.oai.openapi+json;version=3.0"))
+            )
 def api_definition(request: Request) -> JSONResponse:
     """The OGC paths of /openapi.json relative to /ogc, with the path parameters named as
     the standard names them (``collectionId``), so that clients which look up
@@ -162,7 +162,7 @@ def api_definition(request: Request) -> JSONResponse:
             "info": {**whole["info"], "title": "civgeo OGC API – Features"},
             "servers": [{"url": _base(request)}], "paths": paths,
             "components": whole.get("components", {})}
-    return JSONResponse(body, media_type="application/vnd.oai.openapi+json;version=3.0")
+    return JSONResponse(body)
 
 
 def _renamed(ops: dict) -> dict:
@@ -192,7 +192,7 @@ def _collection(conn, request: Request, layer: Layer, reader: Reader) -> dict:
     return {
         "id": layer.id, "title": layer.title, "description": layer.description,
         "itemType": "feature", "crs": crs, "storageCrs": features.crs_uri(4490),
-        "extent": {"spatial": {"bbox": [bbox] if bbox else [], "crs": features.CRS84}},
+        **({"extent": {"spatial": {"bbox": [bbox], "crs": features.CRS84}}} if bbox else {}),
         **({"attribution": layer.attribution} if layer.attribution else {}),
         "geometryType": layer.geometry, "public": layer.public,
         "links": [_link(f"{base}/collections/{layer.id}", "self"),
@@ -205,6 +205,8 @@ def _collection(conn, request: Request, layer: Layer, reader: Reader) -> dict:
                         "application/schema+json"),
                   _link(f"{base}/collections/{layer.id}/queryables", "queryables",
                         "application/schema+json"),
+                  _link(f"{base}/collections/{layer.id}/schema", "describedBy",
+                        "application/schema+json", "要素结构 feature schema"),
                   _link(f"{base}/collections/{layer.id}/tiles",
                         "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector")]}
 
@@ -267,6 +269,17 @@ def queryables(conn: Conn, request: Request, collection_id: str,
     media = "application/schema+json" if "schema+json" in request.headers.get("accept", "") \
         or "json" not in request.headers.get("accept", "json") else "application/json"
     return JSONResponse(body, media_type=media)
+
+
+@router.get("/collections/{collection_id}/schema", summary="The schema of a feature")
+def schema(conn: Conn, request: Request, collection_id: str,
+           creds: Credentials) -> JSONResponse:
+    """JSON Schema of one feature: every property with its type, so GDAL and QGIS give
+    fields the same types whatever the first page holds (sent as application/json, which
+    GDAL 3.6 requires)."""
+    layer = _layer(collection_id, _reader(request, conn, creds))
+    return JSONResponse({"$id": f"{_base(request)}/collections/{layer.id}/schema",
+                         **features.feature_schema(layer)})
 
 
 # ---- items -----------------------------------------------------------------------------
@@ -347,9 +360,15 @@ _RESERVED = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs", "filter
 
 
 def _queryable_params(request: Request, layer: Layer) -> dict[str, str]:
-    """``property=value`` query parameters (OGC Part 3 queryables as parameters)."""
-    return {k: v for k, v in request.query_params.items()
-            if k not in _RESERVED and k in layer.props}
+    """``property=value`` query parameters (OGC Part 3 queryables as parameters); any other
+    unknown parameter is refused by name, so a typo does not return everything."""
+    from geo.errors import InvalidInput
+
+    for k in request.query_params:
+        if k not in _RESERVED and k not in layer.props:
+            raise InvalidInput(f"{k}: not a parameter of these items nor a queryable of "
+                               f"{layer.id} (see its /queryables)", field=k)
+    return {k: v for k, v in request.query_params.items() if k not in _RESERVED}
 
 
 def _numbers(raw: str | None) -> list[float] | None:
@@ -405,7 +424,7 @@ def _collection_text(request: Request, page: features.Page, q: ItemsQuery) -> by
 
 
 def _items_page(request: Request, layer: Layer, page: features.Page, q: ItemsQuery,
-                headers: dict) -> HTMLResponse:
+                headers: dict, single: bool = False) -> HTMLResponse:
     found = json.loads("[" + page.features + "]")
     columns = features.selected(layer, q.properties)
     nxt = str(request.url.include_query_params(offset=q.offset + q.limit)) \
@@ -418,7 +437,9 @@ def _items_page(request: Request, layer: Layer, page: features.Page, q: ItemsQue
             {"type": "FeatureCollection", "features": found}, ensure_ascii=False
         ).replace("</", "<\\/") if q.crs is None else "null",
         json_url=str(request.url.include_query_params(f="json")),
-        downloads={k: str(request.url.include_query_params(f=k)) for k in EXPORTS})
+        basemap=basemap.page_script(),
+        downloads={} if single else {k: str(request.url.include_query_params(f=k))
+                                     for k in EXPORTS})
     return HTMLResponse(html, headers={k: v for k, v in headers.items()
                                        if k != "Content-Crs"})
 
@@ -429,8 +450,9 @@ def _download(conn, layer: Layer, q: ItemsQuery, reader: Reader, kind: str) -> R
     with tempfile.TemporaryDirectory(prefix="civgeo-export-") as tmp:
         path = Path(tmp) / f"{layer.id}{suffix}"
         export.write_rows(features.rows(conn, layer, q, reader), path,
-                          columns=features.selected(layer, q.properties),
-                          geometry_type=layer.geometry)
+                          columns={c: layer.props[c] for c in
+                                   features.selected(layer, q.properties)},
+                          geometry_type=layer.geometry, srid=q.crs)
         if kind == "shp":
             data = _zipped(path)
             name = f"{layer.id}.zip"
@@ -467,7 +489,8 @@ def item(conn: Conn, request: Request, collection_id: str, feature_id: str,
         _link(f"{base}/collections/{layer.id}", "collection")]
     if kind == "html":
         page = features.Page(text, 1, 1, True)
-        return _items_page(request, layer, page, ItemsQuery(crs=srid, limit=1), {})
+        return _items_page(request, layer, page, ItemsQuery(crs=srid, limit=1), {},
+                           single=True)
     return JSONResponse(feature, media_type=GEOJSON,
                         headers={"Content-Crs": f"<{features.crs_uri(srid)}>"})
 

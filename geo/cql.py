@@ -123,8 +123,10 @@ class _Walker:
         if op in _COMPARE:
             return self.compare(op, args)
         if op == "like":
-            return sql.SQL("{} LIKE {}").format(self.scalar(args[0], "string"),
-                                                self.scalar(args[1], "string"))
+            lhs = self.scalar(args[0])
+            if self.kind(args[0]) not in (None, "string"):
+                lhs = sql.SQL("({})::text").format(lhs)
+            return sql.SQL("{} LIKE {}").format(lhs, self.scalar(args[1], "string"))
         if op == "between":
             lhs = self.scalar(args[0])
             kind = self.kind(args[0])
@@ -177,7 +179,7 @@ class _Walker:
         if ok is None:      # date / date-time: a string or a date literal
             ok = (str, dict)
         if not isinstance(v, ok) or (kind in ("integer", "number") and isinstance(v, bool)):
-            raise InvalidInput(f"filter: {v!r} cannot be compared with a {kind} property",
+            raise InvalidInput(f"filter: {v!r} cannot be compared with a property of type {kind}",
                                field=FIELD)
 
     def scalar(self, a: Any, kind: str | None = None) -> sql.Composable:
@@ -190,6 +192,8 @@ class _Walker:
             return self.instant(a)
         if isinstance(a, dict | list):
             raise InvalidInput("filter: a property or a value is expected here", field=FIELD)
+        if kind == "boolean" and not isinstance(a, bool) and a in (0, 1):
+            a = bool(a)          # GDAL keeps booleans as integers: walk = 1
         self.check(a, kind)
         if kind in ("date", "date-time") and isinstance(a, str):
             return self.value(a.rstrip("T"), "::date" if kind == "date" else "::timestamptz")

@@ -1,8 +1,8 @@
-"""Write a GeoJSON FeatureCollection as a real GIS file through GDAL (pyogrio): GeoPackage,
+"""Write a layer's features as a real GIS file through GDAL (pyogrio): GeoPackage,
 Shapefile, FlatGeobuf, CSV or GeoJSON, told by the file's extension, in CGCS2000
-(EPSG:4490). Lists and objects in properties (a warehouse's stock) are written as JSON
-text; a Shapefile's field names are fitted to its 10 characters, and the mapping is
-returned so that it can be shown."""
+(EPSG:4490) or the CRS asked for. Fields keep the types the layer declares; lists and
+objects are written as JSON text; a Shapefile's field names are fitted to its 10
+characters, and the mapping is returned so that it can be shown."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from geo.errors import InvalidInput
 
@@ -73,37 +74,37 @@ def _plain(v):
     return v
 
 
-def write_rows(rows: Iterable[dict], path: Path, *, columns: list[str],
-               geometry_type: str, encoding: str = "UTF-8") -> Written:
-    """Write rows (``geom`` as WKB in CGCS2000, then ``columns``) to ``path`` in the format
-    its extension names; replaces the file. ``encoding`` is a Shapefile's (UTF-8 or
+def write_rows(rows: Iterable[dict], path: Path, *, columns: dict[str, Any],
+               geometry_type: str, srid: int | None = None,
+               encoding: str = "UTF-8") -> Written:
+    """Write rows (``geom`` as WKB in ``srid``, CGCS2000 when None, then ``columns``, each
+    with its type: a ``geo.cql.Queryable``) to ``path`` in the format its extension names;
+    replaces the file. Fields get their declared types, whatever the values hold, so that
+    every export of a layer has the same schema. ``encoding`` is a Shapefile's (UTF-8 or
     GB18030), written to its .cpg for ArcGIS and QGIS."""
     import geopandas as gpd
+    import pandas as pd
     import shapely
 
     driver = driver_for(path)
-    data = {c: [] for c in columns}
+    if encoding.upper() != "UTF-8" and driver != "ESRI Shapefile":
+        raise InvalidInput("--encoding is for Shapefiles; GeoPackage, FlatGeobuf and GeoJSON "
+                           "are UTF-8, and CSV is UTF-8 with a BOM for Excel",
+                           field="encoding")
+    data: dict[str, list] = {c: [] for c in columns}
     wkb = []
     for r in rows:
         wkb.append(bytes(r["geom"]) if r["geom"] is not None else None)
         for c in columns:
             data[c].append(_plain(r[c]))
-    frame = gpd.GeoDataFrame(data, geometry=shapely.from_wkb(wkb), crs=4490)
+    typed = {c: pd.array(v, dtype=_DTYPES.get(columns[c].type, object))
+             for c, v in data.items()}
+    frame = gpd.GeoDataFrame(typed, geometry=shapely.from_wkb(wkb),
+                             crs=4490 if srid in (None, 4326) else srid)
     return _write(frame, path, driver, geometry_type, encoding)
 
 
-def write(collection: dict, path: Path) -> Written:
-    """Write ``collection`` (GeoJSON, CGCS2000 lon/lat) to ``path``; replaces the file."""
-    import geopandas as gpd
-
-    driver = driver_for(path)
-    features = [{**f, "properties": {k: json.dumps(v, ensure_ascii=False, default=str)
-                                     if isinstance(v, list | dict) else v
-                                     for k, v in (f.get("properties") or {}).items()}}
-                for f in collection["features"]]
-    frame = gpd.GeoDataFrame.from_features(features, crs=4490) if features else \
-        gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=4490)
-    return _write(frame, path, driver, None, "UTF-8")
+_DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
 
 def _write(frame, path: Path, driver: str, geometry_type: str | None,
@@ -117,12 +118,15 @@ def _write(frame, path: Path, driver: str, geometry_type: str | None,
     extra = {}
     if driver == "CSV":
         options["GEOMETRY"] = "AS_XY" if geometry_type == "Point" else "AS_WKT"
+        options["WRITE_BOM"] = "YES"     # Excel on a Chinese Windows reads it as UTF-8
     if driver == "ESRI Shapefile":
         if encoding.upper() not in ("UTF-8", "GB18030"):
             raise InvalidInput("a Shapefile is written in UTF-8 or GB18030", field="encoding")
         extra["encoding"] = encoding.upper()   # GDAL writes a .cpg saying so
     for old in path.parent.glob(path.stem + ".*") if driver == "ESRI Shapefile" else [path]:
         old.unlink(missing_ok=True)
+    if driver == "GPKG":     # GeoPackage 1.2, which GDAL 3.6 and older QGIS read fully
+        extra["dataset_options"] = {"VERSION": "1.2"}
     pyogrio.write_dataframe(frame, path, driver=driver, layer_options=options or None,
                             geometry_type=geometry_type, **extra)
     return Written(len(frame), driver, renamed)

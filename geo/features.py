@@ -137,7 +137,9 @@ def _names(suffix: str, geometry: str, dimension: int, what: str) -> Layer:
 
 
 _DOOR_ADDRESS = """(SELECT string_agg(n, '' ORDER BY c) FROM (
-    SELECT DISTINCT ON (d.level) length(d.code) AS c,
+    SELECT DISTINCT ON (d.level)
+           array_position(ARRAY['province', 'prefecture', 'county', 'township',
+                                'community'], d.level) AS c,
            CASE WHEN d.level = 'community' THEN d.short_name ELSE d.name END AS n
     FROM current_divisions d
     WHERE d.geom && x.geom AND ST_Intersects(d.geom, x.geom)
@@ -198,7 +200,7 @@ LAYERS: dict[str, Layer] = {layer.id: layer for layer in [
           ("boundary_lines", "divisions")),
     Layer("boundary_markers", "界桩 Boundary markers",
           "Registered boundary markers with their type and last condition; for inspectors "
-          "(the lines of their teams) and admins.", "Point",
+          "(the lines of their teams), planners and admins.", "Point",
           "boundary_markers x JOIN boundary_lines l ON l.id = x.line_id "
           "WHERE (%(lines)s::bigint[] IS NULL OR x.line_id = ANY(%(lines)s::bigint[]))",
           "x.id", {
@@ -209,7 +211,7 @@ LAYERS: dict[str, Layer] = {layer.id: layer for layer in [
               "custodian_code": _q("x.custodian_code"), "condition": _q("x.condition"),
               "registered_on": _q("x.registered_on", _STR, "date"),
               "source_datum": _q("x.source_datum"), "source": _q("x.source")},
-          ("boundary_markers", "boundary_lines"), roles=("inspector", "admin"),
+          ("boundary_markers", "boundary_lines"), roles=("inspector", "planner", "admin"),
           temporal="registered_on"),
     Layer("roads", "道路 Roads (for house numbering)",
           "Named roads and lanes that doors are numbered along, with their standard name.",
@@ -370,11 +372,8 @@ def _parts(layer: Layer, q: Query, reader: Reader) -> tuple[sql.Composable, dict
             conds.append(sql.SQL(cond))
             params[name] = q.simple[name]
     for i, (name, value) in enumerate(sorted(q.equals.items())):
-        prop = layer.props[name]
-        cast = {"integer": "::bigint", "number": "::numeric", "boolean": "::boolean"}.get(
-            prop.type, "::date" if prop.format == "date" else "")
-        conds.append(sql.SQL(f"{prop.sql} = %(eq{i})s{cast}"))
-        params[f"eq{i}"] = value
+        conds.append(sql.SQL(f"{layer.props[name].sql} = %(eq{i})s"))
+        params[f"eq{i}"] = _typed(layer.props[name], name, value)
     if q.filter:
         tree = cql.parse(q.filter, q.filter_lang)
         found = cql.to_sql(tree, layer.props, layer.geom, srid=q.filter_srid or 4490,
@@ -400,6 +399,31 @@ def _parts(layer: Layer, q: Query, reader: Reader) -> tuple[sql.Composable, dict
     return source, params
 
 
+def _typed(prop: Queryable, name: str, value: str) -> Any:
+    """A ``property=value`` parameter as its property's type, or InvalidInput naming it.
+
+    >>> _typed(Queryable("x.walk", "boolean"), "walk", "1")
+    True
+    >>> _typed(Queryable("x.beds", "integer"), "beds", "7")
+    7
+    """
+    try:
+        if prop.type == "integer":
+            return int(value)
+        if prop.type == "number":
+            return float(value)
+        if prop.type == "boolean":
+            return {"true": True, "1": True, "false": False, "0": False}[value.lower()]
+        if prop.format == "date":
+            return dt.date.fromisoformat(value)
+        if prop.format == "date-time":
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, KeyError):
+        raise InvalidInput(f"{name}: {value!r} is not of type {prop.format or prop.type}",
+                           field=name) from None
+    return value
+
+
 def _key(layer: Layer, value: str, name: str) -> int | str:
     if not layer.numeric_key:
         return value
@@ -417,7 +441,8 @@ def _bbox(layer: Layer, bbox: list[float], srid: int | None) -> sql.Composable:
     if bbox[0] > bbox[2] or bbox[1] > bbox[3]:
         raise InvalidInput("bbox: the lower corner must come first (min before max)",
                            field="bbox")
-    env = f"ST_MakeEnvelope(%({x0})s, %({y0})s, %({x1})s, %({y1})s, {srid or 4490})"
+    box_srid = 4490 if srid in (None, 4326) else srid   # WGS 84 and CGCS2000: same numbers
+    env = f"ST_MakeEnvelope(%({x0})s, %({y0})s, %({x1})s, %({y1})s, {box_srid})"
     if srid not in (None, 4490, 4326):
         env = f"ST_Transform({env}, 4490)"
     return sql.SQL(f"ST_Intersects({layer.geom}, {env})")
@@ -577,7 +602,8 @@ def rows(conn, layer: Layer, q: Query, reader: Reader = Reader()) -> Iterator[di
     properties), in id order, for exports; read in batches on a server-side cursor."""
     source, params = _parts(layer, q, reader)
     names = selected(layer, q.properties)
-    cols = ", ".join([f"ST_AsBinary({layer.geom}) AS geom",
+    geom = layer.geom if q.crs in (None, 4490, 4326) else f"ST_Transform({layer.geom}, {q.crs})"
+    cols = ", ".join([f"ST_AsBinary({geom}) AS geom",
                       *(f"{layer.props[n].sql} AS \"{n}\"" for n in names)])
     query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
         sql.SQL(cols), source, _order(layer, q.sortby))
@@ -587,6 +613,19 @@ def rows(conn, layer: Layer, q: Query, reader: Reader = Reader()) -> Iterator[di
             names_out = [d[0] for d in cur.description]
             for r in batch:
                 yield dict(zip(names_out, r, strict=True))
+
+
+def feature_schema(layer: Layer) -> dict:
+    """JSON Schema of one feature of a layer (its properties with their types), which GDAL
+    reads to give fields stable types whatever the first page holds."""
+    props = {name: {"type": q.type, **({"format": q.format} if q.format else {})}
+             for name, q in layer.props.items()}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+            "title": layer.title, "required": ["type", "geometry", "properties"],
+            "properties": {"type": {"type": "string", "enum": ["Feature"]},
+                           "id": {"type": "integer" if layer.numeric_key else "string"},
+                           "geometry": {"$ref": _GEOMETRY_SCHEMA[layer.geometry]},
+                           "properties": {"type": "object", "properties": props}}}
 
 
 def queryables(layer: Layer) -> dict[str, dict]:

@@ -115,7 +115,7 @@ LAYERS: dict[str, Layer] = {layer.id: layer for layer in (
          {"id": N, "number": S, "name": S, "level": S}, 4, ("boundary_lines",)),
     _one("boundary_markers", "界桩 Boundary markers", "point",
          {"id": N, "marker_no": S, "line_id": N, "type": S, "condition": S}, 10,
-         ("boundary_markers",), roles=("inspector", "planner"),
+         ("boundary_markers",), roles=("planner",),
          attribution="synthetic (seeded markers)"),
     _one("roads", "门牌道路 Roads of the house-number register", "line",
          {"id": N, "name": S, "kind": S, "division_code": S}, 12, ("roads",),

@@ -260,7 +260,7 @@ def test_gdal_reads_officer_layers_with_a_bearer_token(server, db_url, tmp_path)
     assert len(pyogrio.read_dataframe(out)) > 10
 
 
-def test_gdal_where_runs_as_cql_and_crs_rides_on_the_url(server, tmp_path):
+def test_gdal_where_runs_as_cql_and_files_are_cgcs2000(server, tmp_path):
     out = tmp_path / "big.geojson"
     done = _gdal(["ogr2ogr", "-f", "GeoJSON", str(out), f"OAPIF:{server}/ogc", "facilities",
                   "-where", "beds >= 300 AND kind = 'eldercare'", "--debug", "on"])
@@ -268,9 +268,47 @@ def test_gdal_where_runs_as_cql_and_crs_rides_on_the_url(server, tmp_path):
     assert "filter-lang=cql-text" in done.stderr      # sent to the server, not filtered after
     found = json.loads(out.read_text())["features"]
     assert found and all(f["properties"]["beds"] >= 300 for f in found)
-    out4490 = tmp_path / "cgcs2000.geojson"
-    done = _gdal(["ogr2ogr", "-f", "GeoJSON", str(out4490),
-                  f"OAPIF:{server}/ogc?crs={EPSG_4490}", "boundary_lines"])
+    # GDAL 3.6's OAPIF driver has no CRS option (GDAL 3.7's CRS open option asks the server):
+    # it reads CRS84, which is CGCS2000 to the centimetre, and labels the file EPSG:4490
+    out4490 = tmp_path / "cgcs2000.gpkg"
+    done = _gdal(["ogr2ogr", "-f", "GPKG", "-a_srs", "EPSG:4490", str(out4490),
+                  f"OAPIF:{server}/ogc", "boundary_lines"])
     assert done.returncode == 0, done.stderr
-    first = json.loads(out4490.read_text())["features"][0]["geometry"]["coordinates"][0][0]
-    assert 20 < first[0] < 35 and 110 < first[1] < 120     # latitude first, as EPSG orders it
+    lines = pyogrio.read_dataframe(out4490)
+    assert lines.crs.to_epsg() == 4490
+    x0, y0, x1, y1 = lines.total_bounds
+    assert 110 < x0 < x1 < 120 and 25 < y0 < y1 < 33          # longitude first, in China
+
+
+def test_gdal_takes_field_types_from_the_feature_schema(server, tmp_path):
+    out = tmp_path / "fac.gpkg"
+    done = _gdal(["ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{server}/ogc", "facilities"])
+    assert done.returncode == 0, done.stderr
+    info = _gdal(["ogrinfo", "-so", str(out), "facilities"]).stdout
+    assert "opened: Date" in info and "plots_used: Integer" in info, info
+
+
+def test_downloads_in_a_gauss_kruger_zone_keep_their_types(app, sample, tmp_path):
+    gk = "http://www.opengis.net/def/crs/EPSG/0/4547"
+    r = app.get("/ogc/collections/facilities/items",
+                params={"f": "gpkg", "crs": gk, "filter": "kind = 'relief'"})
+    path = tmp_path / "relief.gpkg"
+    path.write_bytes(r.content)
+    frame = pyogrio.read_dataframe(path)
+    assert frame.crs.to_epsg() == 4547
+    x0, y0, _, _ = frame.total_bounds
+    assert 300_000 < x0 < 1_000_000 and 2.8e6 < y0 < 3.6e6     # easting, northing in metres
+    info = pyogrio.read_info(path)
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["beds"].startswith("int")       # declared an integer though all empty here
+    csv = app.get("/ogc/collections/facilities/items", params={"f": "csv", "limit": 3})
+    assert csv.content.startswith(b"\xef\xbb\xbf")          # a BOM: Excel reads UTF-8
+
+
+def test_unknown_and_mistyped_parameters_are_named(app, sample):
+    problem(app.get("/ogc/collections/facilities/items", params={"kindd": "funeral"}),
+            422, "kindd")
+    problem(app.get("/ogc/collections/divisions/items", params={"population": "abc"}),
+            422, "population")
+    walk = app.get("/ogc/collections/network_edges/items", params={"walk": "1", "limit": 5})
+    assert all(f["properties"]["walk"] for f in walk.json()["features"])

@@ -206,3 +206,15 @@ def test_map_written_by_the_cli_draws_from_the_running_service(browser, server, 
         shot(view, "cli-coverage-wuhan")
     finally:
         view.close()
+
+
+def test_ogc_items_page_draws_the_basemap_offline(browser, server):
+    view = OfflinePage(browser, viewport=(1100, 900))
+    try:
+        view.page.goto(f"{server}/ogc/collections/facilities/items?f=html&limit=50&under=420103")
+        drawn = basemap_drawn(view, streets=True)
+        assert any(n.endswith("街道") or n.endswith("区") for n in drawn["labels"])
+        assert view.page.locator("table tr").count() == 51
+        shot(view, "ogc-items")
+    finally:
+        view.close()
