@@ -538,7 +538,9 @@ def items(conn, layer: Layer, q: Query, reader: Reader = Reader()) -> Page:
         raise InvalidInput(f"filter: {reason}", field="filter" if q.filter else "datetime"
                            ) from None
     returned = row["n"]
-    if returned and returned < q.limit or (q.offset == 0 and returned == 0):
+    # a short page ends the layer: what came before it and on it is all there is (with
+    # ``after``, only when the offset came with it, as in the next links)
+    if q.after is None and (returned and returned < q.limit or (q.offset == 0 and not returned)):
         return Page(row["features"], returned, q.offset + returned, True, row["last"])
     matched, exact = _matched(conn, layer, q, reader)
     return Page(row["features"], returned, matched, exact, row["last"])
