@@ -341,7 +341,9 @@ def items(conn: Conn, request: Request, collection_id: str, creds: Credentials,
         return _download(conn, layer, q, reader, kind)
     version = features.version(conn, layer)
     etag = _etag(version, request, kind, reader)
-    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization, Accept",
+    headers = {"ETag": etag, "Vary": "Authorization, Accept",
+               "Cache-Control": "no-cache" if reader.may_read(layer) and layer.public
+               else "private, no-cache",
                "Content-Crs": f"<{features.crs_uri(q.crs)}>"}
     if version.changed_at is not None:
         headers["Last-Modified"] = email.utils.format_datetime(version.changed_at,

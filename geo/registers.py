@@ -316,6 +316,19 @@ class Datum:
     label: str = ""
 
 
+# Where a register gives a position: longitude/latitude, or Gauss–Krüger X (northing) and
+# Y (easting) with the zone, and the coordinate system it is in.
+POSITION = {
+    "lon": Column("经度", ("东经", "lon", "lng", "longitude")),
+    "lat": Column("纬度", ("北纬", "lat", "latitude")),
+    "x": Column("X", ("X坐标", "北坐标", "纵坐标", "northing")),
+    "y": Column("Y", ("Y坐标", "东坐标", "横坐标", "easting")),
+    "crs": Column("坐标系", ("坐标系统", "crs", "srs", "datum")),
+    "zone": Column("带号", ("投影带号", "zone")),
+    "central_meridian": Column("中央子午线", ("中央经线", "central_meridian", "cm")),
+}
+
+
 LEGACY = {"Xian1980": "Xi'an 1980 (西安80)", "Beijing1954": "Beijing 1954 (北京54)"}
 _LABELS = {
     "CGCS2000": ("cgcs2000", "cgcs", "2000", "国家2000", "2000国家大地坐标系", "cgcs2000坐标系",

@@ -29,15 +29,7 @@ from geo.registers import Column, Coordinates, Report, Row, RowError
 
 _Q = load_queries(__file__)
 
-_POSITION = {
-    "lon": Column("经度", ("东经", "lon", "lng", "longitude")),
-    "lat": Column("纬度", ("北纬", "lat", "latitude")),
-    "x": Column("X", ("X坐标", "北坐标", "纵坐标", "northing")),
-    "y": Column("Y", ("Y坐标", "东坐标", "横坐标", "easting")),
-    "crs": Column("坐标系", ("坐标系统", "crs", "srs", "datum")),
-    "zone": Column("带号", ("投影带号", "zone")),
-    "central_meridian": Column("中央子午线", ("中央经线", "central_meridian", "cm")),
-}
+_POSITION = registers.POSITION
 ROAD_COLUMNS = {
     "external_id": Column("道路编码", ("道路编号", "道路代码", "road_id", "code", "id", "ext_id")),
     "name": Column("道路名称", ("路名", "街路巷名称", "标准名称", "name")),
