@@ -228,6 +228,17 @@ class _Walker:
     def shape(self, geojson: dict) -> sql.Composable:
         import json
 
+        import shapely
+        from shapely.geometry import shape
+
+        try:
+            geom = shape(geojson)
+        except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
+            raise InvalidInput("filter: the geometry cannot be read", field=FIELD) from None
+        if not geom.is_valid:
+            raise InvalidInput(f"filter: the geometry is not valid ("
+                               f"{shapely.is_valid_reason(geom)})", field=FIELD)
+
         g = sql.SQL("ST_SetSRID(ST_GeomFromGeoJSON({}), {})").format(
             self.value(json.dumps(geojson)), sql.Literal(self.srid))
         if self.north_first:

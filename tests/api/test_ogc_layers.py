@@ -123,6 +123,7 @@ def test_sortby_properties_and_queryables_as_parameters(app, sample):
     ({"filter": "beds >= = 3"}, "filter"),
     ({"filter": "colour = 'red'"}, "filter"),
     ({"filter": "name > 3"}, "filter"),
+    ({"filter": "S_INTERSECTS(geometry, POLYGON((0 0, 1 1, 1 0, 0 1, 0 0)))"}, "filter"),
     ({"sortby": "colour"}, "sortby"),
     ({"properties": "name,colour"}, "properties"),
     ({"bbox": "114.4,30.5,114.2,30.7"}, "bbox"),
