@@ -84,7 +84,7 @@ def _layer(layer_id: str, reader: Reader) -> Layer:
 
         raise Unauthorized(f"the collection {layer_id} needs a token: "
                            "Authorization: Bearer <token>")
-    return features.get_layer(layer_id, reader)
+    return features.get_layer(layer_id, reader)    # 403 for a role that may not read it
 
 
 def _format(request: Request, f: str | None) -> str:
@@ -350,7 +350,7 @@ def items(conn: Conn, request: Request, collection_id: str, creds: Credentials,
                                                                usegmt=True)
     if _not_modified(request, etag, version):
         return Response(status_code=304, headers=headers)
-    page = features.items(conn, layer, q, reader)
+    page = features.items(conn, layer, q, reader, version)
     if kind == "html":
         return _items_page(request, layer, page, q, headers)
     return Response(_collection_text(request, page, q), media_type=GEOJSON, headers=headers)

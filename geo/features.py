@@ -513,8 +513,10 @@ def _feature_sql(layer: Layer, q: Query) -> sql.Composable:
         f"""',"properties":' || {props}::text || '}}'""")
 
 
-def items(conn, layer: Layer, q: Query, reader: Reader = Reader()) -> Page:
-    """A page of a layer's features, with numberMatched."""
+def items(conn, layer: Layer, q: Query, reader: Reader = Reader(),
+          seen: Version | None = None) -> Page:
+    """A page of a layer's features, with numberMatched (``seen``: the layer's version, when
+    the caller has just read it)."""
     if not 1 <= q.limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}", field="limit")
     source, params = _parts(layer, q, reader)
@@ -542,17 +544,18 @@ def items(conn, layer: Layer, q: Query, reader: Reader = Reader()) -> Page:
     # ``after``, only when the offset came with it, as in the next links)
     if q.after is None and (returned and returned < q.limit or (q.offset == 0 and not returned)):
         return Page(row["features"], returned, q.offset + returned, True, row["last"])
-    matched, exact = _matched(conn, layer, q, reader)
+    matched, exact = _matched(conn, layer, q, reader, seen or version(conn, layer))
     return Page(row["features"], returned, matched, exact, row["last"])
 
 
 _MATCHED: dict[tuple, tuple[int, bool]] = {}
 
 
-def _matched(conn, layer: Layer, q: Query, reader: Reader) -> tuple[int, bool]:
+def _matched(conn, layer: Layer, q: Query, reader: Reader,
+             seen: Version) -> tuple[int, bool]:
     """How many rows match, remembered for the pages of one query on one version of the
     data (a client paging through a layer asks once)."""
-    key = (layer.id, version(conn, layer).tag, q.bbox and tuple(q.bbox), q.bbox_srid,
+    key = (layer.id, seen.tag, q.bbox and tuple(q.bbox), q.bbox_srid,
            q.filter, q.filter_lang, q.filter_srid, q.datetime, q.exact_count,
            tuple(sorted((k, v) for k, v in q.simple.items() if v is not None)),
            tuple(sorted(q.equals.items())),

@@ -33,6 +33,18 @@ def draw_line(conn) -> tuple[Grid, dict]:
     return grid, lines.get_line(conn, LINE_NUMBER)
 
 
+def committed_line(db_url: str) -> Grid:
+    """A boundary line drawn and committed on its own connection (for API and CLI tests)."""
+    from geo.db import connect, transaction
+
+    conn = connect(db_url)
+    try:
+        with transaction(conn):
+            return draw_line(conn)[0]
+    finally:
+        conn.close()
+
+
 def on_line(grid: Grid, metres_south: float) -> tuple[float, float]:
     """The point ``metres_south`` of b on the line b–e."""
     (lon, lat_b), (_, lat_e) = grid["b"], grid["e"]

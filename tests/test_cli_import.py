@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from geo.db import connect, fetch_value, transaction
+from geo.db import connect, fetch_value
 from tests.cli import civgeo
-from tests.registers import FILES, csv_bytes, draw_line, marker_rows
+from tests.registers import FILES, committed_line, csv_bytes, marker_rows
 
 
 @pytest.fixture
 def grid(db_url):
-    conn = connect(db_url)
-    try:
-        with transaction(conn):
-            return draw_line(conn)[0]
-    finally:
-        conn.close()
+    return committed_line(db_url)
 
 
 def markers(db_url: str) -> int:

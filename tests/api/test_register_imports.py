@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from geo.db import connect, fetch_value, transaction
+from geo.db import connect, fetch_value
 from tests.factories import committed_token, problem
-from tests.registers import csv_bytes, draw_line, gpkg_bytes, marker_rows
+from tests.registers import committed_line, csv_bytes, gpkg_bytes, marker_rows
 
 ROADS = [{"道路编码": "R1", "道路名称": "荷香路",
           "WKT": "LINESTRING (113.15 27.85, 113.152 27.85)"}]
@@ -15,12 +15,7 @@ ROADS = [{"道路编码": "R1", "道路名称": "荷香路",
 
 @pytest.fixture
 def grid(db_url):
-    conn = connect(db_url)
-    try:
-        with transaction(conn):
-            return draw_line(conn)[0]
-    finally:
-        conn.close()
+    return committed_line(db_url)
 
 
 def value(db_url: str, sql: str):
