@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -15,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.problems import Unauthorized
-from geo import users
+from geo import sessions, users
 from geo.audit import Actor
 from geo.db import transaction
 from geo.errors import Forbidden
@@ -98,27 +99,66 @@ _bearer = HTTPBearer(auto_error=False, description="A token made by `civgeo user
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _authenticate(conn, creds: HTTPAuthorizationCredentials | None) -> Actor:
-    """The user behind the bearer token, or 401."""
-    if creds is None:
-        raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
-    with transaction(conn):   # keep last_used_at even when the route itself only reads
-        actor = users.authenticate(conn, creds.credentials)
-    if actor is None:
-        raise Unauthorized("the bearer token is unknown or revoked")
-    return actor
+SESSION_COOKIE = "civgeo_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def current_actor(conn: Conn, creds: Credentials) -> Actor:
-    """The user behind the bearer token, on the request's connection."""
-    return _authenticate(conn, creds)
+class CsrfRefused(Forbidden):
+    """A state-changing request made with a session cookie but without its CSRF token."""
+
+    slug = "csrf"
+
+
+def _authenticate(conn, creds: HTTPAuthorizationCredentials | None, request: Request) -> Actor:
+    """The user behind the bearer token or the browser session, or 401.
+
+    A bearer token wins when both are sent. A request authenticated by its session cookie
+    that changes state must carry the session's CSRF token in ``X-CSRF-Token`` (forms post
+    it as a field, read by their own routes)."""
+    if creds is not None:
+        with transaction(conn):   # keep last_used_at even when the route itself only reads
+            actor = users.authenticate(conn, creds.credentials)
+        if actor is None:
+            raise Unauthorized("the bearer token is unknown or revoked")
+        return actor
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise Unauthorized("send a bearer token (Authorization: Bearer <token>) or sign in "
+                           "at /login")
+    with transaction(conn):
+        found = sessions.session(conn, cookie, request.app.state.settings.sessions)
+    if found is None:
+        raise Unauthorized("the session has ended (signed out, expired or revoked); sign in "
+                           "again at /login", session_ended=True)
+    if request.method not in SAFE_METHODS and not hmac.compare_digest(
+            request.headers.get(CSRF_HEADER, "").encode(), found.csrf.encode()):
+        raise CsrfRefused(f"a request signed in by a session cookie needs the session's "
+                          f"CSRF token in the {CSRF_HEADER} header")
+    request.state.session = found
+    return found.actor
+
+
+def current_actor(conn: Conn, creds: Credentials, request: Request) -> Actor:
+    """The user behind the bearer token or session, on the request's connection."""
+    return _authenticate(conn, creds, request)
 
 
 async def briefly_current_actor(request: Request, creds: Credentials) -> Actor:
-    """The user behind the bearer token, on a connection given back at once: for routes that
-    print, which must hold no connection while Chromium runs."""
+    """The user behind the bearer token or session, on a connection given back at once: for
+    routes that print, which must hold no connection while Chromium runs."""
     async with borrow(request) as conn:
-        return await run_in_threadpool(_authenticate, conn, creds)
+        return await run_in_threadpool(_authenticate, conn, creds, request)
+
+
+def optional_actor(conn: Conn, creds: Credentials, request: Request) -> Actor | None:
+    """The signed-in user, or None for a visitor (pages that show more to staff)."""
+    if creds is None and not request.cookies.get(SESSION_COOKIE):
+        return None
+    try:
+        return _authenticate(conn, creds, request)
+    except Unauthorized:
+        return None
 
 
 def require(*roles: str, hold: bool = True) -> Callable[..., Actor]:

@@ -7,9 +7,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import anyio
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -37,6 +38,8 @@ from api import (
     tiles,
 )
 from api.settings import Settings
+from api.web import auth as web_auth
+from api.web import desks as web_desks
 from geo.db import connect
 from maps.assets import assets_dir
 from maps.printing import print_slots
@@ -86,9 +89,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    facilities, coverage, maps, ogc, roads, plates, addresses):
         app.include_router(module.router)
     app.include_router(tiles.router)
+    app.include_router(web_auth.router)
+    app.include_router(web_desks.router)
     # Browser assets from our own server: pages work with no internet (DESIGN §5).
     app.mount("/static/vendor", StaticFiles(directory=assets_dir(), check_dir=False),
               name="vendor")
+    app.mount("/static/app", StaticFiles(directory=Path(web_auth.__file__).with_name("static")),
+              name="app")
     app.add_api_route("/docs", _docs, include_in_schema=False, response_class=HTMLResponse)
     app.add_api_route("/", _search_page, include_in_schema=False, response_class=HTMLResponse)
     _openapi = app.openapi
@@ -106,9 +113,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _search_page() -> HTMLResponse:
-    """The public search page for standard names (phone-friendly, local assets only)."""
-    return HTMLResponse(pages.search_page())
+def _search_page(request: Request) -> HTMLResponse:
+    """The public search page for standard names (phone-friendly, local assets only), in
+    the reader's language; no sign-in."""
+    return pages.search_page(request)
 
 
 def _docs() -> HTMLResponse:

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security.http import HTTPAuthorizationCredentials
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.deps import Conn, Credentials, _authenticate
+from api.deps import SESSION_COOKIE, Conn, Credentials, _authenticate
 from api.geojson import MEDIA_TYPE as GEOJSON
 from api.geojson import also
 from geo import export, features
@@ -64,14 +64,14 @@ _HTML = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates"
 # ---- who reads, in which format ---------------------------------------------------------
 
 def _reader(request: Request, conn, creds: HTTPAuthorizationCredentials | None) -> Reader:
-    """The caller as a Reader: the public with no token; with one, its role (and an
-    inspector's lines)."""
+    """The caller as a Reader: the public with no token or session; with one, its role (and
+    an inspector's lines)."""
     public = request.app.state.settings.facilities_public
-    if creds is None:
+    if creds is None and not request.cookies.get(SESSION_COOKIE):
         return Reader(facilities_public=public)
     from geo.boundaries.inspections import visible_line_ids
 
-    actor = _authenticate(conn, creds)
+    actor = _authenticate(conn, creds, request)
     lines = visible_line_ids(conn, actor) if actor.role == "inspector" else None
     return Reader(actor.role, tuple(lines) if lines is not None else None, public)
 

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from geo import localdb
+from geo.sessions import Policy
 from geo.errors import SetupError
 from maps.base import MapSettings
 
@@ -29,6 +30,8 @@ class Settings:
     maps: MapSettings = field(default_factory=MapSettings)
     # Facilities are published to anyone (OGC, tiles) unless CIVGEO_FACILITIES_PUBLIC=0.
     facilities_public: bool = True
+    # Browser sessions and the sign-in lock (DESIGN §4).
+    sessions: Policy = field(default_factory=Policy)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,4 +44,9 @@ class Settings:
             public_base_url=os.environ.get("CIVGEO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             maps=MapSettings.from_env(),
             facilities_public=_int("CIVGEO_FACILITIES_PUBLIC", 1, 0, 1) == 1,
+            sessions=Policy(
+                session_hours=_int("CIVGEO_SESSION_HOURS", 12, 1, 24 * 30),
+                idle_minutes=_int("CIVGEO_SESSION_IDLE_MINUTES", 60, 5, 24 * 60),
+                max_failures=_int("CIVGEO_SIGN_IN_MAX_FAILURES", 5, 1, 100),
+                lock_minutes=_int("CIVGEO_SIGN_IN_LOCK_MINUTES", 15, 1, 24 * 60)),
         )

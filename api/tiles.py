@@ -57,7 +57,7 @@ def _admit(request: Request, conn, creds, layer: tiles.Layer) -> None:
     roles = _roles(request, layer)
     if roles is None:
         return
-    actor = current_actor(conn, creds)
+    actor = current_actor(conn, creds, request)
     if actor.role != "admin" and actor.role not in roles:
         raise Forbidden(f"the {layer.id} tiles need the role {' or '.join(roles)}; "
                         f"{actor.name} has the role {actor.role}")

@@ -132,3 +132,17 @@ def divisions_frame(conn, code: str, levels: Sequence[str] = LEVELS, *, year: in
     return fetch_frame(conn, _Q["divisions_frame"], {
         "code": check_code(code), "levels": list(levels), "year": year,
         "neighbours": neighbours})
+
+
+def tree(conn) -> list[dict]:
+    """The cities (地级) with communities, each with its counties (区/县) that have them:
+    the divisions a planner can work on, for pickers."""
+    rows = fetch_all(conn, _Q["tree"])
+    cities = {r["code"]: {**r, "counties": []} for r in rows if r["level"] == "prefecture"}
+    for r in rows:
+        if r["level"] == "county":
+            parent = cities.setdefault(r["parent_code"], {
+                "code": r["parent_code"], "name": r["parent_name"], "level": "prefecture",
+                "communities": 0, "counties": []})
+            parent["counties"].append({k: r[k] for k in ("code", "name", "communities")})
+    return list(cities.values())

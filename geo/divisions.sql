@@ -68,3 +68,17 @@ WHERE d.geom IS NOT NULL AND d.level = ANY(%(levels)s)
             SELECT ST_Buffer(ST_Union(x.geom), 0.002) FROM current_divisions x
             WHERE x.level = 'county' AND x.code LIKE civgeo_division_prefix(%(code)s) || '%%'))))
 ORDER BY d.code
+
+-- name: tree
+-- Prefectures and their counties that have communities (where coverage can be worked out),
+-- with the community count and whether a walking network covers them.
+SELECT c.code, c.name, c.level, c.parent_code, p.name AS parent_name,
+       (SELECT count(*) FROM current_divisions m
+        WHERE m.level = 'community' AND m.code LIKE civgeo_division_prefix(c.code) || '%%')
+           AS communities
+FROM current_divisions c
+LEFT JOIN current_divisions p ON p.code = c.parent_code
+WHERE c.level IN ('prefecture', 'county')
+  AND EXISTS (SELECT 1 FROM current_divisions m
+              WHERE m.level = 'community' AND m.code LIKE civgeo_division_prefix(c.code) || '%%')
+ORDER BY c.code

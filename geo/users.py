@@ -87,9 +87,11 @@ def list_users(conn) -> list[dict]:
 
 
 def revoke_user(conn, actor: Actor, name: str, *, disable: bool = False) -> int:
-    """Revoke all of a user's tokens (and disable the user if asked); return tokens revoked."""
+    """Revoke all of a user's tokens and close its browser sessions (and disable the user
+    if asked); return tokens revoked."""
     user = get_user(conn, name)
     revoked = execute(conn, _Q["revoke_tokens"], {"user_id": user["id"]})
+    execute(conn, _Q["revoke_sessions"], {"user_id": user["id"]})
     if disable:
         execute(conn, _Q["disable_user"], {"user_id": user["id"]})
     audit.record(conn, actor, "users.revoke", "user", user["id"],

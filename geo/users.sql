@@ -34,3 +34,7 @@ WHERE user_id = %(user_id)s AND revoked_at IS NULL
 
 -- name: disable_user
 UPDATE users SET disabled_at = now() WHERE id = %(user_id)s AND disabled_at IS NULL
+
+-- name: revoke_sessions
+UPDATE sessions SET revoked_at = now()
+WHERE user_id = %(user_id)s AND revoked_at IS NULL

@@ -94,3 +94,19 @@ def a_house_number(db_url: str, road: str) -> int:
                                  "r.id = e.road_id WHERE r.name = %s AND e.sub IS NULL", (road,))
     finally:
         conn.close()
+
+
+def committed_staff(db_url: str, role: str, name: str, password: str) -> str:
+    """Create a user with a password in its own committed transaction (for sign-in tests);
+    return its bearer token."""
+    from geo import sessions
+    from geo.db import connect, transaction
+
+    conn = connect(db_url)
+    try:
+        with transaction(conn):
+            token = add_user(conn, role, name)
+            sessions.set_password(conn, TEST_ACTOR, name, password)
+            return token
+    finally:
+        conn.close()
