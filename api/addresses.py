@@ -23,6 +23,7 @@ from api.geojson import (
     point,
 )
 from api.params import FormatRenamed, LonLat
+from api.web import messages
 from geo.db import transaction
 from geo.errors import Gone, NotFound
 from geo.plates import addresses, plates
@@ -45,11 +46,19 @@ def _address_feature(a: dict) -> dict:
 
 
 @router.get("/addresses/search", response_class=GeoJSONResponse, summary="Find standard addresses")
-def search_addresses(conn: Conn, q: Address,
+def search_addresses(request: Request, conn: Conn, q: Address,
                      limit: Annotated[int, Query(ge=1, le=100)] = 20) -> JSONResponse:
-    """Doors whose standard address matches, best first, with how the query was read."""
+    """Doors whose standard address matches, best first, with how the query was read.
+    Each says how it matched: ``match``, a stable code (``number``: the road and house
+    number typed; ``road``: a door on the road typed; ``compound``: the 小区 typed), and
+    ``match_label``, the same in the request's language (English, or Chinese with
+    ``lang=zh``, the ``civgeo_lang=zh`` cookie or ``Accept-Language: zh``)."""
     result = addresses.search(conn, q, limit=limit)
-    return collection([_address_feature(a) for a in result["results"]], query=result["query"])
+    locale = messages.locale_of(request)
+    return collection([_address_feature({
+        **a, "match_label": messages.match_label(locale, a["match"],
+                                                 labels=messages.ADDRESS_MATCH)})
+        for a in result["results"]], query=result["query"])
 
 
 @router.get("/addresses/parse", summary="Split an address into its parts")
@@ -81,16 +90,17 @@ def _wants_json(request: Request, format: str | None) -> bool:
 def qr_page(request: Request, conn: Conn, token: str,
             format: Annotated[Literal["html", "json"] | None, Query()] = None) -> Response:
     """The plate's standard address and its standard names with romanization, as a page for
-    a phone, or JSON with ``format=json`` (or ``Accept: application/json``). A withdrawn
-    code answers 410, an unknown one 404."""
+    a phone (in the reader's language: Chinese, English by its switch), or JSON with
+    ``format=json`` (or ``Accept: application/json``). A withdrawn code answers 410, an
+    unknown one 404."""
     if _wants_json(request, format):
         return json_response(plates.by_token(conn, token))
     try:
-        return HTMLResponse(pages.qr_page(plates.by_token(conn, token), token))
+        return pages.qr_page(request, plates.by_token(conn, token), token)
     except (NotFound, Gone) as exc:
         gone = isinstance(exc, Gone)
-        return HTMLResponse(pages.qr_page(None, token, error=exc.detail, gone=gone),
-                            status_code=410 if gone else 404)
+        return pages.qr_page(request, None, token, error=exc.detail, gone=gone,
+                             status=410 if gone else 404)
 
 
 @router.post("/qr/{token}/report", status_code=201,

@@ -7,9 +7,10 @@ Every answer is GeoJSON with its summary figures, and says how distances were me
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from api.bodies import Body, Code, Lat, Line, Lon, Name
@@ -18,7 +19,8 @@ from api.geojson import GeoJSONResponse, collection, geojson_response, json_resp
 from api.params import Division, Id, LonLat, OptionalDivision, number_list
 from geo.audit import Actor
 from geo.coverage import accessibility as access
-from geo.coverage import burial, circle, context, indicators, isochrone, suggest
+from geo.coverage import burial, circle, context, gain, indicators, isochrone, suggest, tables
+from geo.coverage import scenarios as saved
 from geo.db import transaction
 from geo.errors import InvalidInput
 
@@ -30,16 +32,30 @@ Speed = Annotated[float | None, Query(allow_inf_nan=False,
                                       description="walking speed in m/min (10–200)")]
 Profile = Annotated[Literal["adult", "elderly"] | None,
                     Query(description="adult (60 m/min) or elderly (48 m/min)")]
+Format = Annotated[Literal["xlsx", "csv"], Query(description="xlsx (a sheet per table) or "
+                                                           "csv (one table, UTF-8 with BOM)")]
+MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "csv": "text/csv; charset=utf-8"}
+TABLE_FILES = {200: {"description": "the tables as XLSX or CSV",
+                     "content": {m: {"schema": {"type": "string", "format": "binary"}}
+                                 for m in MEDIA.values()}}}
 Profiled = Annotated[Literal["adult", "elderly"] | None,
                      Field(description="adult (60 m/min) or elderly (48 m/min)")]
 
 
 class Walk(Body):
-    """How far the elderly walk: the time limit, and a speed or a profile."""
+    """How far the elderly walk: the time limit, and a speed or a profile; whether today's
+    sites serve only up to their places (``capacity``) or everyone they reach."""
 
     minutes: float | None = Field(None, description="walking time limit, 1–60 minutes")
     speed: float | None = Field(None, description="walking speed in m/min (10–200)")
     profile: Profiled = None
+    capacity: bool = Field(True, description="count the places of today's sites (false: "
+                                             "distance only)")
+
+    def walk(self) -> dict:
+        return {"minutes": self.minutes, "speed": self.speed, "profile": self.profile,
+                "capacity": self.capacity}
 
 
 class Candidate(Body):
@@ -63,11 +79,17 @@ class SuggestionsIn(Walk):
 
 
 class WhatIfIn(Walk):
-    """One more site at a point."""
+    """New sites: one at ``lon``, ``lat``, or several (``sites``); ``save`` keeps the answer
+    as a named scenario."""
 
     division: Code = Field(description="division code")
-    lon: Lon
-    lat: Lat
+    lon: Lon | None = None
+    lat: Lat | None = None
+    sites: list[Candidate] | None = Field(
+        None, max_length=gain.MAX_WHAT_IF_SITES,
+        description=f"up to {gain.MAX_WHAT_IF_SITES} new sites, instead of lon and lat")
+    save: bool = False
+    name: Line | None = Field(None, description="scenario name, with save")
 
 
 @router.get("/isochrone", response_class=GeoJSONResponse,
@@ -129,7 +151,7 @@ def get_accessibility(conn: Conn, actor: Planner, division: Division,
 def post_suggestions(conn: Conn, actor: Planner, body: SuggestionsIn) -> JSONResponse:
     """Each suggestion with the communities and elderly it newly covers; ``save`` stores the
     scenario (``GET /coverage/scenarios``) for comparison."""
-    walk = {"k": body.k, "minutes": body.minutes, "speed": body.speed, "profile": body.profile,
+    walk = {"k": body.k, **body.walk(),
             "candidates": [c.model_dump() for c in body.candidates] if body.candidates
             else None}
     if body.save:
@@ -140,38 +162,80 @@ def post_suggestions(conn: Conn, actor: Planner, body: SuggestionsIn) -> JSONRes
     return collection(point_features(result["suggestions"], None), **result)
 
 
-@router.post("/what-if", summary="What one more site at a point would cover")
+@router.post("/what-if", summary="What new sites at clicked points would cover")
 def post_what_if(conn: Conn, actor: Planner, body: WhatIfIn) -> JSONResponse:
-    """The communities and elderly newly within reach, and the share before and after
-    (distance only: the new site is assumed to have room)."""
-    return json_response(circle.what_if(conn, body.division, body.lon, body.lat,
-                                        minutes=body.minutes, speed=body.speed,
-                                        profile=body.profile))
+    """The communities and elderly newly covered (by the computation that explains
+    suggestions), per site and in all, and the share before and after; ``save`` stores
+    the scenario."""
+    where = {"lon": body.lon, "lat": body.lat,
+             "sites": [s.model_dump() for s in body.sites] if body.sites is not None else None,
+             **body.walk()}
+    if body.save:
+        with transaction(conn):
+            result = saved.what_if_and_save(conn, actor, body.division, body.name, **where)
+        return json_response(result)
+    return json_response(gain.what_if(conn, body.division, **where))
 
 
-@router.get("/scenarios", summary="Saved suggestion scenarios")
+@router.get("/scenarios", summary="Saved scenarios (suggestions and what-ifs)")
 def list_scenarios(conn: Conn, actor: Planner, division: OptionalDivision = None
                    ) -> JSONResponse:
     """The saved scenarios (of a division), newest first."""
-    return json_response(suggest.scenarios(conn, division))
+    return json_response(saved.scenarios(conn, division))
 
 
 @router.get("/scenarios/compare", summary="Compare saved scenarios side by side")
 def compare_scenarios(conn: Conn, actor: Planner,
                       ids: Annotated[str, Query(description="scenario ids, e.g. 1,2")]
                       ) -> JSONResponse:
-    """Each scenario's division, k, sites and the elderly they newly cover."""
+    """Each scenario's kind, division, assumptions, sites and the elderly they newly
+    cover; how each differs from the first; warnings where assumptions differ."""
     try:
         wanted = [int(v) for v in ids.split(",") if v.strip()]
     except ValueError:
         raise InvalidInput("ids must be whole numbers separated by commas", field="ids") from None
-    return json_response(suggest.compare(conn, wanted))
+    return json_response(saved.compare(conn, wanted))
 
 
 @router.get("/scenarios/{scenario_id}", summary="One saved scenario")
 def get_scenario(conn: Conn, actor: Planner, scenario_id: Id) -> JSONResponse:
     """The scenario's parameters and its result as saved."""
-    return json_response(suggest.scenario(conn, scenario_id))
+    return json_response(saved.scenario(conn, scenario_id))
+
+
+@router.get("/scenarios/{scenario_id}/table", summary="One saved scenario as a table",
+            response_class=Response, responses=TABLE_FILES)
+def get_scenario_table(conn: Conn, actor: Planner, scenario_id: Id, format: Format = "xlsx",
+                       table: Annotated[Literal["summary", "sites", "communities"] | None,
+                                        Query(description="one sheet only (CSV: communities "
+                                                          "by default)")] = None) -> Response:
+    """The scenario's summary, its sites and the communities they newly cover."""
+    return _file(*tables.render(tables.scenario_tables(conn, scenario_id), format, table),
+                 format)
+
+
+@router.get("/tables", summary="A division's coverage tables for download",
+            response_class=Response, responses=TABLE_FILES)
+def get_tables(conn: Conn, actor: Planner, division: Division, format: Format = "xlsx",
+               table: Annotated[Literal["indicators", "communities", "sites"] | None,
+                                Query(description="one sheet only (CSV: communities by "
+                                                  "default)")] = None,
+               minutes: Minutes = None, speed: Speed = None, profile: Profile = None,
+               capacity: bool = True) -> Response:
+    """The indicators (value, target, method note), the communities (status, covered
+    elderly, nearest site, distance, reason) and the sites (capacity, load); XLSX with a
+    sheet each, or one table as CSV (UTF-8 with a BOM, for Excel)."""
+    found = tables.division_tables(conn, division, minutes=minutes, speed=speed,
+                                   profile=profile, capacity=capacity)
+    return _file(*tables.render(found, format, table), format)
+
+
+def _file(content: bytes, named: tables.Tables, format: str) -> Response:
+    """A download named in Chinese (RFC 5987 ``filename*``) with an ASCII fallback."""
+    disposition = (f'attachment; filename="{named.ascii_name}.{format}"; '
+                   f"filename*=UTF-8''{quote(named.name)}.{format}")
+    return Response(content, media_type=MEDIA[format],
+                    headers={"Content-Disposition": disposition})
 
 
 @router.get("/burial", response_class=GeoJSONResponse,

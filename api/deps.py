@@ -151,15 +151,6 @@ async def briefly_current_actor(request: Request, creds: Credentials) -> Actor:
         return await run_in_threadpool(_authenticate, conn, creds, request)
 
 
-def optional_actor(conn: Conn, creds: Credentials, request: Request) -> Actor | None:
-    """The signed-in user, or None for a visitor (pages that show more to staff)."""
-    if creds is None and not request.cookies.get(SESSION_COOKIE):
-        return None
-    try:
-        return _authenticate(conn, creds, request)
-    except Unauthorized:
-        return None
-
 
 def require(*roles: str, hold: bool = True) -> Callable[..., Actor]:
     """A dependency admitting callers with one of ``roles`` (admins always pass); with
@@ -185,7 +176,13 @@ Admin = Annotated[Actor, Depends(require("admin"))]
 
 
 async def _map_settings(request: Request) -> MapSettings:
-    return request.app.state.settings.maps
+    """The service's map settings, the labels in the request's language (DESIGN §5b)."""
+    from dataclasses import replace
+
+    from api.web import i18n
+
+    return replace(request.app.state.settings.maps,
+                   gettext=i18n.translations(i18n.locale_of(request)).gettext)
 
 
 Maps = Annotated[MapSettings, Depends(_map_settings)]

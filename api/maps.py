@@ -3,7 +3,10 @@ its result with ``maps`` and the service's map settings."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 import folium
 from fastapi import APIRouter, Depends, Query
@@ -18,6 +21,8 @@ from geo.coverage import circle, indicators, suggest
 from geo.names import search
 from geo.plates import validation
 from maps import boundary, coverage, names_map, overview, road
+from maps.assets import inline_assets
+from maps.base import MapSettings
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 Planner = Annotated[Actor, Depends(require("planner"))]
@@ -26,6 +31,21 @@ Indicator = Literal[tuple(coverage.INDICATORS)]  # type: ignore[valid-type]
 
 def _page(m: folium.Map) -> HTMLResponse:
     return HTMLResponse(m.get_root().render())
+
+
+def _for_download(settings: MapSettings) -> MapSettings:
+    """A saved map fetches its basemap tiles from this service's public address (when the
+    service can be reached; the data layers need nothing)."""
+    public = os.environ.get("CIVGEO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    tiles = settings.tiles_url if "://" in settings.tiles_url else public + settings.tiles_url
+    return replace(settings, tiles_url=tiles)
+
+
+def _download(m: folium.Map, filename: str) -> HTMLResponse:
+    """The map as one file to save, assets inlined (``maps.assets.inline_assets``)."""
+    html = inline_assets(m.get_root().render(), m.default_js[0][1].rsplit("/leaflet/", 1)[0])
+    return HTMLResponse(html, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
 @router.get("/divisions", response_class=HTMLResponse, summary="Divisions overview map")
@@ -52,11 +72,19 @@ def coverage_map(conn: Conn, actor: Planner, division: Division, settings: Maps,
                  speed: Annotated[float | None, Query(allow_inf_nan=False,
                                                       description="m/min (10–200)")] = None,
                  profile: Annotated[Literal["adult", "elderly"] | None, Query()] = None,
+                 download: Annotated[bool, Query(description="one self-contained file to "
+                                                 "save: assets inlined, opens offline")] = False,
+                 embed: Annotated[bool, Query(description="for a page that shows the figures "
+                                              "beside it: no title box, controls folded")
+                                  ] = False,
                  ) -> HTMLResponse:
     """Walking tiers, communities by status (covered / over capacity / too far / off
     network), eldercare sites and institutions; funeral and relief sites as extra layers."""
     found = circle.circle_map(conn, division, minutes=minutes, speed=speed, profile=profile)
-    return _page(coverage.coverage_map(found, settings=settings))
+    if not download:
+        return _page(coverage.coverage_map(found, settings=settings, embedded=embed))
+    return _download(coverage.coverage_map(found, settings=_for_download(settings)),
+                     f"15分钟养老服务圈-{found.result['division']['name']}-{division}.html")
 
 
 @router.get("/indicators", response_class=HTMLResponse, summary="Indicator choropleth map")

@@ -12,6 +12,7 @@ from api.deps import Conn
 from api.geojson import GeoJSONResponse, collection, feature
 from api.params import BBoxInCrs, Id, LonLat, Near, OptionalDivision
 from api.printing import PRINTED, printable
+from api.web import messages
 from geo.names import gazetteer, search
 from maps import register as printed
 
@@ -20,19 +21,29 @@ router = APIRouter(prefix="/names", tags=["place names (public)"])
 
 @router.get("/search", response_class=GeoJSONResponse, summary="Search standard names")
 def search_names(
-    conn: Conn, bbox: BBoxInCrs, near: Near, division: OptionalDivision = None,
+    request: Request, conn: Conn, bbox: BBoxInCrs, near: Near,
+    division: OptionalDivision = None,
     q: Annotated[str | None, Query(description="characters (简/繁), pinyin, initials")] = None,
     category: Annotated[str | None, Query(description="category code prefix, e.g. 0801")] = None,
     radius_m: Annotated[float, Query(gt=0, le=100_000, description="with near")] = 5000,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> JSONResponse:
-    """Ranked hits (exact first, standard before historical), each with ``why`` it matched:
-    exact, traditional characters, pinyin, initials, a prefix, one character different, a
-    homophone, or the generic (通名) folded. Filters combine: a division, a category, a box,
-    or a point with a radius (nearest first)."""
+    """Ranked hits (exact first, standard before historical), each saying how it matched:
+    ``match``, a stable code (``exact``, ``proper`` — the 专名 with the 通名 folded,
+    ``prefix``, ``contains``, ``homophone``, ``one_char``, ``pinyin``, ``proper_pinyin``,
+    ``pinyin_prefix``, ``initials``, ``pinyin_typo``, ``near``); ``traditional``, true when
+    the query was read from traditional characters; ``why``, the reason in English (as
+    before); and ``match_label``, the reason in the request's language: English, or
+    Chinese (精确匹配, 错一字, …) with ``lang=zh``, the ``civgeo_lang=zh`` cookie or
+    ``Accept-Language: zh``. Filters combine: a division, a category, a box, or a point
+    with a radius (nearest first)."""
     hits = search.search(conn, q, division=division, category=category, bbox=bbox, near=near,
                          radius_m=radius_m, limit=limit)
-    return collection([feature({k: v for k, v in h.items() if k != "point"}, h["point"], h["id"])
+    locale = messages.locale_of(request)
+    return collection([feature({**{k: v for k, v in h.items() if k != "point"},
+                                "match_label": messages.match_label(locale, h["match"],
+                                                                    h["traditional"])},
+                               h["point"], h["id"])
                        for h in hits], query=q)
 
 

@@ -1,27 +1,57 @@
 """The public HTML pages: the search page for standard names and addresses, and the page a
-scanned QR plate opens. Printable pages (registers, reports, QR sheets) are in ``maps``."""
+scanned QR plate opens. Printable pages (registers, reports, QR sheets) are in ``maps``.
+
+Both are in the reader's language (DESIGN §5b: Chinese first, English by the switch link,
+``api.web.i18n``); no sign-in is needed."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
+from api.web import i18n, messages
+from api.web.pages import page
 from maps import basemap
 
-_ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
-                   autoescape=select_autoescape(["html"]))
+N_ = i18n.N_
+
+# Every string the search page's script shows, translated on the server and handed to it
+# as JSON (with the match reasons of ``messages.match_labels``).
+SEARCH_MESSAGES = {
+    "standard_address": N_("standard address"),
+    "standard_names": N_("Standard names"),
+    "current_name": N_("now called"),
+    "standard": N_("standard name"),
+    "historical": N_("historical name"),
+    "nothing_found": N_("Nothing found"),
+    "proper_generic": N_("Proper name (专名) / generic (通名)"),
+    "meaning": N_("Meaning"),
+    "origin": N_("Origin"),
+    "history": N_("History"),
+    "approved": N_("Approved"),
+    "former_names": N_("Former names"),
+}
 
 
-def search_page() -> str:
-    """The public search page (static; it calls the JSON API); its small map draws
+def search_messages(locale: str) -> dict:
+    """The search page script's messages in ``locale``."""
+    return {"lang": locale, "match": messages.match_labels(locale),
+            **{key: i18n.gettext(locale, msgid) for key, msgid in SEARCH_MESSAGES.items()}}
+
+
+def search_page(request: Request) -> HTMLResponse:
+    """The public search page (it calls the JSON API in its language); its small map draws
     civgeo's own basemap from this server's tiles."""
-    return _ENV.get_template("search.html").render(basemap=basemap.page_script())
+    return page(request, "search.html", basemap=basemap.page_script(),
+                msgs=search_messages(i18n.locale_of(request)))
 
 
-def qr_page(page: dict | None, token: str, *, error: str | None = None,
-            gone: bool = False) -> str:
+def qr_page(request: Request, found: dict | None, token: str, *, error: str | None = None,
+            gone: bool = False, status: int = 200) -> HTMLResponse:
     """What a scanned plate shows (``geo.plates.plates.by_token``), or why it shows nothing
-    (an unknown or a withdrawn code)."""
-    return _ENV.get_template("qr_page.html").render(page=page, error=error, gone=gone,
-                                                    token=token)
+    (an unknown or a withdrawn code, ``error`` in English from the domain, shown in the
+    reader's language)."""
+    if error is not None:
+        error = messages.detail(i18n.locale_of(request), error, status)
+    return page(request, "qr_page.html", status=status, page=found, error=error, gone=gone,
+                token=token)

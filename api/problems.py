@@ -1,9 +1,14 @@
-"""RFC 9457 ``application/problem+json`` for every error, from one mapping table."""
+"""RFC 9457 ``application/problem+json`` for every error, from one mapping table.
+
+``type``, ``title``, ``status`` and ``field`` are stable machine values. ``detail`` (and
+each ``errors[].reason``) is English, or Chinese when the client asks for it: ``lang=zh``,
+the ``civgeo_lang=zh`` cookie or ``Accept-Language: zh…`` (``api.web.messages``)."""
 
 from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 import psycopg2
 import psycopg2.errors
@@ -11,9 +16,10 @@ import psycopg2.pool
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.web import messages
 from geo import errors
 
 log = logging.getLogger("civgeo.api")
@@ -21,11 +27,12 @@ MEDIA_TYPE = "application/problem+json"
 
 
 class Unauthorized(Exception):
-    """No valid bearer token was presented."""
+    """No valid bearer token or session was presented."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, session_ended: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.session_ended = session_ended
 
 
 # exception class -> (status, problem type slug, title). The first match in order wins,
@@ -63,7 +70,9 @@ RETRY_AFTER_S = 2   # what a 503 asks a client to wait before trying again
 
 def problem(status: int, slug: str, title: str, detail: str, request: Request,
             headers: dict[str, str] | None = None, **extra) -> JSONResponse:
-    """Build a problem+json response. A 503 says when to try again (``Retry-After``)."""
+    """Build a problem+json response, its ``detail`` in the client's language. A 503 says
+    when to try again (``Retry-After``)."""
+    detail = messages.detail(messages.locale_of(request), detail, status, extra.get("field"))
     return _response(status, slug, title, detail, request.url.path, headers, **extra)
 
 
@@ -85,6 +94,7 @@ def problem_response(status: int, detail: str, field: str | None, scope,
     phrase = HTTPStatus(status).phrase
     slug = "invalid-input" if status == 422 else phrase.lower().replace(" ", "-")
     title = "Invalid input" if status == 422 else phrase
+    detail = messages.detail(messages.locale_of(Request(scope)), detail, status, field)
     errors = ([{"field": field, "in": location, "reason": detail}]
               if status == 422 and field else None)
     return _response(status, slug, title, detail, scope["path"], field=field, errors=errors)
@@ -97,11 +107,30 @@ def _lookup(exc: BaseException) -> tuple[int, str, str] | None:
     return None
 
 
+def _for_browser(request: Request, exc: Exception, status: int):
+    """What a person in a browser gets instead of JSON: not signed in, the sign-in page
+    (coming back afterwards); not allowed, a page saying so in their language."""
+    from api.web import pages
+
+    if not pages.wants_html(request) or status not in (401, 403):
+        return None
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response = RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+        if getattr(exc, "session_ended", False):
+            response.delete_cookie("civgeo_session", path="/")
+        return response
+    return pages.page(request, "error.html", status=403, code=status)
+
+
 async def _mapped(request: Request, exc: Exception) -> JSONResponse:
     found = _lookup(exc)
     if found is None:
         return await _unexpected(request, exc)
     status, slug, title = found
+    browser = _for_browser(request, exc, status)
+    if browser is not None:
+        return browser
     if isinstance(exc, errors.DomainError):
         return problem(status, exc.slug if exc.slug != "domain-error" else slug, title,
                        exc.detail, request, field=exc.field, **exc.extra)
@@ -130,14 +159,21 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A 422 naming every field at fault; in Chinese, each reason by pydantic's error type
+    and its limits (``messages.validation_reason``)."""
+    locale = messages.locale_of(request)
     items = [{k: v for k, v in (("field", _field(e["loc"])),
                                 ("in", e["loc"][0] if e["loc"] else None),
-                                ("reason", e["msg"])) if v is not None}
+                                ("reason", messages.validation_reason(locale, e)))
+              if v is not None}
              for e in exc.errors()]
-    first = items[0] if items else {"reason": "invalid request"}
-    detail = f"{first['field']}: {first['reason']}" if "field" in first else first["reason"]
-    return problem(422, "invalid-input", "Invalid input", detail, request,
-                   field=first.get("field"), errors=items)
+    first = items[0] if items else {
+        "reason": messages.gettext(locale, "invalid request")}
+    detail = (messages.gettext(locale, messages.FIELD_REASON, field=first["field"],
+                               reason=first["reason"])
+              if "field" in first else first["reason"])
+    return _response(422, "invalid-input", "Invalid input", detail, request.url.path,
+                     field=first.get("field"), errors=items)
 
 
 _TYPE_TAGS = {"str", "int", "float", "bool", "bytes", "none"}

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass, field
 
 from geo import localdb
-from geo.sessions import Policy
 from geo.errors import SetupError
+from geo.sessions import Policy
 from maps.base import MapSettings
 
 

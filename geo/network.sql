@@ -9,14 +9,16 @@ CREATE TEMP TABLE network_stage (
 ) ON COMMIT DROP
 
 -- name: insert_nodes
--- One node per source node id; its position is the matching end of any edge.
+-- One node per source node id, where its edges end: every line runs from its u to its v
+-- (import_edges checks that all the ends of a node meet), so any of them will do; the
+-- lowest, for the same result on every load.
 INSERT INTO network_nodes (network_id, ext_id, geom)
 SELECT %(network_id)s, ext_id, geom FROM (
     SELECT DISTINCT ON (ext_id) ext_id, geom FROM (
         SELECT u AS ext_id, ST_StartPoint(ST_GeomFromWKB(wkb, 4490)) AS geom FROM network_stage
         UNION ALL
         SELECT v, ST_EndPoint(ST_GeomFromWKB(wkb, 4490)) FROM network_stage
-    ) ends ORDER BY ext_id
+    ) ends ORDER BY ext_id, ST_X(geom), ST_Y(geom)
 ) n
 
 -- name: insert_edges

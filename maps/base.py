@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import folium
@@ -29,6 +30,16 @@ from maps import basemap as bm
 BASEMAPS = ("civgeo", "tianditu", "osm", "amap", "none")
 
 
+def N_(message: str) -> str:
+    """Mark an English label for the catalogs (``api/web/locale``) where it is defined; it is
+    translated where it is drawn, by ``MapSettings.gettext``."""
+    return message
+
+
+def _english(message: str) -> str:
+    return message
+
+
 def inert_text(value: object) -> str:
     """HTML-escaped text that is also inert inside folium's JavaScript template literals."""
     return html.escape(str(value if value is not None else "")).replace(
@@ -41,6 +52,11 @@ class MapSettings:
 
     ``tiles_url`` is where the browser fetches civgeo's basemap tiles: the service's own
     path for the maps it serves, an absolute URL for maps written to a file (``for_files``).
+
+    ``gettext`` translates the labels a map draws (legends, title boxes, tooltips, layer
+    names), which are written in English (DESIGN §5b); by default they stay English. The
+    API and the command line give the catalogs' Chinese (``api.web.i18n``), without this
+    layer knowing of them.
     """
 
     basemap: str = "civgeo"
@@ -48,6 +64,7 @@ class MapSettings:
     assets_url: str = "/static/vendor"
     tiles_url: str = bm.TILE_PATH
     osm_online: bool = False
+    gettext: Callable[[str], str] = _english
 
     @classmethod
     def from_env(cls, assets_url: str = "/static/vendor",
@@ -149,15 +166,19 @@ def for_display(frame: gpd.GeoDataFrame, settings: MapSettings,
     return out
 
 
-def add_legend(m: folium.Map, title: str, rows: list[tuple[str, str]]) -> None:
-    """A fixed legend: (CSS colour or style, label) rows; labels are HTML-escaped."""
+def add_legend(m: folium.Map, title: str, rows: list[tuple[str, str]], *,
+               folded: bool = False) -> None:
+    """A fixed legend: (CSS colour or style, label) rows; labels are HTML-escaped. A
+    ``folded`` legend shows its title only until it is opened (maps embedded in a page)."""
     items = "".join(
         f'<div><span style="display:inline-block;width:14px;height:10px;margin-right:6px;'
         f'{style}"></span>{html.escape(label)}</div>' for style, label in rows)
+    head = (f'<details><summary style="cursor:pointer"><b>{html.escape(title)}</b></summary>'
+            f'{items}</details>' if folded else f"<b>{html.escape(title)}</b>{items}")
     m.get_root().html.add_child(folium.Element(
         '<div class="civgeo-legend" style="position:fixed;bottom:48px;right:10px;z-index:1000;'
         'background:#fff;padding:6px 8px;border:1px solid #999;border-radius:4px;'
-        f'font:12px sans-serif;max-width:320px"><b>{html.escape(title)}</b>{items}</div>'))
+        f'font:12px sans-serif;max-width:320px">{head}</div>'))
 
 
 def popup(title: str, rows: list[tuple[str, object]]) -> folium.Popup:

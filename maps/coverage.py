@@ -3,6 +3,8 @@ choropleth, and suggested new sites, drawn from the results of ``geo.coverage``.
 
 Each map draws one domain result (``CircleMap``, indicators, ``SuggestionsMap``) and
 touches no database. A straight-line estimate says so in a red banner on the map itself.
+Labels are English msgids (``N_``) drawn through ``settings.gettext``: Chinese where the
+API or the command line asks for it (DESIGN §5b).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from geo.coverage.circle import CircleMap
 from geo.coverage.suggest import SuggestionsMap
 from geo.errors import InvalidInput
 from maps.base import (
+    N_,
     MapSettings,
     add_legend,
     add_title_box,
@@ -30,10 +33,10 @@ from maps.base import (
 
 # Community status -> (fill colour, legend label).
 STATUS = {
-    circles.COVERED: ("#1a9850", "covered 已覆盖"),
-    circles.FULL: ("#fdae61", "over capacity 设施容量不足"),
-    circles.TOO_FAR: ("#d73027", "too far 超出步行范围"),
-    circles.OFF_NETWORK: ("#969696", "off the street network 不在路网上"),
+    circles.COVERED: ("#1a9850", N_("covered")),
+    circles.FULL: ("#fdae61", N_("over capacity")),
+    circles.TOO_FAR: ("#d73027", N_("too far")),
+    circles.OFF_NETWORK: ("#969696", N_("off the street network")),
 }
 _TIER_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#9ecae1", "#c6dbef")  # nearest darkest
 _SITE_COLOURS = {"street_centre": "#3f007d", "community_station": "#807dba",
@@ -44,29 +47,79 @@ _MARKERS = {"nursing_home": ("darkpurple", "bed"), "welfare_home": ("cadetblue",
             "funeral": ("gray", "monument"), "relief": ("blue", "warehouse")}
 _MARKER_CSS = {"darkpurple": "#5b396b", "cadetblue": "#436978", "darkred": "#a23336",
                "orange": "#f69730", "gray": "#575757", "blue": "#38aadd"}
-_KIND_LABELS = {"funeral": "殡葬设施 funeral site", "relief": "救灾物资储备 relief warehouse"}
+_KIND_LABELS = {"funeral": N_("funeral site"), "relief": N_("relief warehouse")}
 _OUTLINE = {"color": "#222", "weight": 2.5, "fill": False}
 
 # Indicator -> (label, shown as a share, property saying whether it meets its target).
 INDICATORS = {
-    "beds_per_1000": ("每千名老年人养老床位 beds per 1000 aged 60+", False, "beds_ok"),
-    "nursing_share": ("护理型床位占比 nursing-bed share", True, "nursing_ok"),
-    "community_coverage_urban": ("社区养老设施覆盖率（城市）urban communities covered", True,
+    "beds_per_1000": (N_("eldercare beds per 1000 aged 60+"), False, "beds_ok"),
+    "nursing_share": (N_("nursing-bed share"), True, "nursing_ok"),
+    "community_coverage_urban": (N_("urban communities with an eldercare site"), True,
                                  "community_coverage_urban_ok"),
-    "community_coverage_rural": ("养老设施覆盖率（农村）villages covered", True,
+    "community_coverage_rural": (N_("villages with an eldercare site"), True,
                                  "community_coverage_rural_ok"),
-    "circle_elderly_share": ("15分钟养老服务圈 elderly 60+ in the circle", True, None),
-    "cemetery_village_coverage": ("公益性公墓覆盖村 villages served by a public cemetery", True,
-                                  None),
+    "circle_elderly_share": (N_("elderly 60+ in the 15-minute circle"), True, None),
+    "cemetery_village_coverage": (N_("villages served by a public cemetery"), True, None),
 }
 _TARGET_COLOURS = ("#d7301f", "#fdae61", "#1a9850")      # below, near, meets
 _RAMP = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
 _NO_DATA = "#d9d9d9"
 _NEAR = 0.9   # "near target": within 10 % below it
+SYNTHETIC = N_("community areas of the sample data are SYNTHETIC")
+# Why a community is not covered (``reason_code`` of ``geo.coverage.circle``), and how the
+# distances were measured; the workbench (api/web) says the same in the same words.
+REASONS = {
+    "over_capacity": N_("The sites within %(limit_minutes)s minutes have room for %(room)s of "
+                        "its %(elderly)s elderly (nearest: %(site)s, %(distance_m)s m)."),
+    "too_far": N_("The nearest site, %(site)s, is %(distance_m)s m away (%(minutes)s min "
+                  "walk), beyond %(limit_minutes)s minutes."),
+    "too_far_none": N_("No community eldercare site within %(km)s km."),
+    "off_network": N_("No walkable street within %(snap_m)s m of the community centre."),
+}
+METHOD_NETWORK = N_("Walking distances on the real street network (%(network)s), "
+                    "%(minutes)s minutes at %(speed)s m/min.")
+METHOD_STRAIGHT = N_("STRAIGHT-LINE ESTIMATE: no street network is loaded here, so distances "
+                     "are straight lines × %(detour)s (detour factor); import a network to "
+                     "get network results.")
+
+
+class _Args(dict):
+    """Placeholder values for a message: numbers grouped, a missing one a dash."""
+
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+    def __getitem__(self, key: str) -> str:
+        value = super().__getitem__(key)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def reason_text(_, record: dict) -> str | None:
+    """Why a community of a circle result is not covered, in the map's language."""
+    code = record.get("reason_code")
+    if code not in REASONS:
+        return record.get("reason")
+    return _(REASONS[code]) % _Args(record.get("reason_args") or {})
+
+
+def method_text(_, header: dict) -> str:
+    """How the distances of a result were measured, in the map's language."""
+    if header.get("method") == "straight-line":
+        return _(METHOD_STRAIGHT) % _Args(detour=header.get("detour_factor"))
+    return _(METHOD_NETWORK) % _Args(network=header.get("network"),
+                                     minutes=f"{header.get('minutes', 0):g}",
+                                     speed=f"{header.get('speed_m_per_min', 0):g}")
 
 
 def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
+
+
+def _walk(_, minutes: float, metres: int) -> str:
+    return _("%(minutes)s min (%(metres)s m)") % {"minutes": f"{minutes:g}",
+                                                  "metres": f"{metres:,}"}
 
 
 def _locations(rows: list[dict], settings: MapSettings) -> list[list[float]]:
@@ -88,41 +141,45 @@ def _map(frame: gpd.GeoDataFrame, header: dict, settings: MapSettings) -> folium
                     attribution=header.get("attribution") or "")
 
 
-def _title_box(m: folium.Map, title: str, lines: list[str], header: dict) -> None:
+def _title_box(m: folium.Map, title: str, lines: list[str], header: dict,
+               settings: MapSettings) -> None:
     """The title, summary lines and how distances were measured; straight-line estimates
     get a red banner."""
+    note = method_text(settings.gettext, header)
     if header.get("method") == "straight-line":
-        add_title_box(m, title, lines, banners=banner(header["note"]))
+        add_title_box(m, title, lines, banners=banner(note))
     else:
-        add_title_box(m, title, lines, footer='<div style="color:#555">'
-                                              f'{inert_text(header.get("note"))}</div>')
+        add_title_box(m, title, lines, footer=f'<div style="color:#555">{inert_text(note)}</div>')
 
 
 def _outline(m: folium.Map, frame: gpd.GeoDataFrame, code: str, settings: MapSettings) -> None:
     own = frame[frame["code"] == code]
     if len(own):
-        folium.GeoJson(for_display(own[["geometry"]], settings, 30), name="区划边界 boundary",
+        folium.GeoJson(for_display(own[["geometry"]], settings, 30),
+                       name=settings.gettext("boundary"),
                        style_function=lambda _f: _OUTLINE, interactive=False).add_to(m)
 
 
 def _communities(m: folium.Map, frame: gpd.GeoDataFrame, records: list[dict],
                  settings: MapSettings) -> None:
     """Community areas coloured by circle status; tooltip with elderly and the reason."""
-    tip = {"name": "社区/村", "code": "代码", "label": "状态 status",
-           "elderly": "60岁以上 elderly", "covered": "已覆盖 covered", "walk": "步行 walk",
-           "site": "站点 site", "reason": "原因 reason"}
+    _ = settings.gettext
+    tip = {"name": _("Community or village"), "code": _("Code"), "label": _("Status"),
+           "elderly": _("Elderly 60+"), "covered": _("Elderly covered"), "walk": _("Walk"),
+           "site": _("Site"), "reason": _("Reason")}
     data = pd.DataFrame([{
         "code": r["code"], "name": inert_text(r["name"]), "status": r["status"],
-        "label": inert_text(STATUS[r["status"]][1]), "elderly": f"{r['elderly']:,}",
+        "label": inert_text(_(STATUS[r["status"]][1])), "elderly": f"{r['elderly']:,}",
         "covered": f"{r['covered_elderly']:,}",
-        "walk": "—" if r["minutes"] is None else f"{r['minutes']:g} min ({r['distance_m']:,} m)",
+        "walk": "—" if r["minutes"] is None else _walk(_, r["minutes"], r["distance_m"]),
         "site": inert_text((r["served_by"] or r["nearest_site"] or {}).get("name", "—")),
-        "reason": inert_text(r["reason"] or "—")} for r in records], columns=[*tip, "status"])
+        "reason": inert_text(reason_text(_, r) or "—")} for r in records],
+        columns=[*tip, "status"])
     polys = frame.loc[frame["level"] == "community", ["code", "geometry"]]
     shown = for_display(polys.merge(data, on="code"), settings, 15)
     if len(shown):
         folium.GeoJson(
-            shown, name="社区/村 communities by status",
+            shown, name=_("communities by status"),
             style_function=lambda f: {"fillColor": STATUS[f["properties"]["status"]][0],
                                       "fillOpacity": 0.55, "color": "#666", "weight": 0.5},
             tooltip=folium.GeoJsonTooltip(list(tip), list(tip.values()), sticky=True)).add_to(m)
@@ -131,20 +188,22 @@ def _communities(m: folium.Map, frame: gpd.GeoDataFrame, records: list[dict],
 def _circle_sites(m: folium.Map, sites: list[dict], type_names: dict[str, str],
                   settings: MapSettings, name: str) -> None:
     """Community eldercare sites counted by the circle, with their load; full ones ringed."""
+    _ = settings.gettext
     group = folium.FeatureGroup(name=name)
     for row, location in zip(sites, _locations(sites, settings), strict=True):
         served, cap = row["served_elderly"], row["capacity_elderly"]
-        used = f"{served:,} / {cap:,} ({served / cap:.0%})" if cap else "places unknown: not capped"
-        flags = [text for flag, text in (
-            (row["full"], "FULL: its catchment exceeds its capacity"),
-            (not row["inside"], "outside the division; serves it too"),
-            (not row["on_network"], "not on the street network")) if flag]
-        box = popup(row["name"], [("类型 type", type_names.get(row["type"], row["type"])),
-                                  ("名额 places", row["places"]),
-                                  ("可服务老人 capacity (elderly)", cap),
-                                  ("容量使用 capacity used", used),
-                                  ("就近老人 catchment (elderly)", row["catchment_elderly"]),
-                                  ("注意 note", "; ".join(flags) or None)])
+        used = (f"{served:,} / {cap:,} ({served / cap:.0%})" if cap
+                else _("places unknown: not capped"))
+        flags = [_(text) for flag, text in (
+            (row["full"], N_("FULL: its catchment exceeds its capacity")),
+            (not row["inside"], N_("outside the division; serves it too")),
+            (not row["on_network"], N_("not on the street network"))) if flag]
+        box = popup(row["name"], [(_("Type"), type_names.get(row["type"], row["type"])),
+                                  (_("Places"), row["places"]),
+                                  (_("Capacity (elderly)"), cap),
+                                  (_("Capacity used"), used),
+                                  (_("Catchment (elderly)"), row["catchment_elderly"]),
+                                  (_("Note"), "; ".join(flags) or None)])
         folium.CircleMarker(
             location, radius=6, weight=3 if row["full"] else 1,
             color="#b30000" if row["full"] else "#fff", fill=True, fill_opacity=0.9,
@@ -158,81 +217,100 @@ def _facility_layer(m: folium.Map, rows: list[dict], name: str, settings: MapSet
     """Facilities outside the circle as icon markers, with their capacities."""
     if not rows:
         return
+    _ = settings.gettext
     group = folium.FeatureGroup(name=name, show=show)
     for row, location in zip(rows, _locations(rows, settings), strict=True):
         colour, icon = _MARKERS.get(row["type"]) or _MARKERS[row["kind"]]
         box = popup(row["name"], [
-            ("类型 type", row["type_name"]), ("状态 status", row["status"]),
-            ("床位 beds", row["beds"]), ("护理型床位 nursing beds", row["nursing_beds"]),
-            ("名额 places", row["places"]), ("餐/日 meals per day", row["meals_per_day"]),
-            ("墓位 plots used / total", None if row["plots_total"] is None
+            (_("Type"), row["type_name"]), (_("Status"), row["status"]),
+            (_("Beds"), row["beds"]), (_("Nursing beds"), row["nursing_beds"]),
+            (_("Places"), row["places"]), (_("Meals per day"), row["meals_per_day"]),
+            (_("Plots used / total"), None if row["plots_total"] is None
              else f"{row['plots_used'] or 0:,} / {row['plots_total']:,}"),
-            ("物资 stock items", len(row["stock"]) if row["kind"] == "relief" else None),
-            ("运营 operator", row["operator"])])
+            (_("Stock items"), len(row["stock"]) if row["kind"] == "relief" else None),
+            (_("Operator"), row["operator"])])
         folium.Marker(location, popup=box,
                       tooltip=inert_text(row["name"]),
                       icon=folium.Icon(color=colour, icon=icon, prefix="fa")).add_to(group)
     group.add_to(m)
 
 
-def _facility_legend(sites: list[dict], marked: list[dict],
-                     type_names: dict[str, str]) -> list[tuple[str, str]]:
+def _facility_legend(sites: list[dict], marked: list[dict], type_names: dict[str, str],
+                     _) -> list[tuple[str, str]]:
     """Legend rows of the circle sites by type and of the facilities drawn as markers."""
     rows = [(f"background:{_SITE_COLOURS.get(t, '#3f007d')};border-radius:7px",
-             f"{type_names.get(t, t)} (circle site)") for t in sorted({s["type"] for s in sites})]
-    rows.append(("border:3px solid #b30000;border-radius:7px", "circle site full"))
+             _("%(type)s (circle site)") % {"type": type_names.get(t, t)})
+            for t in sorted({s["type"] for s in sites})]
+    rows.append(("border:3px solid #b30000;border-radius:7px", _("circle site full")))
     seen: dict[str, tuple[str, str]] = {}
     for row in marked:
-        label = row["type_name"] if row["kind"] == "eldercare" else _KIND_LABELS[row["kind"]]
+        label = row["type_name"] if row["kind"] == "eldercare" else _(_KIND_LABELS[row["kind"]])
         seen.setdefault(label, _MARKERS.get(row["type"]) or _MARKERS[row["kind"]])
-    return rows + [(f"background:{_MARKER_CSS[colour]}", f"{label} ({icon} marker)")
+    return rows + [(f"background:{_MARKER_CSS[colour]}",
+                    _("%(label)s (%(icon)s marker)") % {"label": label, "icon": icon})
                    for label, (colour, icon) in seen.items()]
 
 
-def coverage_map(circle: CircleMap, *, settings: MapSettings) -> folium.Map:
+def coverage_map(circle: CircleMap, *, settings: MapSettings,
+                 embedded: bool = False) -> folium.Map:
     """The 15-minute circle (``geo.coverage.circle.circle_map``): walking tiers,
-    communities by status, circle sites and the other facilities."""
+    communities by status, circle sites and the other facilities. ``embedded``: for a page
+    that shows the figures beside the map (the planner's workbench): no title box, the
+    layer control and the legend folded."""
+    _ = settings.gettext
     result, frame, tiers = circle.result, circle.frame, circle.tiers
     facility_rows, type_names = circle.facilities, circle.type_names
     div = result["division"]
     m = _map(frame, result, settings)
     _communities(m, frame, result["communities"], settings)
-    kind = "straight-line discs" if result["method"] == "straight-line" else "walking network"
+    kind = (_("straight-line discs") if result["method"] == "straight-line"
+            else _("walking network"))
     for i, tier in reversed(list(enumerate(tiers))):
         colour = _tier_colour(i)
         layer = gpd.GeoDataFrame(geometry=[tier["geometry"]], crs=4490)
         folium.GeoJson(for_display(layer, settings, 10),
-                       name=f"{tier['minutes']:g} 分钟 min tier ({kind})", interactive=False,
+                       name=_("%(minutes)s min tier (%(kind)s)") % {
+                           "minutes": f"{tier['minutes']:g}", "kind": kind},
+                       interactive=False,
                        style_function=lambda _f, c=colour: {
                            "fillColor": c, "fillOpacity": 0.18, "color": c,
                            "weight": 1}).add_to(m)
     _outline(m, frame, div["code"], settings)
-    _circle_sites(m, result["sites"], type_names, settings, "养老服务站点 circle sites")
+    _circle_sites(m, result["sites"], type_names, settings, _("circle sites"))
     marked = [r for r in facility_rows if not r["circle"]]  # circle sites come from result
     eldercare = [r for r in marked if r["kind"] == "eldercare"]
     _facility_layer(m, [r for r in eldercare if r["institution"]],
-                    "养老机构 institutions (beds)", settings)
+                    _("institutions (beds)"), settings)
     _facility_layer(m, [r for r in eldercare if not r["institution"]],
-                    "长者食堂 canteens (meals only, not in the circle)", settings)
+                    _("canteens (meals only, not in the circle)"), settings)
     _facility_layer(m, [r for r in marked if r["kind"] == "funeral"],
-                    "殡葬设施 funeral sites", settings, show=False)
+                    _("funeral sites"), settings, show=False)
     _facility_layer(m, [r for r in marked if r["kind"] == "relief"],
-                    "救灾物资储备 relief warehouses", settings, show=False)
-    folium.LayerControl(collapsed=False).add_to(m)
+                    _("relief warehouses"), settings, show=False)
+    folium.LayerControl(collapsed=embedded).add_to(m)
     s = result["summary"]
-    counts = " · ".join(f"{n} {STATUS[k][1]}" for k, n in s["by_status"].items())
-    _title_box(m, f"{div['name']} {div['code']} · {result['minutes']:g}分钟养老服务圈", [
-        f"老人覆盖率 elderly 60+ covered: {_share(s['elderly_share'])} "
-        f"({s['covered_elderly']:,} of {s['elderly']:,})",
-        f"社区/村 {s['communities']}: {counts}",
-        f"步行 {result['minutes']:g} min at {result['speed_m_per_min']:g} m/min "
-        f"({result['limit_m']:,} m); {s['sites']} circle sites"], result)
-    add_legend(m, "图例 legend", [
-        *[(f"background:{c};opacity:.7", label) for c, label in STATUS.values()],
-        *[(f"background:{_tier_colour(i)};opacity:.5", f"within {t['minutes']:g} min")
+    counts = " · ".join(f"{n} {_(STATUS[k][1])}" for k, n in s["by_status"].items())
+    minutes = f"{result['minutes']:g}"
+    title = _("%(name)s %(code)s · %(minutes)s-minute eldercare circle") % {
+        "name": div["name"], "code": div["code"], "minutes": minutes}
+    lines = [
+        _("elderly 60+ covered: %(share)s (%(covered)s of %(elderly)s)") % {
+            "share": _share(s["elderly_share"]), "covered": f"{s['covered_elderly']:,}",
+            "elderly": f"{s['elderly']:,}"},
+        _("communities and villages %(n)s: %(counts)s") % {"n": s["communities"],
+                                                           "counts": counts},
+        _("walking %(minutes)s min at %(speed)s m/min (%(limit)s m); %(sites)s circle sites")
+        % {"minutes": minutes, "speed": f"{result['speed_m_per_min']:g}",
+           "limit": f"{result['limit_m']:,}", "sites": s["sites"]}]
+    if not embedded:
+        _title_box(m, title, lines, result, settings)
+    add_legend(m, _("legend"), [
+        *[(f"background:{c};opacity:.7", _(label)) for c, label in STATUS.values()],
+        *[(f"background:{_tier_colour(i)};opacity:.5",
+           _("within %(minutes)s min") % {"minutes": f"{t['minutes']:g}"})
           for i, t in enumerate(tiers)],
-        *_facility_legend(result["sites"], marked, type_names),
-        ("border:1px dashed #999", "community areas of the sample data are SYNTHETIC")])
+        *_facility_legend(result["sites"], marked, type_names, _),
+        ("border:1px dashed #999", _(SYNTHETIC))], folded=embedded)
     return m
 
 
@@ -242,16 +320,17 @@ def _number(value: float | None, is_share: bool) -> str:
     return _share(value) if is_share else f"{value:,.1f}"
 
 
-def _classes(values: pd.Series, target: float | None,
-             is_share: bool) -> tuple[list[str], list[tuple[str, str]]]:
+def _classes(values: pd.Series, target: float | None, is_share: bool,
+             _) -> tuple[list[str], list[tuple[str, str]]]:
     """Fill colour per value and legend rows: below / near / meets ``target`` when there is
     one, else five quantile classes."""
     known = values.dropna().to_numpy(float)
     if target is not None:
         edges = [_NEAR * target, target]
         low, high = _number(edges[0], is_share), _number(target, is_share)
-        labels = [f"below target < {low}", f"near target {low} – {high}",
-                  f"meets target ≥ {high}"]
+        labels = [_("below target < %(low)s") % {"low": low},
+                  _("near target %(low)s – %(high)s") % {"low": low, "high": high},
+                  _("meets target ≥ %(high)s") % {"high": high}]
         palette = _TARGET_COLOURS
     elif len(known):
         edges = list(np.unique(np.quantile(known, [0.2, 0.4, 0.6, 0.8])))
@@ -261,7 +340,7 @@ def _classes(values: pd.Series, target: float | None,
         edges, labels, palette = [], [], _RAMP
     fills = [_NO_DATA if pd.isna(v) else palette[int(np.searchsorted(edges, v, side="right"))]
              for v in values]
-    return fills, [*zip(palette, labels, strict=False), (_NO_DATA, "no data")]
+    return fills, [*zip(palette, labels, strict=False), (_NO_DATA, _("no data"))]
 
 
 def _check(indicator: str) -> None:
@@ -270,21 +349,24 @@ def _check(indicator: str) -> None:
                            field="indicator")
 
 
-def _cell(props: dict, key: str, targets: dict) -> str:
+def _cell(props: dict, key: str, targets: dict, _) -> str:
     """One indicator for the tooltip: value, and whether it meets its target."""
-    _, is_share, ok_key = INDICATORS[key]
+    _label, is_share, ok_key = INDICATORS[key]
     value, target = props.get(key), targets.get(key)
     shown = _number(value, is_share)
     if target is None or value is None:
         return shown
-    return f"{shown} {'✓' if props.get(ok_key) else '✗'} (target {_number(target, is_share)})"
+    return (f"{shown} {'✓' if props.get(ok_key) else '✗'} "
+            + _("(target %(target)s)") % {"target": _number(target, is_share)})
 
 
 def indicators_map(result: dict, indicator: str, *, settings: MapSettings) -> folium.Map:
     """The division's counties or townships coloured by one indicator
     (``geo.coverage.indicators.indicators``), each with all its indicators in the tooltip."""
     _check(indicator)
-    label, is_share, _ = INDICATORS[indicator]
+    _ = settings.gettext
+    label, is_share, _ok = INDICATORS[indicator]
+    label = _(label)
     targets = result["targets"]
     features = [f for f in result["features"] if f["geometry"] is not None]
     units = features[1:] or features[:1]
@@ -293,34 +375,36 @@ def indicators_map(result: dict, indicator: str, *, settings: MapSettings) -> fo
     m = _map(frame, result, settings)
     target = targets.get(indicator)
     values = frame[indicator] if indicator in frame else pd.Series([np.nan] * len(frame))
-    fills, legend = _classes(values.astype(float), target, is_share)
+    fills, legend = _classes(values.astype(float), target, is_share, _)
     sla = targets["relief_sla_hours"]
     rows = [{"name": inert_text(p["name"]), "code": p["code"], "fill": fill,
              "elderly": f"{p['elderly']:,}", "beds": f"{p['beds']:,}",
-             **{k: _cell(p, k, targets) for k in INDICATORS},
-             "relief": f"{_share(p.get('relief_share_within_sla'))}, longest "
-                       f"{_number(p.get('relief_max_hours'), False)} h"}
+             **{k: _cell(p, k, targets, _) for k in INDICATORS},
+             "relief": _("%(share)s, longest %(hours)s h") % {
+                 "share": _share(p.get("relief_share_within_sla")),
+                 "hours": _number(p.get("relief_max_hours"), False)}}
             for p, fill in zip([f["properties"] for f in units], fills, strict=True)]
     shown = for_display(gpd.GeoDataFrame(rows, geometry=frame.geometry.values, crs=4490),
                         settings, 30)
     fields = ["name", "code", "elderly", "beds", *INDICATORS, "relief"]
-    aliases = ["名称", "代码", "60岁以上 elderly", "养老床位 beds",
-               *[v[0] for v in INDICATORS.values()],
-               f"救灾物资 {sla:g} h 内可达 people within {sla:g} h of relief"]
+    aliases = [_("Name"), _("Code"), _("Elderly 60+"), _("Eldercare beds"),
+               *[_(v[0]) for v in INDICATORS.values()],
+               _("people within %(hours)s h of relief supplies") % {"hours": f"{sla:g}"}]
     folium.GeoJson(shown, name=label,
                    style_function=lambda f: {"fillColor": f["properties"]["fill"],
                                              "fillOpacity": 0.7, "color": "#444",
                                              "weight": 1},
                    tooltip=folium.GeoJsonTooltip(fields, aliases, sticky=True)).add_to(m)
     own = gpd.GeoDataFrame(geometry=[shape(features[0]["geometry"])], crs=4490)
-    folium.GeoJson(for_display(own, settings, 30), name="区划边界 boundary",
+    folium.GeoJson(for_display(own, settings, 30), name=_("boundary"),
                    style_function=lambda _f: _OUTLINE, interactive=False).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     div, summary = result["division"], result["summary"]
-    target_line = (f"target 目标: {_number(target, is_share)}" if target is not None
-                   else "no target set 未设目标: classes are quantiles")
+    target_line = (_("target: %(target)s") % {"target": _number(target, is_share)}
+                   if target is not None else _("no target set: classes are quantiles"))
     _title_box(m, f"{div['name']} {div['code']} · {label}", [
-        f"{div['name']}: {_cell(summary, indicator, targets)}", target_line], result)
+        f"{div['name']}: {_cell(summary, indicator, targets, _)}", target_line], result,
+        settings)
     add_legend(m, f"{label} ({target_line})",
                [(f"background:{colour}", text) for colour, text in legend])
     return m
@@ -329,33 +413,37 @@ def indicators_map(result: dict, indicator: str, *, settings: MapSettings) -> fo
 def suggestions_map(picked: SuggestionsMap, *, settings: MapSettings) -> folium.Map:
     """Suggested sites (``geo.coverage.suggest.suggestions_map``) on today's circle: a
     numbered marker each, explained, with lines to the communities it newly covers."""
+    _ = settings.gettext
     result, current, frame = picked.result, picked.current, picked.frame
     type_names, scenario = picked.type_names, picked.scenario
     div = current["division"]
     m = _map(frame, current, settings)
     _communities(m, frame, current["communities"], settings)
     _outline(m, frame, div["code"], settings)
-    _circle_sites(m, current["sites"], type_names, settings, "现有站点 existing circle sites")
+    _circle_sites(m, current["sites"], type_names, settings, _("existing circle sites"))
     centres = {c["code"]: c for c in current["communities"]}
     lines = [{"rank": s["rank"], "name": inert_text(c["name"]), "gain": f"{c['elderly_gained']:,}",
-              "walk": f"{c['minutes']:g} min ({c['distance_m']:,} m)",
+              "walk": _walk(_, c["minutes"], c["distance_m"]),
               "geometry": LineString([(s["lon"], s["lat"]), (centres[c["code"]]["lon"],
                                                              centres[c["code"]]["lat"])])}
              for s in result["suggestions"] for c in s["communities"] if c["code"] in centres]
     if lines:
         folium.GeoJson(
             for_display(gpd.GeoDataFrame(lines, crs=4490), settings),
-            name="新覆盖社区 newly covered communities",
+            name=_("newly covered communities"),
             style_function=lambda _f: {"color": "#08519c", "weight": 2, "dashArray": "5 4"},
             tooltip=folium.GeoJsonTooltip(["rank", "name", "gain", "walk"],
-                                          ["建议 #", "社区/村", "新覆盖老人 elderly gained",
-                                           "步行 walk"])).add_to(m)
-    group = folium.FeatureGroup(name=f"建议新站点 suggested sites (k={len(result['suggestions'])})")
+                                          [_("Suggestion #"), _("Community or village"),
+                                           _("Elderly newly covered"), _("Walk")])).add_to(m)
+    group = folium.FeatureGroup(name=_("suggested sites (k=%(k)s)") % {
+        "k": len(result["suggestions"])})
     picks = result["suggestions"]
     for s, location in zip(picks, _locations(picks, settings), strict=True):
-        box = popup(f"建议站点 #{s['rank']} {s['label']}", [
-            ("为什么 why", s["why"]),
-            *[(c["name"], f"+{c['elderly_gained']:,} elderly, {c['minutes']:g} min")
+        box = popup(_("Suggested site #%(rank)s %(label)s") % {"rank": s["rank"],
+                                                               "label": s["label"]}, [
+            (_("Why"), s["why"]),
+            *[(c["name"], _("+%(gained)s elderly, %(minutes)s min") % {
+                "gained": f"{c['elderly_gained']:,}", "minutes": f"{c['minutes']:g}"})
               for c in s["communities"]]])
         folium.Marker(
             location, popup=box, tooltip=inert_text(s["why"]),
@@ -367,20 +455,24 @@ def suggestions_map(picked: SuggestionsMap, *, settings: MapSettings) -> folium.
         "color:#fff;font:bold 14px/26px sans-serif;text-align:center;"
         "border:2px solid #fff}</style>"))
     folium.LayerControl(collapsed=False).add_to(m)
-    title = f"{div['name']} {div['code']} · 新增养老站点建议 suggested sites"
+    title = _("%(name)s %(code)s · suggested new eldercare sites") % {
+        "name": div["name"], "code": div["code"]}
     lines_text = [
-        f"老人覆盖率 elderly 60+ covered: {_share(result.get('share_before'))} now → "
-        f"{_share(result.get('share_after'))} with the suggestions "
-        f"(+{result.get('newly_covered_elderly', 0):,} elderly)",
+        _("elderly 60+ covered: %(before)s now → %(after)s with the suggestions "
+          "(+%(gained)s elderly)") % {
+            "before": _share(result.get("share_before")),
+            "after": _share(result.get("share_after")),
+            "gained": f"{result.get('newly_covered_elderly', 0):,}"},
         *[f"#{s['rank']}: {s['why']}" for s in result["suggestions"]],
         *([result["assumption"]] if result.get("assumption") else [])]
     if scenario:
-        lines_text.insert(0, f"方案 scenario #{scenario['id']} {scenario['name']}")
-    _title_box(m, title, lines_text, current)
-    add_legend(m, "图例 legend", [
-        *[(f"background:{c};opacity:.7", label) for c, label in STATUS.values()],
-        ("background:#08519c;border-radius:7px", "suggested site (numbered by rank)"),
-        ("border-top:2px dashed #08519c;height:0", "community it newly covers"),
-        *_facility_legend(current["sites"], [], type_names),
-        ("border:1px dashed #999", "community areas of the sample data are SYNTHETIC")])
+        lines_text.insert(0, _("scenario #%(id)s %(name)s") % {"id": scenario["id"],
+                                                               "name": scenario["name"]})
+    _title_box(m, title, lines_text, current, settings)
+    add_legend(m, _("legend"), [
+        *[(f"background:{c};opacity:.7", _(label)) for c, label in STATUS.values()],
+        ("background:#08519c;border-radius:7px", _("suggested site (numbered by rank)")),
+        ("border-top:2px dashed #08519c;height:0", _("community it newly covers")),
+        *_facility_legend(current["sites"], [], type_names, _),
+        ("border:1px dashed #999", _(SYNTHETIC))])
     return m

@@ -67,9 +67,9 @@ class OfflinePage:
     and so are the responses whose URL contains ``watch`` (``watched``)."""
 
     def __init__(self, browser, *, headers: dict | None = None, watch: str = "/tiles/",
-                 viewport: tuple[int, int] = (1280, 860)) -> None:
+                 viewport: tuple[int, int] = (1280, 860), locale: str | None = None) -> None:
         self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                           extra_http_headers=headers or {})
+                                           extra_http_headers=headers or {}, locale=locale)
         self.blocked: list[str] = []
         self.errors: list[str] = []
         self.watched: list = []

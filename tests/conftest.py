@@ -121,3 +121,12 @@ def server(db_url, sample):
 
     with served(db_url) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless system Chromium driven by Playwright, shared by a module's tests."""
+    from tests.browser import chromium_browser
+
+    with chromium_browser() as b:
+        yield b

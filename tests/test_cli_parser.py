@@ -12,7 +12,7 @@ from api.cli import build_parser, main
 COMMANDS = {
     "db": {"up", "down", "status", "migrate"},
     "fixtures": {"fetch", "load", "load-national", "load-city"},
-    "users": {"add", "list", "token", "revoke"},
+    "users": {"add", "list", "token", "revoke", "passwd", "unlock", "sessions"},
     "names": {"search", "register"},
     "network": {"import"},
     "facilities": {"import", "export"},

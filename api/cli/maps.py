@@ -14,12 +14,16 @@ from api.cli import command, group, output_file, output_folder, session
 COVERAGE_MAPS = ("coverage", "indicators", "suggestions")
 
 
-def _settings():
-    """Map settings from the environment, with the assets beside the HTML and the basemap
-    tiles from the running service."""
+def _settings(args):
+    """Map settings from the environment, with the assets beside the HTML, the basemap
+    tiles from the running service and the labels in ``--lang`` (Chinese by default)."""
+    from dataclasses import replace
+
+    from api.web import i18n
     from maps.base import MapSettings
 
-    return MapSettings.for_files()
+    return replace(MapSettings.for_files(),
+                   gettext=i18n.translations(getattr(args, "lang", i18n.DEFAULT)).gettext)
 
 
 def _with_assets(folder: Path) -> Path:
@@ -45,7 +49,7 @@ def overview(args) -> None:
     from geo import datasets
     from maps.overview import overview_map
 
-    out, settings = _with_assets(output_folder(args.out)), _settings()
+    out, settings = _with_assets(output_folder(args.out)), _settings(args)
     with session() as conn:
         views = ([datasets.overview(conn, args.division)] if args.division
                  else datasets.overviews(conn))
@@ -60,7 +64,7 @@ def names(args) -> None:
     from geo.names import search
     from maps.names_map import names_map
 
-    out, settings = _with_assets(output_folder(args.out)), _settings()
+    out, settings = _with_assets(output_folder(args.out)), _settings(args)
     with session() as conn:
         found = search.names_map(conn, args.query, division=args.division)
     path = out / f"names-{args.query}.html"
@@ -73,7 +77,7 @@ def road(args) -> None:
     from geo.plates import roads, validation
     from maps.road import road_map
 
-    out, settings = output_file(args.out), _settings()
+    out, settings = output_file(args.out), _settings(args)
     _with_assets(out.parent)
     with session() as conn:
         found = validation.road_map(conn, roads.resolve(conn, args.road))
@@ -84,7 +88,7 @@ def road(args) -> None:
 def coverage(args) -> None:
     """Write the coverage, indicator (beds per 1000 elderly) and suggestion maps of a
     division (HTML)."""
-    out, settings = _with_assets(output_folder(args.out)), _settings()
+    out, settings = _with_assets(output_folder(args.out)), _settings(args)
     with session() as conn:
         found = _coverage_results(conn, args)
     for name, result in found.items():
@@ -121,7 +125,7 @@ def boundary(args) -> None:
     from geo.boundaries.report import line_map
     from maps.boundary import boundary_map
 
-    out, settings = _with_assets(output_folder(args.out)), _settings()
+    out, settings = _with_assets(output_folder(args.out)), _settings(args)
     with session() as conn:
         found = line_map(conn, args.line, args.inspection)
     path = out / f"boundary-{found.line['number']}.html"
@@ -129,22 +133,31 @@ def boundary(args) -> None:
     print(f"wrote {path}")
 
 
+def _lang(parser) -> None:
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="language of the map's labels (default: %(default)s)")
+
+
 def _register_maps(mp) -> None:
-    """The maps of ``civgeo map``."""
+    """The maps of ``civgeo map`` (labels in Chinese, or English with ``--lang en``)."""
     ov = command(mp, "overview", overview)
+    _lang(ov)
     ov.add_argument("--division", help="a division code (default: every loaded dataset)")
     ov.add_argument("--out", default="maps-out", help="folder for the HTML files "
                                                       "(default: %(default)s)")
     mn = command(mp, "names", names)
+    _lang(mn)
     mn.add_argument("query", help="a name or part of one, as `civgeo names search`")
     mn.add_argument("--division", help="only names under this division code")
     mn.add_argument("--out", default="maps-out", help="folder for the HTML file "
                                                       "(default: %(default)s)")
     mr = command(mp, "road", road)
+    _lang(mr)
     mr.add_argument("road", metavar="ROAD", help="road id or name (the one current road "
                                                  "with that name)")
     mr.add_argument("--out", required=True, help="the HTML file (assets go beside it)")
     mc = command(mp, "coverage", coverage)
+    _lang(mc)
     mc.add_argument("division", help="a division code, e.g. 430202")
     mc.add_argument("--minutes", type=float, help="walking limit of the coverage map "
                                                   "(default: the circle_minutes setting)")
@@ -155,6 +168,7 @@ def _register_maps(mp) -> None:
     mc.add_argument("--out", default="maps-out", help="folder for the HTML files "
                                                       "(default: %(default)s)")
     mb = command(mp, "boundary", boundary)
+    _lang(mb)
     mb.add_argument("line", help="line id, name (株衡线) or number")
     mb.add_argument("--inspection", type=int, help="an inspection of the line (default: "
                                                    "its latest)")

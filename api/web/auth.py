@@ -11,6 +11,7 @@ import hmac
 import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,6 +24,7 @@ from geo import sessions
 from geo.db import transaction
 
 router = APIRouter(include_in_schema=False)
+CHINA = ZoneInfo("Asia/Shanghai")   # the time a lock ends is shown in Beijing time
 LOGIN_COOKIE = "civgeo_login"
 MAX_FIELD = 256
 
@@ -81,9 +83,10 @@ async def login(request: Request,
         result = await run_in_threadpool(attempt)
     if not result.ok:
         if result.reason == "locked":
+            until = result.locked_until.astimezone(CHINA).strftime("%H:%M")
             error = i18n.gettext(locale, "Too many failed sign-ins: this account is locked "
                                  "until %(time)s. Try again later or ask an administrator.",
-                                 time=f"{result.locked_until:%H:%M}")
+                                 time=until)
         else:
             error = i18n.gettext(locale, "The user name or the password is wrong.")
         return _form(request, next_url=target, name=name, status=401, error=error)

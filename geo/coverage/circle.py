@@ -13,6 +13,9 @@ served. Uncovered communities say why: too far
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -21,13 +24,11 @@ import pandas as pd
 
 from geo import facilities
 from geo.coverage import context as contexts
-from geo.coverage import method as methods
-from geo.coverage import settings as cs
 from geo.coverage.context import Context
 from geo.divisions import divisions_frame
-from geo.errors import InvalidInput
 
 COVERED, FULL, TOO_FAR, OFF_NETWORK = "covered", "over_capacity", "too_far", "off_network"
+TOO_FAR_NONE = "too_far_none"      # a reason code only: no site at all within 20 × the limit
 
 
 def sites_frame(conn, ctx: Context, extra: list[dict] | None) -> pd.DataFrame:
@@ -111,35 +112,102 @@ def circle(conn, code: str, *, minutes: float | None = None, speed: float | None
     return evaluate(conn, ctx, sites_frame(conn, ctx, sites), capacity=capacity)
 
 
+@dataclass(frozen=True)
+class Served:
+    """Who serves whom in a circle: per community the nearest site (index, -1: none) and
+    its distance (inf beyond the limit), the elderly served and the main serving site; per
+    site whether it is on the network, its capacity in elderly and the elderly it serves."""
+
+    dist: np.ndarray
+    nearest: np.ndarray
+    served: np.ndarray
+    main: np.ndarray
+    usable: np.ndarray
+    cap: np.ndarray
+    load: np.ndarray
+
+
+# The last few ``serve`` answers, keyed by everything they depend on, so that trying new
+# sites (what-if) does not recompute today's circle on every click: (model, answer) by key.
+_SERVED: OrderedDict[str, tuple[object, Served]] = OrderedDict()
+_SERVED_MAX = 8
+_LOCK = threading.Lock()
+
+
+def serve(ctx: Context, sites: pd.DataFrame, *, capacity: bool = True) -> Served:
+    """Today's circle of ``ctx`` with ``sites`` before any explaining: distances, nearest
+    sites and, with ``capacity``, places shared out nearest-first (``allocate``)."""
+    cap = _capacity(ctx, sites)
+    key = _served_key(ctx, sites, cap, capacity)
+    with _LOCK:
+        hit = _SERVED.get(key)
+        if hit is not None and hit[0] is ctx.model:
+            _SERVED.move_to_end(key)
+            return hit[1]
+    placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
+    dist, nearest = ctx.model.nearest(placed, ctx.targets, ctx.limit_m)
+    demand = ctx.communities["elderly"].to_numpy(float)
+    if capacity and len(sites):
+        served, by_site = allocate(ctx.model.costs(placed, ctx.targets, ctx.limit_m), demand,
+                                   cap)
+        main = np.where(by_site.any(axis=0), by_site.argmax(axis=0), -1)
+        load = by_site.sum(axis=1)
+    else:
+        served = np.where(np.isfinite(dist), demand, 0.0)
+        main, load = nearest.copy(), np.zeros(len(sites))
+    out = Served(dist, nearest, served, main, ctx.reachable(placed), cap, load)
+    for a in vars(out).values():
+        a.setflags(write=False)          # shared by every caller of the memo
+    with _LOCK:
+        _SERVED[key] = (ctx.model, out)
+        while len(_SERVED) > _SERVED_MAX:
+            _SERVED.popitem(last=False)
+    return out
+
+
+def _served_key(ctx: Context, sites: pd.DataFrame, cap: np.ndarray, capacity: bool) -> str:
+    comms = ctx.communities
+    h = hashlib.sha1(repr((id(ctx.model), capacity, ctx.limit_m, ctx.snap_max)).encode())
+    for a in (sites["lon"], sites["lat"], cap, comms["lon"], comms["lat"], comms["elderly"]):
+        h.update(np.ascontiguousarray(np.asarray(a, dtype=float)).tobytes())
+    return h.hexdigest()
+
+
+def status_of(ctx: Context, s: Served) -> np.ndarray:
+    """Each community's status: covered, over_capacity, too_far or off_network."""
+    demand = ctx.communities["elderly"].to_numpy(float)
+    reached = np.isfinite(s.dist)
+    whole = reached & (s.served >= demand - 0.5)
+    on_net = ctx.reachable(ctx.targets)
+    return np.where(whole, COVERED,
+                    np.where(reached, FULL, np.where(on_net, TOO_FAR, OFF_NETWORK)))
+
+
+def summary(ctx: Context, sites: pd.DataFrame, s: Served) -> dict:
+    """The summary figures of a circle (as ``evaluate`` gives them under ``summary``)."""
+    return _summary(ctx.communities, status_of(ctx, s),
+                    ctx.communities["elderly"].to_numpy(float), s.served, sites, s.cap, s.usable)
+
+
 def evaluate(conn, ctx: Context, sites: pd.DataFrame, *, capacity: bool = True) -> dict:
     """The circle of ``ctx`` with ``sites``: each community's status, nearest site, distance
     and the reason it is not covered; each site's catchment and load; summary shares."""
     comms = ctx.communities
-    placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
-    usable = ctx.reachable(placed)
-    limit = ctx.limit_m
-    dist, nearest = ctx.model.nearest(placed, ctx.targets, limit)
+    s = serve(ctx, sites, capacity=capacity)
+    dist, nearest, served, main, usable, cap = (s.dist, s.nearest, s.served, s.main, s.usable,
+                                                s.cap)
     demand = comms["elderly"].to_numpy(float)
-    cap = _capacity(ctx, sites)
-    reached = np.isfinite(dist)
-    if capacity and len(sites):
-        served, by_site = allocate(ctx.model.costs(placed, ctx.targets, limit), demand, cap)
-        main = np.where(by_site.any(axis=0), by_site.argmax(axis=0), -1)
-    else:
-        served = np.where(reached, demand, 0.0)
-        by_site = None
-        main = nearest.copy()
-    whole = reached & (served >= demand - 0.5)
+    limit = ctx.limit_m
     on_net = ctx.reachable(ctx.targets)
     far = np.flatnonzero(~np.isfinite(dist) & on_net)
     far_dist = np.full(len(comms), np.inf)
     far_site = np.full(len(comms), -1)
     if len(far) and usable.any():
+        placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
         d_all, s_all = ctx.model.nearest(placed, ctx.targets, limit * 20)
         far_dist[far], far_site[far] = d_all[far], s_all[far]
 
-    status = np.where(whole, COVERED,
-                      np.where(reached, FULL, np.where(on_net, TOO_FAR, OFF_NETWORK)))
+    status = status_of(ctx, s)
     names = sites["name"].tolist()
     refs = [_site_ref(sites, i) for i in range(len(sites))]
     records = []
@@ -155,12 +223,11 @@ def evaluate(conn, ctx: Context, sites: pd.DataFrame, *, capacity: bool = True) 
                "distance_m": None if not np.isfinite(metres) else round(float(metres)),
                "minutes": None if not np.isfinite(metres) else round(float(metres) / ctx.speed, 1),
                "served_by": None if main[k] < 0 else refs[int(main[k])]}
-        rec["reason"] = _reason(ctx, status[k], metres, names[near] if near >= 0 else None,
-                                served[k], row.elderly)
+        rec["reason"], rec["reason_code"], rec["reason_args"] = _reason(
+            ctx, status[k], metres, names[near] if near >= 0 else None, served[k], row.elderly)
         records.append(rec)
 
-    load = by_site.sum(axis=1) if by_site is not None else np.zeros(len(sites))
-    site_rows = _site_rows(sites, refs, cap, load, nearest, demand, usable, capacity)
+    site_rows = _site_rows(sites, refs, cap, s.load, nearest, demand, usable, capacity)
     return {**ctx.header(), "summary": _summary(comms, status, demand, served, sites, cap, usable),
             "communities": records, "sites": site_rows}
 
@@ -188,19 +255,29 @@ def _site_ref(sites: pd.DataFrame, i: int) -> dict:
 
 
 def _reason(ctx: Context, status: str, metres: float, site: str | None, served: float,
-            elderly: int) -> str | None:
-    limit = f"{ctx.minutes:g} minutes ({ctx.limit_m:.0f} m at {ctx.speed:g} m/min)"
+            elderly: int) -> tuple[str | None, str | None, dict | None]:
+    """Why a community is not covered: an English sentence, a machine code and the numbers
+    in the sentence (``reason_args``), so that a page can say it from a message catalog."""
     if status == COVERED:
-        return None
+        return None, None, None
+    lim = {"limit_minutes": ctx.minutes, "limit_m": round(ctx.limit_m), "speed": ctx.speed}
+    limit = f"{ctx.minutes:g} minutes ({lim['limit_m']} m at {ctx.speed:g} m/min)"
     if status == FULL:
-        return (f"over capacity: the sites within {limit} have room for {served:.0f} of its "
-                f"{elderly} elderly (nearest {site}, {metres:.0f} m)")
+        a = {**lim, "room": round(float(served)), "elderly": int(elderly), "site": site,
+             "distance_m": round(float(metres))}
+        return (f"over capacity: the sites within {limit} have room for {a['room']} of its "
+                f"{a['elderly']} elderly (nearest {site}, {a['distance_m']} m)", FULL, a)
     if status == OFF_NETWORK:
-        return f"no walkable street within {ctx.snap_max:g} m of the community centre"
+        a = {"snap_m": ctx.snap_max}
+        return (f"no walkable street within {ctx.snap_max:g} m of the community centre",
+                OFF_NETWORK, a)
     if np.isfinite(metres):
-        return (f"too far: nearest site {site} is {metres:.0f} m away "
-                f"({metres / ctx.speed:.0f} min), beyond {limit}")
-    return f"too far: no community eldercare site within {20 * ctx.limit_m / 1000:.0f} km"
+        a = {**lim, "site": site, "distance_m": round(float(metres)),
+             "minutes": round(float(metres) / ctx.speed)}
+        return (f"too far: nearest site {site} is {a['distance_m']} m away "
+                f"({a['minutes']} min), beyond {limit}", TOO_FAR, a)
+    a = {**lim, "km": round(20 * ctx.limit_m / 1000)}
+    return (f"too far: no community eldercare site within {a['km']} km", TOO_FAR_NONE, a)
 
 
 def _summary(comms, status, demand, served, sites, cap, usable) -> dict:
@@ -229,37 +306,12 @@ def _summary(comms, status, demand, served, sites, cap, usable) -> dict:
     }
 
 
-def what_if(conn, code: str, lon: float, lat: float, *, minutes: float | None = None,
-            speed: float | None = None, profile: str | None = None) -> dict:
-    """What one more site at ``lon``, ``lat`` would add: communities and elderly newly
-    within reach (distance only: one single-source Dijkstra against the current catchments).
-    """
-    lon = cs.check_range(float(lon), "lon", (-180, 180), "degrees")
-    lat = cs.check_range(float(lat), "lat", (-90, 90), "degrees")
-    methods.division_at(conn, lon, lat)      # InvalidInput for a site outside every division
-    ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
-    sites = sites_frame(conn, ctx, None)
-    placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
-    before, _ = ctx.model.nearest(placed, ctx.targets, ctx.limit_m)
-    new = ctx.place(float(lon), float(lat))
-    if not ctx.reachable(new).all():
-        raise InvalidInput(f"no walkable street within {ctx.snap_max:g} m of the new site",
-                           field="lon")
-    after, _ = ctx.model.nearest(new, ctx.targets, ctx.limit_m)
-    gained = ~np.isfinite(before) & np.isfinite(after)
-    comms = ctx.communities
-    demand = comms["elderly"].to_numpy(float)
-    covered_before = float(demand[np.isfinite(before)].sum())
-    total = float(demand.sum()) or 1.0
-    return {**ctx.header(), "site": {"lon": float(lon), "lat": float(lat)},
-            "newly_covered": [{"code": c.code, "name": c.name, "elderly": int(c.elderly),
-                               "distance_m": round(float(after[k]))}
-                              for k, c in enumerate(comms.itertuples(index=False)) if gained[k]],
-            "newly_covered_elderly": int(demand[gained].sum()),
-            "share_before": round(covered_before / total, 4),
-            "share_after": round((covered_before + float(demand[gained].sum())) / total, 4),
-            "assumption": "distance only: the new site is assumed to have room for everyone "
-                          "it reaches"}
+def what_if(conn, code: str, lon: float | None = None, lat: float | None = None,
+            **kw) -> dict:
+    """What new sites would add to the circle: ``geo.coverage.gain.what_if``."""
+    from geo.coverage import gain  # builds on this module
+
+    return gain.what_if(conn, code, lon, lat, **kw)
 
 
 def tier_polygons(conn, ctx: Context, tiers: list[float] | None = None) -> list[dict]:

@@ -12,12 +12,14 @@ that lie in the division within reach of an uncovered community; a planner may p
 own candidate points (public buildings, vacant parcels) instead.
 
 Each suggestion is explained by the communities it newly covers (each counted once, for
-the nearest suggestion) and their elderly. Scenarios can be saved and compared.
+the nearest suggestion) and their elderly: ``geo.coverage.gain``, the computation the
+what-if uses too, so a point suggested and the same point clicked give the same figures.
+``capacity=False`` poses it all on distance only. Scenarios are saved and compared in
+``geo.coverage.scenarios``.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -27,15 +29,17 @@ import pulp
 from scipy.spatial import cKDTree
 from spopt.locate import MCLP
 
-from geo import audit, facilities
+from geo import facilities
 from geo.audit import Actor
 from geo.coverage import circle as circles
 from geo.coverage import context as contexts
+from geo.coverage import gain as gains
 from geo.coverage.graph import Graph
+from geo.coverage.scenarios import compare, save, scenario, scenarios  # noqa: F401 (callers)
 from geo.crs import project
-from geo.db import fetch_all, fetch_one, load_queries
+from geo.db import fetch_all, load_queries
 from geo.divisions import divisions_frame
-from geo.errors import InvalidInput, NotFound
+from geo.errors import InvalidInput
 
 _Q = load_queries(__file__)
 
@@ -101,22 +105,25 @@ def _inside(conn, ctx, frame: pd.DataFrame) -> np.ndarray:
 
 def suggest(conn, code: str, *, k: int = 3, minutes: float | None = None,
             speed: float | None = None, profile: str | None = None,
-            candidates: list[dict] | None = None, places: int | None = None) -> dict:
-    """The ``k`` candidate sites covering the most uncovered elderly, each explained."""
+            candidates: list[dict] | None = None, places: int | None = None,
+            capacity: bool = True) -> dict:
+    """The ``k`` candidate sites covering the most uncovered elderly, each explained.
+
+    With ``capacity`` (the default) the uncovered are the elderly today's sites cannot
+    serve; without it, those of the communities no site reaches (distance only).
+    """
     if not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise InvalidInput(f"k must be a whole number from 1 to {MAX_K}", field="k")
     ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
-    before = circles.evaluate(conn, ctx, circles.sites_frame(conn, ctx, None))
-    comms = ctx.communities
-    covered = np.array([c["covered_elderly"] for c in before["communities"]], dtype=float)
-    need = np.maximum(comms["elderly"].to_numpy(float) - covered, 0)
+    before, need = gains.current(conn, ctx, capacity=capacity)
     cand = _candidates(conn, ctx, need, candidates)
-    header = {**ctx.header(), "k": k, "candidates": len(cand),
-              "before": before["summary"]}
+    header = {**ctx.header(), "k": k, "candidates": len(cand), "before": before,
+              "assumptions": gains.assumptions(ctx, speed=speed, profile=profile,
+                                               capacity=capacity)}
     if not len(cand) or not need.any():
-        share = before["summary"]["elderly_share"]
+        nothing = gains.gain(ctx, need, cand.iloc[:0])
         return {**header, "suggestions": [], "newly_covered_elderly": 0,
-                "share_before": share, "share_after": share,
+                "share_before": nothing["share_before"], "share_after": nothing["share_after"],
                 "assumption": "nothing left to cover" if not need.any()
                 else "no candidate site in reach of an uncovered community"}
     placed = ctx.place(cand["lon"].to_numpy(float), cand["lat"].to_numpy(float))
@@ -137,99 +144,35 @@ def suggest(conn, code: str, *, k: int = 3, minutes: float | None = None,
     model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=60))
     chosen = [j for j in range(len(cand)) if model.fac2cli[j] is not None
               and pulp.value(model.fac_vars[j]) > 0.5]
-    return {**header, **_explain(ctx, cand, costs, need, chosen)}
+    return {**header, **_explain(ctx, cand, costs, need, chosen),
+            "assumption": gains.sentence(capacity)}
 
 
 def _explain(ctx, cand: pd.DataFrame, costs: np.ndarray, need: np.ndarray,
              chosen: list[int]) -> dict:
-    comms = ctx.communities
-    sub = costs[chosen]
-    best = sub.argmin(axis=0) if len(chosen) else np.zeros(len(comms), dtype=int)
-    reach = np.isfinite(sub.min(axis=0)) if len(chosen) else np.zeros(len(comms), dtype=bool)
-    gain = reach & (need > 0)
-    suggestions = []
-    for rank, j in enumerate(chosen):
-        mine = np.flatnonzero(gain & (best == rank))
-        suggestions.append({
-            "rank": rank + 1, "lon": round(float(cand.at[j, "lon"]), 7),
-            "lat": round(float(cand.at[j, "lat"]), 7), "label": cand.at[j, "label"],
-            "newly_covered_elderly": int(need[mine].sum()),
-            "communities": [{"code": comms.at[i, "code"], "name": comms.at[i, "name"],
-                             "elderly_gained": int(need[i]),
-                             "distance_m": round(float(sub[rank, i])),
-                             "minutes": round(float(sub[rank, i]) / ctx.speed, 1)}
-                            for i in mine[np.argsort(sub[rank, mine])]]})
-    suggestions.sort(key=lambda s: -s["newly_covered_elderly"])
+    """The chosen candidates with what each newly covers (``gain``), most first."""
+    g = gains.gain(ctx, need, cand.iloc[chosen].reset_index(drop=True), costs[chosen])
+    suggestions = sorted(g.pop("sites"), key=lambda s: -s["newly_covered_elderly"])
     for rank, s in enumerate(suggestions, 1):
         s["rank"] = rank
-        s["why"] = (f"brings {s['newly_covered_elderly']:,} uncovered elderly in "
-                    f"{len(s['communities'])} communities within {ctx.minutes:g} minutes")
-    total = float(comms["elderly"].sum()) or 1.0
-    gained = float(need[gain].sum())
-    covered = total - float(need.sum())
-    return {"suggestions": suggestions, "newly_covered_elderly": int(gained),
-            "share_before": round(covered / total, 4),
-            "share_after": round((covered + gained) / total, 4),
-            "assumption": "each new site is assumed to have room for the elderly it newly "
-                          "covers"}
+        s["why"], s["why_code"], s["why_args"] = gains.why(ctx, s)
+    return {"suggestions": suggestions, **g}
 
 
 def suggest_and_save(conn, actor: Actor, code: str, name: str | None, *, k: int = 3,
                      minutes: float | None = None, speed: float | None = None,
-                     profile: str | None = None, candidates: list[dict] | None = None) -> dict:
+                     profile: str | None = None, candidates: list[dict] | None = None,
+                     capacity: bool = True) -> dict:
     """``suggest``, then the result saved as a named scenario (under ``scenario``)."""
     if not name or not name.strip():
         raise InvalidInput("a saved scenario needs a name", field="name")
-    params = {"division": code, "k": k, "minutes": minutes, "speed": speed,
-              "profile": profile, "candidates": candidates}
+    params = {"kind": "suggestions", "division": code, "k": k, "minutes": minutes,
+              "speed": speed, "profile": profile, "candidates": candidates,
+              "capacity": capacity}
     result = suggest(conn, code, k=k, minutes=minutes, speed=speed, profile=profile,
-                     candidates=candidates)
+                     candidates=candidates, capacity=capacity)
+    params["assumptions"] = result["assumptions"]
     return {**result, "scenario": save(conn, actor, code, name, params, result)}
-
-
-def save(conn, actor: Actor, code: str, name: str, params: dict, result: dict) -> dict:
-    """Store a scenario (its parameters and result) for later comparison."""
-    if not name or not name.strip():
-        raise InvalidInput("a saved scenario needs a name", field="name")
-    row = fetch_one(conn, _Q["save"], {"code": code, "name": name.strip(),
-                                       "params": json.dumps(params, ensure_ascii=False),
-                                       "result": json.dumps(result, ensure_ascii=False,
-                                                            default=str),
-                                       "actor": actor.name})
-    audit.record(conn, actor, "coverage.scenario.save", "scenario", row["id"],
-                 after={"name": name, "division": code})
-    return {"id": row["id"], "created_at": row["created_at"]}
-
-
-def scenarios(conn, code: str | None = None) -> list[dict]:
-    """The saved scenarios (of a division), newest first."""
-    return fetch_all(conn, _Q["list"], {"code": code})
-
-
-def scenario(conn, scenario_id: int) -> dict:
-    """One saved scenario with its parameters and result."""
-    row = fetch_one(conn, _Q["get"], {"id": scenario_id})
-    if row is None:
-        raise NotFound(f"no scenario {scenario_id}", field="id")
-    return row
-
-
-def compare(conn, ids: list[int]) -> list[dict]:
-    """Side by side: each scenario's division, k, sites and elderly newly covered."""
-    if not 1 <= len(ids) <= 10:
-        raise InvalidInput("compare 1 to 10 scenarios", field="ids")
-    out = []
-    for scenario_id in ids:
-        row = scenario(conn, scenario_id)
-        r = row["result"]
-        out.append({"id": row["id"], "name": row["name"], "division": row["division_code"],
-                    "created_by": row["created_by"], "created_at": row["created_at"],
-                    "params": row["params"], "k": r.get("k"),
-                    "newly_covered_elderly": r.get("newly_covered_elderly"),
-                    "share_before": r.get("share_before"), "share_after": r.get("share_after"),
-                    "sites": [{k: s[k] for k in ("rank", "lon", "lat", "newly_covered_elderly")}
-                              for s in r.get("suggestions", [])]})
-    return out
 
 
 @dataclass(frozen=True)
@@ -257,8 +200,12 @@ def suggestions_map(conn, code: str | None, *, k: int = 3,
         raise InvalidInput("give a division or a saved scenario", field="division")
     else:
         result = suggest(conn, code, k=k)
+    if "suggestions" not in result:         # a saved what-if: its sites, in the order given
+        result = {**result, "suggestions": [{**s, "rank": n}
+                                            for n, s in enumerate(result.get("sites", []), 1)]}
+    capacity = (result.get("assumptions") or {}).get("capacity", True)
     current = circles.circle(conn, code, minutes=result["minutes"],
-                             speed=result["speed_m_per_min"])
+                             speed=result["speed_m_per_min"], capacity=capacity)
     div = current["division"]
     return SuggestionsMap(result, current,
                           divisions_frame(conn, div["code"], [div["level"], "community"]),

@@ -1,7 +1,8 @@
 """Public lookup of standard names (DOMAIN §A, PERF.md): simplified or traditional
 characters, pinyin with or without spaces and tones, initials, prefixes, one-character
 typos and homophones, 通名 folding (湘江 → 湘江路); filters by division, category, bbox,
-or near a point; every hit says why it matched."""
+or near a point; every hit says why it matched: a stable code (``match``, see ``WHY``) and
+its English reason (``why``); the API and pages show the code in the reader's language."""
 
 from __future__ import annotations
 
@@ -25,6 +26,23 @@ BRANCH_LIMIT = 50
 MIN_PINYIN_TYPO = 5  # shorter pinyin (one or two syllables) has too many one-edit neighbours
 _HAN = re.compile(f"[{HAN_CHARS}]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# How a hit matched (its ``match`` code) -> the English reason (``why``). A hit found from
+# traditional characters also has ``traditional`` set, and its ``why`` says so first.
+WHY = {
+    "exact": "exact",
+    "proper": "专名 (generic folded)",
+    "prefix": "prefix",
+    "contains": "contains",
+    "homophone": "same pinyin (homophone)",
+    "one_char": "one character different",
+    "pinyin": "pinyin",
+    "proper_pinyin": "pinyin of the 专名",
+    "pinyin_prefix": "pinyin prefix",
+    "initials": "initials",
+    "pinyin_typo": "pinyin, a typo",
+    "near": "near",
+}
+TRADITIONAL = "traditional → simplified; "
 
 
 @cache
@@ -91,7 +109,7 @@ def _filters(division: str | None, category: str | None,
 
 
 def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
-    """One indexed SELECT per way of matching, with its score and reason.
+    """One indexed SELECT per way of matching, with its score and ``match`` code.
 
     Phase 1 holds the cheap, precise matches; phase 2 (typos, homophones, substrings) runs
     only when phase 1 found no good match and fewer hits than asked for. Phase-2 hits
@@ -101,15 +119,15 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
     """
     out, params = [], {"q": q.text, "q_prefix": q.text + "%"}
 
-    def branch(score: float, why: str, cond: str) -> None:
-        out.append(f"(SELECT n.id, {score}::float AS score, '{why}'::text AS why "
+    def branch(score: float, match: str, cond: str) -> None:
+        out.append(f"(SELECT n.id, {score}::float AS score, '{match}'::text AS match "
                    f"FROM place_names n WHERE {cond} {{filters}} LIMIT {BRANCH_LIMIT})")
 
     if q.latin:
         if phase == 1:
             branch(1, "pinyin", "n.pinyin = %(q)s")
-            branch(1.1, "pinyin of the 专名", "n.proper_pinyin = %(q)s AND n.pinyin <> %(q)s")
-            branch(2, "pinyin prefix", "n.pinyin LIKE %(q_prefix)s AND n.pinyin <> %(q)s")
+            branch(1.1, "proper_pinyin", "n.proper_pinyin = %(q)s AND n.pinyin <> %(q)s")
+            branch(2, "pinyin_prefix", "n.pinyin LIKE %(q_prefix)s AND n.pinyin <> %(q)s")
             if len(q.text) <= 8:
                 branch(2.5, "initials", "n.initials LIKE %(q_prefix)s")
         elif len(q.text) >= MIN_PINYIN_TYPO:
@@ -118,7 +136,7 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
     t = q.text
     if phase == 1:
         branch(0, "exact", "n.name = %(q)s")
-        branch(0.5, "专名 (generic folded)", "n.proper = %(q)s AND n.name <> %(q)s")
+        branch(0.5, "proper", "n.proper = %(q)s AND n.name <> %(q)s")
         branch(2, "prefix", "n.name LIKE %(q_prefix)s AND n.name <> %(q)s")
         return out, params
     if len(t) < 2:
@@ -127,7 +145,7 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
                           "AND n.name LIKE %(q_infix)s AND n.name NOT LIKE %(q_prefix)s")
     params["q_infix"] = "%" + t + "%"
     params["q_pinyin"] = search_keys(t, t).pinyin
-    branch(3.5, "same pinyin (homophone)", "(n.pinyin = %(q_pinyin)s OR "
+    branch(3.5, "homophone", "(n.pinyin = %(q_pinyin)s OR "
            "n.proper_pinyin = %(q_pinyin)s) AND n.name <> %(q)s AND n.proper <> %(q)s")
     # One character wrong: the other characters fixed, one wildcard, same length. The first
     # position uses the reversed-name index, the last the prefix index, the middle ones the
@@ -145,7 +163,7 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
             params[f"{key}_chars"] = sorted(set(t[:i] + t[i + 1:]))
             cond = (f"civgeo_chars(n.name) @> %({key}_chars)s::text[] "
                     f"AND length(n.name) = {len(t)} AND n.name LIKE %({key})s")
-        branch(4, "one character different", f"{cond} AND n.name <> %(q)s")
+        branch(4, "one_char", f"{cond} AND n.name <> %(q)s")
     return out, params
 
 
@@ -166,7 +184,7 @@ def _pinyin_typo_branches(text: str, params: dict) -> list[str]:
         for cond in (f"n.{col} LIKE %(head)s", f"reverse(n.{col}) LIKE %(tail)s",
                      f"n.{col} LIKE %(head1)s AND reverse(n.{col}) LIKE %(tail3)s"):
             out.append(f"(SELECT n.id, (4 + {dist} / 10.0)::float AS score, "
-                       f"'pinyin, a typo' AS why FROM place_names n "
+                       f"'pinyin_typo' AS match FROM place_names n "
                        f"WHERE length(n.{col}) = ANY(%(lengths)s) "
                        f"AND {cond} AND {dist} <= 1 {{filters}} LIMIT {BRANCH_LIMIT})")
     return out
@@ -176,7 +194,9 @@ def search(conn, q: str | None = None, *, division: str | None = None,
            category: str | None = None, bbox: tuple[float, ...] | None = None,
            near: tuple[float, float] | None = None, radius_m: float = 5000,
            limit: int = 10) -> list[dict]:
-    """Find standard (and historical) names; each hit carries ``why`` it matched."""
+    """Find standard (and historical) names; each hit carries how it matched: ``match``
+    (a code of ``WHY``), ``traditional`` (the query was converted from traditional
+    characters) and ``why`` (the English reason)."""
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be from 1 to 100", field="limit")
     if bbox is not None:
@@ -188,16 +208,22 @@ def search(conn, q: str | None = None, *, division: str | None = None,
     if not q or not q.strip():
         if near is None:
             raise InvalidInput("give a query (q) or a point (near)", field="q")
-        return fetch_all(conn, _Q["nearby"].replace("{filters}", filters), params)
+        return _explained(fetch_all(conn, _Q["nearby"].replace("{filters}", filters), params),
+                          traditional=False)
     query = normalise(q)
     rows = _ranked(conn, query, 1, filters, params)
     # Typos, homophones and substrings only when nothing matched well (an exact name, its
     # 专名 or its pinyin): they would rank below those anyway, and most lookups stop here.
     if len(rows) < limit and not any(r["score"] < 2 for r in rows):
         rows = _ranked(conn, query, 2, filters, params, rows)
-    if query.traditional:
-        for r in rows:
-            r["why"] = "traditional → simplified; " + r["why"]
+    return _explained(rows, traditional=query.traditional)
+
+
+def _explained(rows: list[dict], *, traditional: bool) -> list[dict]:
+    """Each hit with ``traditional`` and its English ``why`` beside its ``match`` code."""
+    for r in rows:
+        r["traditional"] = traditional
+        r["why"] = (TRADITIONAL if traditional else "") + WHY[r["match"]]
     return rows
 
 
@@ -206,12 +232,12 @@ def _ranked(conn, query: Query, phase: int, filters: str, params: dict,
     branches, bparams = _branches(query, phase)
     if phase == 2 and earlier:
         # Keep phase 1's hits in the ranking: they are re-selected by id.
-        branches.append("(SELECT h.id, h.score, h.why FROM unnest(%(earlier_ids)s::bigint[], "
-                        "%(earlier_scores)s::float[], %(earlier_why)s::text[]) "
-                        "AS h(id, score, why))")
+        branches.append("(SELECT h.id, h.score, h.match FROM unnest(%(earlier_ids)s::bigint[], "
+                        "%(earlier_scores)s::float[], %(earlier_match)s::text[]) "
+                        "AS h(id, score, match))")
         bparams.update(earlier_ids=[r["id"] for r in earlier],
                        earlier_scores=[r["score"] for r in earlier],
-                       earlier_why=[r["why"] for r in earlier])
+                       earlier_match=[r["match"] for r in earlier])
     if not branches:
         return earlier or []
     sql = _Q["rank_hits"].replace("{branches}", "\n    UNION ALL ".join(branches))

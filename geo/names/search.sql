@@ -5,10 +5,10 @@
 WITH hits AS (
     {branches}
 ), best AS (
-    SELECT DISTINCT ON (id) id, score, why FROM hits ORDER BY id, score
+    SELECT DISTINCT ON (id) id, score, match FROM hits ORDER BY id, score
 )
 SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_code, n.status,
-       b.why, b.score,
+       b.match, b.score,
        CASE WHEN n.current_id IS NOT NULL THEN
             json_build_object('id', cur.id, 'name', cur.name, 'roman', cur.roman) END AS current,
        (SELECT string_agg(p.name, ' ' ORDER BY length(p.division_code), p.division_code)
@@ -36,7 +36,7 @@ LIMIT %(limit)s
 -- for the final order; the areas containing the point are divisions, not neighbours.
 SELECT * FROM (
     SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_code,
-           n.status, 'near' AS why, 9 AS score, NULL::json AS current, NULL AS within,
+           n.status, 'near' AS match, 9 AS score, NULL::json AS current, NULL AS within,
            ST_AsGeoJSON(ST_PointOnSurface(n.geom), 6, 0)::json AS point,
            round(ST_Distance(n.geom::geography, p::geography))::int AS distance_m
     FROM place_names n

@@ -239,8 +239,14 @@ def _prefix(code: str) -> str:
 
 def search(conn, q: Any, *, limit: int = 20) -> dict:
     """Standard addresses matching a typed address: the road (within the divisions named)
-    and, when given, the number; below a door, the building, unit and room as typed."""
+    and, when given, the number; below a door, the building, unit and room as typed.
+
+    Each result says how it matched (``match``): ``number`` (the road and the house number
+    typed), ``road`` (a door on the road typed, no number given) or ``compound`` (the
+    named compound, 小区, typed)."""
     parsed = parse(conn, q)
+    match = ("compound" if parsed["compound_ids"] else
+             "number" if parsed["number"] is not None else "road")
     if parsed["compound_ids"]:
         ids = parsed["compound_ids"][:limit]
     elif parsed["road_ids"]:
@@ -265,7 +271,7 @@ def search(conn, q: Any, *, limit: int = 20) -> dict:
                                                      f"{parsed['building']}栋"})
             else:
                 a = {**a, **_below(conn, a, b, parsed)}
-        results.append(a)
+        results.append({**a, "match": match})
     return {"query": parsed, "results": results}
 
 

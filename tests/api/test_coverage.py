@@ -108,7 +108,7 @@ def test_three_explained_suggestions_saved_and_compared(app, sample, planner):
                                                     "name": "江汉一站"}, headers=planner).json()
     table = app.get("/coverage/scenarios/compare",
                     params={"ids": f"{body['scenario']['id']},{other['scenario']['id']}"},
-                    headers=planner).json()
+                    headers=planner).json()["scenarios"]
     assert [t["k"] for t in table] == [3, 1]
     assert table[0]["newly_covered_elderly"] > table[1]["newly_covered_elderly"]
     problem(app.post("/coverage/suggestions", json={"division": "420103", "save": True},

@@ -113,7 +113,8 @@ def test_qr_plates_print_and_open_the_public_page(app, officer):
                         headers=officer)
     assert revoked.status_code == 200, revoked.text
     gone = app.get(f"/qr/{plate['token']}")
-    assert gone.status_code == 410 and "withdrawn" in gone.text
+    assert gone.status_code == 410 and "此二维码已停用" in gone.text   # Chinese first
+    assert "was withdrawn on" in app.get(f"/qr/{plate['token']}", params={"lang": "en"}).text
     problem(app.get(f"/qr/{plate['token']}", params={"format": "json"}), 410, "token")
     assert app.get("/qr/unknown-token-123").status_code == 404
     app.patch(f"/plates/{plate['id']}", json={"reissue": True,

@@ -83,7 +83,8 @@ def test_sessions_end_when_expired_idle_revoked_or_the_user_is_disabled(conn, st
                   "WHERE id = (SELECT min(id) + 1 FROM sessions)")
     assert sessions.session(conn, expired, POLICY) is None
     assert sessions.session(conn, idle, POLICY) is None
-    assert sessions.sign_out(conn, signed_out) and sessions.session(conn, signed_out, POLICY) is None
+    assert sessions.sign_out(conn, signed_out)
+    assert sessions.session(conn, signed_out, POLICY) is None
     assert sessions.session(conn, revoked, POLICY) is not None
     assert sessions.revoke_sessions(conn, TEST_ACTOR, staff) == 2   # the idle one too
     assert sessions.session(conn, revoked, POLICY) is None

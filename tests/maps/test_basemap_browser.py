@@ -19,7 +19,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from maps import basemap
-from tests.browser import OfflinePage, chromium_browser
+from tests.browser import OfflinePage
 from tests.cli import civgeo
 from tests.factories import committed_token
 from tests.serving import served
@@ -52,12 +52,6 @@ PIXELS = """() => {
           labels: count(g.labels, (r, gr, b, a) => a > 0),
           drawn: g.drawn};
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium_browser() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,11 @@ and the API serves them (or a 422 naming the bad parameter)."""
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
+from api.web import i18n
 from geo.coverage import circle, indicators, suggest
 from geo.db import execute
 from geo.errors import InvalidInput
@@ -15,22 +17,25 @@ from maps.base import MapSettings
 from tests.browser import open_in_chromium, overlays
 from tests.factories import TEST_ACTOR, committed_token
 
-SETTINGS = MapSettings(basemap="none", assets_url="vendor")
+SETTINGS = MapSettings(basemap="none", assets_url="vendor")   # labels in English
+ZH = replace(SETTINGS, gettext=i18n.translations("zh").gettext)
 WUHAN, ZHUZHOU_DISTRICT, ZHUZHOU = "420103", "430202", "430200"
 
 
 def test_wuhan_coverage_map_on_the_street_network(sample, conn, tmp_path):
-    m = coverage.coverage_map(circle.circle_map(conn, WUHAN), settings=SETTINGS)
+    m = coverage.coverage_map(circle.circle_map(conn, WUHAN), settings=ZH)   # in Chinese
     dom = open_in_chromium(m, tmp_path)
     layers = overlays(dom)
     for minutes in (5, 10, 15):
-        assert layers[f"{minutes} 分钟 min tier (walking network)"]
-    assert layers["社区/村 communities by status"] and layers["养老服务站点 circle sites"]
-    assert layers["养老机构 institutions (beds)"]
-    assert layers["殡葬设施 funeral sites"] is False  # extra layers start hidden
-    assert layers["救灾物资储备 relief warehouses"] is False
-    assert "江汉区 420103" in dom and "elderly 60+ covered" in dom
-    assert "over capacity 设施容量不足" in dom and "within 15 min" in dom  # the legend
+        assert layers[f"{minutes} 分钟圈（步行路网）"]
+    assert layers["社区/村覆盖状态"] and layers["养老服务站点"]
+    assert layers["养老机构（床位）"]
+    assert layers["殡葬设施"] is False  # extra layers start hidden
+    assert layers["救灾物资储备库"] is False
+    assert "江汉区 420103 · 15分钟养老服务圈" in dom and "老人覆盖率：" in dom
+    legend = re.search(r'class="civgeo-legend".*?</div></div>', dom, re.S).group(0)
+    assert "图例" in legend and "设施容量不足" in legend and "15 分钟内" in legend
+    assert "elderly 60+" not in dom and "covered</div>" not in legend
     assert "OpenStreetMap" in dom  # the network's notice
     assert "civgeo-banner" not in dom and "STRAIGHT-LINE" not in dom
 
@@ -40,7 +45,7 @@ def test_zhuzhou_coverage_map_says_it_is_a_straight_line_estimate(sample, conn, 
     dom = open_in_chromium(m, tmp_path)
     banner = re.search(r'class="civgeo-banner"[^>]*>([^<]*)<', dom).group(1)
     assert banner.startswith("STRAIGHT-LINE ESTIMATE")
-    assert "5 分钟 min tier (straight-line discs)" in overlays(dom)
+    assert "5 min tier (straight-line discs)" in overlays(dom)   # English by default
     assert "荷塘区 430202" in dom
 
 
@@ -54,7 +59,7 @@ def test_indicator_map_colours_counties_against_the_target(sample, conn, tmp_pat
         assert json.dumps(label) in html
     dom = open_in_chromium(m, tmp_path)
     assert overlays(dom) == {coverage.INDICATORS["beds_per_1000"][0]: True,
-                             "区划边界 boundary": True}
+                             "boundary": True}
     assert "meets target ≥ 32.0" in dom and "below target &lt; 28.8" in dom
     assert "civgeo-banner" in dom  # Zhuzhou has no street network
 
@@ -69,9 +74,9 @@ def test_suggestion_map_numbers_the_sites_and_links_what_they_cover(sample, conn
     m = coverage.suggestions_map(suggest.suggestions_map(conn, WUHAN, k=3), settings=SETTINGS)
     dom = open_in_chromium(m, tmp_path)
     layers = overlays(dom)
-    assert layers["建议新站点 suggested sites (k=3)"]
-    assert layers["新覆盖社区 newly covered communities"]
-    assert layers["现有站点 existing circle sites"]
+    assert layers["suggested sites (k=3)"]
+    assert layers["newly covered communities"]
+    assert layers["existing circle sites"]
     assert re.findall(r'class="civgeo-pick">(\d+)<', dom) == ["1", "2", "3"]
     assert re.search(r"covered: [\d.]+% now → [\d.]+% with the suggestions", dom)
     assert "suggested site (numbered by rank)" in dom
@@ -103,7 +108,9 @@ def test_api_serves_maps_and_rejects_bad_parameters(sample, app, db_url):
     auth = {"Authorization": f"Bearer {committed_token(db_url, 'planner')}"}
     ok = app.get("/maps/coverage", params={"division": WUHAN}, headers=auth)
     assert ok.status_code == 200 and ok.headers["content-type"].startswith("text/html")
-    assert "江汉区" in ok.text
+    assert "江汉区" in ok.text and "图例" in ok.text   # Chinese first, for people
+    english = app.get("/maps/coverage", params={"division": WUHAN, "lang": "en"}, headers=auth)
+    assert ">legend</b>" in english.text and "图例" not in english.text
     bad = app.get("/maps/indicators", params={"division": ZHUZHOU, "indicator": "nope"},
                   headers=auth)
     assert bad.status_code == 422

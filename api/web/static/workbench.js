@@ -91,7 +91,7 @@
   function loadMap(p) {
     $("map-status").textContent = t("loading");
     state.map = null;
-    $("map").src = "/maps/coverage?" + query(p, { lang: boot.lang });
+    $("map").src = "/maps/coverage?" + query(p, { lang: boot.lang, embed: 1 });
   }
   $("map").addEventListener("load", () => {
     const win = $("map").contentWindow;
@@ -136,7 +136,7 @@
   function zoomTo(code) {
     const at = state.coords[code];
     if (!state.map || !at) return;
-    state.map.setView([at[1], at[0]], 16);
+    state.map.setView([at[1], at[0]], 15);
     const ring = mark(at[0], at[1], { radius: 14, color: "#ff7f00", weight: 4, fill: false });
     setTimeout(() => { ring.remove(); }, 4000);
   }
@@ -158,10 +158,13 @@
       for (const [key, share, target, ok] of INDICATORS) {
         if (s[key] === null || s[key] === undefined) continue;
         const goal = target ? r.targets[target] : null;
+        const goalText = key === "relief_share_within_sla" && r.targets.relief_sla_hours
+          ? t("relief_target", { hours: r.targets.relief_sla_hours })
+          : goal === null || goal === undefined ? null : (share ? pct(goal) : num(goal));
         const verdict = ok && s[ok] !== null && s[ok] !== undefined ? (s[ok] ? "meets" : "below") : "no_target";
         rows.push(el("tr", { class: verdict, "data-key": key }, el("td", {}, t(key)),
           el("td", { class: "num" }, share ? pct(s[key]) : num(s[key])),
-          el("td", {}, goal === null || goal === undefined ? t("no_target") : (share ? pct(goal) : num(goal)) + " · " + t(verdict))));
+          el("td", {}, goalText === null ? t("no_target") : goalText + " · " + t(verdict))));
       }
       body.replaceChildren(...rows);
       const m = r.method === "network"
@@ -305,7 +308,8 @@
     } catch (e) { failed(list, e); }
   }
   $("compare").addEventListener("click", async () => {
-    const ids = [...document.querySelectorAll("#scenarios input:checked")].map((i) => i.value);
+    const ids = [...document.querySelectorAll("#scenarios input:checked")].map((i) => Number(i.value))
+      .sort((a, b) => a - b);   // the oldest is the base the others are compared with
     const box = $("comparison");
     if (ids.length < 2) { box.replaceChildren(el("p", { class: "warning" }, t("pick_two"))); return; }
     try {

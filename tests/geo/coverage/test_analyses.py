@@ -105,8 +105,9 @@ def test_planner_candidates_and_saved_scenarios(conn):
     saved = suggest.save(conn, TEST_ACTOR, town.COUNTY, "方案一", {"k": 1}, r)
     other = suggest.save(conn, TEST_ACTOR, town.COUNTY, "方案二", {"k": 1},
                          suggest.suggest(conn, town.COUNTY, k=2, minutes=2, candidates=cands))
-    table = suggest.compare(conn, [saved["id"], other["id"]])
+    table = suggest.compare(conn, [saved["id"], other["id"]])["scenarios"]
     assert [t["newly_covered_elderly"] for t in table] == [70, 120]
+    assert [t["kind"] for t in table] == ["suggestions", "suggestions"]
     with pytest.raises(InvalidInput) as e:
         suggest.suggest(conn, town.COUNTY, k=1, candidates=[{"lon": 10.0, "lat": 10.0}])
     assert e.value.field == "candidates[0]"

@@ -47,3 +47,13 @@ def site(conn, g: Grid, label: str, type_: str = "community_station", **kw) -> d
     x, y = g[label]
     return facilities.create(conn, TEST_ACTOR, {"type": type_, "name": f"{label}站", "lon": x,
                                                 "lat": y, **kw})
+
+
+def drawn(conn, art: str, streets, communities, sites=()):
+    """A town drawn in ``art`` with ``streets``, its ``communities`` (label -> elderly) and
+    ``sites`` ((label, keywords of ``site``)); return the grid and the community codes."""
+    g = grid(art)
+    codes = build(conn, g, communities=communities, streets=streets)
+    for label, kw in sites:
+        site(conn, g, label, **kw)
+    return g, codes
