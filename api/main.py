@@ -35,9 +35,11 @@ from api import (
     plates,
     problems,
     roads,
+    teams,
     tiles,
 )
 from api.settings import Settings
+from api.web import admin_desk, boundaries_desk, names_desk, plates_desk
 from api.web import auth as web_auth
 from api.web import desks as web_desks
 from geo.db import connect
@@ -86,11 +88,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(idempotency.Idempotency)
     app.add_middleware(boundary.InputBoundary)
     for module in (health, admin, name_applications, names, boundaries, inspections,
-                   facilities, coverage, maps, ogc, roads, plates, addresses):
+                   facilities, coverage, maps, ogc, roads, plates, addresses, teams):
         app.include_router(module.router)
     app.include_router(tiles.router)
     app.include_router(web_auth.router)
     app.include_router(web_desks.router)
+    for desk in (names_desk, plates_desk, boundaries_desk, admin_desk):
+        app.include_router(desk.router)
     # Browser assets from our own server: pages work with no internet (DESIGN §5).
     app.mount("/static/vendor", StaticFiles(directory=assets_dir(), check_dir=False),
               name="vendor")

@@ -32,6 +32,9 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "swagger-ui-dist@5.17.14": ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"),
     # civgeo's own basemap: vector tiles drawn and labelled on a 2D canvas (maps/basemap.py)
     "protomaps-leaflet@5.1.0": ("dist/protomaps-leaflet.js", "LICENSE"),
+    # drawing a place's point, line or polygon on the names officer's desk
+    "@geoman-io/leaflet-geoman-free@2.20.2": ("dist/leaflet-geoman.js", "dist/leaflet-geoman.css",
+                                              "LICENSE"),
 }
 
 

@@ -9,7 +9,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import Conn, current_actor, require
 from api.params import OptionalDivision
@@ -17,6 +17,7 @@ from api.web import i18n
 from api.web.pages import LINKS, page
 from geo import divisions
 from geo.audit import Actor
+from maps import basemap
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 N_ = i18n.N_
@@ -87,6 +88,13 @@ WORKBENCH_MESSAGES = {
 
 def _messages(locale: str) -> dict[str, str]:
     return {k: i18n.gettext(locale, v) for k, v in WORKBENCH_MESSAGES.items()}
+
+
+@router.get("/basemap.js", response_class=Response)
+def basemap_script() -> Response:
+    """civgeo's basemap drawing code for the desks' Leaflet maps (``maps/basemap.py``)."""
+    return Response(basemap.script(), media_type="text/javascript",
+                    headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -3,6 +3,7 @@ go to every template; the ``lang`` switch is remembered in a cookie."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.web import i18n
 from geo.audit import Actor
+from maps import basemap
 
 LANG_COOKIE_DAYS = 365
 
@@ -19,17 +21,25 @@ ROLE_NAMES = {"planner": N_("Planner"), "inspector": N_("Boundary inspector"),
               "plates_officer": N_("House-number officer"), "admin": N_("Administrator")}
 # The desks shown in the header: (key, path, roles or None for everyone, label).
 DESKS = [("home", "/app/", None, N_("Home")),
-         ("coverage", "/app/coverage", ("planner",), N_("Coverage workbench"))]
-# What each role can open in a browser today, on its home page.
+         ("coverage", "/app/coverage", ("planner",), N_("Coverage workbench")),
+         ("names", "/app/names", ("names_officer",), N_("Place names")),
+         ("plates", "/app/plates", ("plates_officer",), N_("House numbers")),
+         ("boundaries", "/app/boundaries", ("inspector",), N_("Boundary inspections")),
+         ("admin", "/app/admin", ("admin",), N_("Administration"))]
+# What each role can open in a browser, on its home page.
 LINKS = {
     "planner": [("/app/coverage", N_("Coverage workbench: the 15-minute eldercare circle")),
                 ("/ogc/", N_("Layers for GIS (OGC API - Features)"))],
-    "names_officer": [("/", N_("Place-name search")),
-                      ("/docs", N_("The naming workflow (API)"))],
-    "plates_officer": [("/", N_("Place-name and address search")),
-                       ("/docs", N_("Roads, plates and campaigns (API)"))],
-    "inspector": [("/ogc/", N_("Layers for GIS (OGC API - Features)")),
-                  ("/docs", N_("Inspections and patrols (API)"))],
+    "names_officer": [("/app/names", N_("Place names: applications, checks, announcements "
+                                        "and the register")),
+                      ("/", N_("Place-name search"))],
+    "plates_officer": [("/app/plates", N_("House numbers: roads, numbering, plates, public "
+                                          "reports and campaigns")),
+                       ("/", N_("Place-name and address search"))],
+    "inspector": [("/app/boundaries", N_("Boundary inspections: lines, markers, the five-year "
+                                         "plan and reports")),
+                  ("/ogc/", N_("Layers for GIS (OGC API - Features)"))],
+    "admin": [("/app/admin", N_("Administration: users, teams and the audit log"))],
 }
 
 
@@ -66,6 +76,31 @@ def page(request: Request, template: str, *, status: int = 200, actor: Actor | N
         response.set_cookie(i18n.COOKIE, locale, max_age=LANG_COOKIE_DAYS * 86400,
                             samesite="lax", secure=request.url.scheme == "https")
     return response
+
+
+# What every desk's script shows whatever the desk (desk.js).
+COMMON_MESSAGES = {
+    "loading": N_("Loading…"),
+    "failed": N_("Could not load: %(detail)s"),
+    "session_ended": N_("Your session has ended. Sign in again."),
+    "copied": N_("Copied"),
+}
+
+
+def desk_page(request: Request, template: str, *, actor: Actor,
+              messages: dict[str, str] | None = None, boot: dict | None = None,
+              status: int = 200, **context) -> HTMLResponse:
+    """A page of an officer's desk (``desk_base.html``): ``messages`` (key -> msgid) are
+    translated into the boot data its script reads with ``civgeo.t``, beside the language
+    and where the basemap's tiles are; ``boot`` adds page data."""
+    locale = i18n.locale_of(request)
+    tiles = request.app.state.settings.maps.tiles_url
+    data = {"lang": locale, "basemap": basemap.options(tiles),
+            "messages": {k: i18n.gettext(locale, v)
+                         for k, v in {**COMMON_MESSAGES, **(messages or {})}.items()},
+            **(boot or {})}
+    text = json.dumps(data, ensure_ascii=False, default=str).replace("</", "<\\/")
+    return page(request, template, actor=actor, status=status, boot=text, **context)
 
 
 def wants_html(request: Request) -> bool:
