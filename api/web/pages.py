@@ -42,10 +42,14 @@ LINKS = {
     "admin": [("/app/admin", N_("Administration: users, teams and the audit log"))],
 }
 
+# Each role's desk, where it lands after signing in.
+HOMES = {"planner": "/app/coverage", "names_officer": "/app/names",
+         "plates_officer": "/app/plates", "inspector": "/app/boundaries", "admin": "/app/admin"}
+
 
 def home_of(actor: Actor) -> str:
     """Where a user lands after signing in."""
-    return "/app/coverage" if actor.role in ("planner", "admin") else "/app/"
+    return HOMES.get(actor.role, "/app/")
 
 
 def switch_url(request: Request, locale: str) -> str:
