@@ -60,6 +60,10 @@ class StepIn(Body):
     approving_authority: str | None = Field(default=None, max_length=200)
     document_no: str | None = Field(default=None, max_length=100)
     on: dt.date | None = None
+    acknowledgements: dict[Annotated[str, Field(max_length=50)],
+                           Annotated[str, Field(max_length=1000)]] | None = Field(
+        default=None, max_length=30,
+        description="approve: each warning's finding code with the reason it is accepted")
 
 
 @router.get("", summary="Applications (overdue ones with overdue=true)")
@@ -91,10 +95,12 @@ def get_application(conn: Conn, actor: Officer, app_id: Id) -> dict:
 @router.post("/{app_id}/{action}", summary="submit, assess, approve, reject, file, announce, "
                                            "withdraw")
 def act(conn: Conn, actor: Officer, app_id: Id, action: str, body: StepIn) -> dict:
-    """Move the application on; 409 when the version is stale or a check blocks."""
+    """Move the application on; 409 when the version is stale or a check blocks; 422 when
+    approval leaves a warning unacknowledged (``unacknowledged`` lists the codes)."""
     step = workflow.Step(body.version, body.note,
                          None if body.reports is None
                          else [r.model_dump(mode="json") for r in body.reports],
-                         body.approving_authority, body.document_no, body.on)
+                         body.approving_authority, body.document_no, body.on,
+                         body.acknowledgements)
     with transaction(conn):
         return workflow.act(conn, actor, app_id, action, step)

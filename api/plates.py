@@ -43,7 +43,9 @@ class PlateIn(Body):
 class PlateChange(Body):
     """A step of a plate's lifecycle, based on the version read: ``status`` (ordered;
     installed with its date, position and photo; damaged; missing; replaced, which plans a
-    replacement; removed), or ``revoke`` / ``reissue`` its QR token."""
+    replacement; removed), ``revoke`` / ``reissue`` its QR token, or ``close_reports``
+    (answer the public reports waiting on it, with a ``note`` saying what was done). A
+    ``note`` alone is kept as the officer's note (it answers no report)."""
 
     version: Version
     status: Literal["planned", "ordered", "installed", "damaged", "missing", "replaced",
@@ -56,6 +58,9 @@ class PlateChange(Body):
     note: str | None = Field(None, max_length=500)
     revoke: bool | Line | None = Field(None, description="withdraw the QR token (a reason)")
     reissue: bool | None = Field(None, description="a new QR token for the plate")
+    close_reports: bool | None = Field(
+        None, description="answer the public reports waiting on the plate (needs a note; "
+                          "409 when none waits)")
 
 
 class CampaignIn(Body):
@@ -146,7 +151,8 @@ def get_plate(conn: Conn, actor: Officer, plate_id: Id) -> JSONResponse:
 @router.patch("/plates/{plate_id}", summary="Move a plate along its lifecycle (send version)")
 def patch_plate(conn: Conn, actor: Officer, plate_id: Id, body: PlateChange) -> JSONResponse:
     """The plate after the step (with its replacement when it was replaced); a stale
-    version or a step the lifecycle does not allow answers 409."""
+    version, a step the lifecycle does not allow or closing reports when none waits
+    answers 409."""
     with transaction(conn):
         return json_response(plates.update(conn, actor, plate_id,
                                            body.model_dump(exclude_unset=True, mode="json")))

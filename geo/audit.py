@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from geo.db import execute, fetch_all, load_queries
+from geo.errors import InvalidInput
 
 _Q = load_queries(__file__)
 
@@ -40,7 +42,27 @@ def _json(value: Any) -> str | None:
 
 
 def list_entries(conn, *, entity: str | None = None, entity_id: str | None = None,
+                 actor: str | None = None, action: str | None = None,
+                 since: dt.date | None = None, until: dt.date | None = None,
                  limit: int = 100, offset: int = 0) -> list[dict]:
-    """Audit rows, newest first, optionally for one entity."""
-    return fetch_all(conn, _Q["list_entries"], {"entity": entity, "entity_id": entity_id,
-                                                  "limit": limit, "offset": offset})
+    """Audit rows, newest first, narrowed by any of: the entity (type, id), who acted
+    (``actor``, as recorded), the action (exact, or a family ``auth.*``: every action
+    starting with ``auth.``) and the days (China time, both included)."""
+    if since is not None and until is not None and since > until:
+        raise InvalidInput("the date range ends before it starts", field="until")
+    exact, family = action, None
+    if action is not None and action.endswith(".*"):
+        exact, family = None, action[:-1]
+    return fetch_all(conn, _Q["list_entries"], {
+        "entity": entity, "entity_id": entity_id, "actor": actor, "action": exact,
+        "family_from": family, "family_to": _after_prefix(family), "since": since,
+        "until": until, "limit": limit, "offset": offset})
+
+
+def _after_prefix(prefix: str | None) -> str | None:
+    """The first text after every text starting with ``prefix`` (in byte order).
+
+    >>> _after_prefix("auth.")
+    'auth/'
+    """
+    return None if not prefix else prefix[:-1] + chr(ord(prefix[-1]) + 1)

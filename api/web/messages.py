@@ -177,6 +177,42 @@ KNOWN = [
     N_("this needs the role %(roles)s; %(name)s has the role %(role)s"),
     N_("a request signed in by a session cookie needs the session's CSRF token in the "
        "X-CSRF-Token header"),
+    # geo.plates.plates: public reports
+    N_("closing public reports needs a note saying what was done about them"),
+    N_("plate %(id)s has no public report waiting for an answer"),
+    N_("note is empty; leave it out or say something"),
+    # geo.names.workflow
+    N_("approval needs each warning acknowledged with a reason; not acknowledged: %(codes)s"),
+    N_("the application changed since version %(version)s (now %(current)s); reload it"),
+    N_("the application was changed by someone else; reload it"),
+    N_("cannot %(action)s an application that is %(state)s"),
+    # geo.boundaries.teams
+    N_("a team named %(name)s exists already"),
+    N_("no user named %(name)s"),
+    N_("user %(name)s is a %(role)s, not an inspector: only inspectors join inspection teams"),
+    N_("user %(name)s is disabled"),
+    N_("%(user)s is in team %(team)s already"),
+    N_("%(user)s is not in team %(team)s"),
+    N_("no inspection team %(id)s"),
+    N_("%(code)s is not the code of a current division"),
+    N_("the team's division covers both sides: say which (lead or support)"),
+    N_("a team needs a name"),
+    # geo.users, geo.audit: the administrator's pages
+    N_("the two passwords differ"),
+    N_("a password has %(min)s to %(max)s characters"),
+    N_("a password has no leading or trailing spaces and no control characters"),
+    N_("no user called %(name)s"),
+    N_("a user called %(name)s already exists"),
+    N_("role must be one of %(roles)s"),
+    N_("%(name)s is the last administrator; make another user an administrator first"),
+    N_("give a new password, or ask for one to be generated (not both)"),
+    N_("give a password or ask for one to be generated, not both"),
+    N_("a new user needs a password or a token, or it cannot get in"),
+    N_("say what to revoke: tokens, sessions or both"),
+    N_("the date range ends before it starts"),
+    N_("a user needs a name"),
+    N_("a user name has at most %(n)s characters"),
+    N_("a user name has no slash and no control characters"),
 ]
 
 # A detail of no known form: a lead sentence for its status, then the English text.

@@ -1,25 +1,203 @@
-"""The names officer's desk (地名): the application queue, new applications, checks, workflow
-actions, announcements and the register."""
+# ruff: noqa: E501  (the message tables read best one message per line)
+"""The names officer's desk (地名, ``/app/names``): the application queue with its deadlines,
+a new naming / renaming / abolition application drawn on a map with its romanization as it
+is typed, an application's checks, workflow actions, announcement and history, and the
+standard-names register (标准地名录) of a division.
+
+Pages are rendered here from ``geo.names.workflow``; every write goes through the JSON API
+(``/names/applications``) from ``static/names.js``, with the session's CSRF token."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+import re
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import Conn, require
+from api.params import Id, OptionalDivision
 from api.web import i18n
+from api.web.pages import desk_page
+from geo import divisions
+from geo.audit import Actor
+from geo.names import gazetteer, workflow
 
 router = APIRouter(prefix="/app/names", include_in_schema=False)
 N_ = i18n.N_
+Officer = Annotated[Actor, Depends(require("names_officer"))]
+PAGE_SIZE = 50
+
+# The workflow's states in the order an application goes through them (workflow.ACTIONS),
+# with how each is shown (its label and its .state class).
+STATES = {
+    "draft": (N_("Draft"), ""),
+    "submitted": (N_("Submitted"), "info"),
+    "assessed": (N_("Assessed"), "info"),
+    "approved": (N_("Approval granted"), "warn"),
+    "filed": (N_("Filed"), "warn"),
+    "announced": (N_("Announced"), "good"),
+    "rejected": (N_("Rejected"), "bad"),
+    "withdrawn": (N_("Withdrawn"), ""),
+}
+KINDS = {"naming": N_("Naming"), "renaming": N_("Renaming"), "abolition": N_("Abolition")}
+ACTIONS = {
+    "create": N_("Application recorded"), "submit": N_("Submit"), "assess": N_("Record the assessment"),
+    "approve": N_("Approve"), "reject": N_("Reject"), "file": N_("File with the higher authority"),
+    "announce": N_("Announce"), "withdraw": N_("Withdraw"),
+}
+REPORTS = {"expert_review": N_("Expert review"), "impact_assessment": N_("Impact assessment"),
+           "consultation": N_("Public consultation")}
+SEVERITY = {"block": (N_("Blocks"), "error"), "warn": (N_("Warning"), "warning")}
+
+# Each finding code of geo.names.checks as a sentence; the pattern takes the names and codes
+# the sentence needs out of the check's English message.
+_REF = r"^(?P<other>\S+) \((?P<division>\d+), id \d+\)"
+FINDINGS = {
+    "foreign-script": (N_("%(name)s contains letters or symbols: a standard name is written in standard Chinese characters only."), r"^(?P<name>\S+) contains"),
+    "digits": (N_("%(name)s mixes Arabic digits into the name: write numbers in Chinese characters."), r"^(?P<name>\S+) mixes"),
+    "traditional": (N_("%(name)s uses traditional characters; the standard form is %(simplified)s."), r"^(?P<name>\S+) uses .* standard form is (?P<simplified>\S+)$"),
+    "grand-word": (N_("%(words)s may only be used in a name with the approval of a higher authority: give the approval basis."), r"^(?P<words>\S+) "),
+    "foreign-name": (N_("%(words)s is a foreign place or personal name, or its transliteration."), r"^(?P<words>\S+) "),
+    "banned-word": (N_("%(words)s is on the list of words not to be used in place names."), r"^(?P<words>\S+) "),
+    "personal-name": (N_("%(words)s is a personal name; names of persons are not used as place names."), r"^(?P<words>\S+) "),
+    "rare-character": (N_("%(chars)s is not a common character; avoid rare characters in place names."), r"^(?P<chars>\S+) is outside"),
+    "duplicate": (N_("%(other)s (division %(division)s) already bears this name in the same area."), _REF),
+    "same-proper-name": (N_("%(other)s (division %(division)s) has the same proper name with another generic in the same area."), _REF),
+    "near-duplicate": (N_("%(other)s (division %(division)s) differs from this name only by a prefix such as new, old, big or small, in the same area."), _REF),
+    "homophone": (N_("%(other)s (division %(division)s) sounds the same in the same area; homophones should be avoided."), _REF),
+    "no-geometry": (N_("No location is given: the register and the announcement need it."), ""),
+    "jurisdiction-unknown": (N_("No boundary of division %(division)s is loaded, so the location could not be checked."), r"boundary of (?P<division>\d+)"),
+    "outside-jurisdiction": (N_("The location lies outside division %(division)s."), r"outside division (?P<division>\d+)"),
+    "minority-romanization": (N_("A name in a minority language needs its romanization entered by hand."), ""),
+    "protected-name": (N_("%(name)s is on the place-name protection list: protective measures are required before it is renamed or abolished."), r"^(?P<name>\S+) is on"),
+    "target-not-current": (N_("%(name)s is no longer a current standard name."), r"^(?P<name>\S+) is not"),
+}
+
+# What names.js shows (civgeo.t).
+MESSAGES = {
+    "stale": N_("This application was changed by someone else since you opened it. Reload the page to see it as it is now."),
+    "reload": N_("Reload"),
+    "unacknowledged": N_("Approval needs each warning acknowledged with a reason. Not yet acknowledged: %(codes)s"),
+    "blocked": N_("A check blocks this step: %(findings)s"),
+    "roman_empty": N_("The romanization appears as you type the name."),
+    "roman_minority": N_("A name in a minority language: enter its romanization by hand."),
+    "roman_not_chinese": N_("A standard name is written in Chinese characters only."),
+    "roman_failed": N_("The romanization could not be worked out."),
+    "drawn": N_("Location drawn: %(type)s"),
+    "not_drawn": N_("No location drawn yet: draw a point, a line or an area on the map."),
+    "Point": N_("a point"), "LineString": N_("a line"), "Polygon": N_("an area"),
+    "no_target": N_("Choose the standard name to be renamed or abolished."),
+    "no_match": N_("No standard name found."),
+    "chosen": N_("Chosen: %(name)s (id %(id)s)"),
+}
 
 
-from typing import Annotated  # noqa: E402
-
-from fastapi import Depends, Request  # noqa: E402
-
-from api.deps import require  # noqa: E402
-from api.web.pages import desk_page  # noqa: E402
-from geo.audit import Actor  # noqa: E402
+def _state(code: str) -> dict:
+    label, css = STATES.get(code, (code, ""))
+    return {"code": code, "label": label, "css": css}
 
 
-@router.get("")
-def index(request: Request, actor: Annotated[Actor, Depends(require("names_officer"))]):
-    return desk_page(request, "names_desk.html", actor=actor, map=True, draw=True)
+def finding_text(locale: str, finding: dict) -> str:
+    """A finding of the checks as a sentence in ``locale`` (its English message when the
+    code or its form is unknown)."""
+    text, pattern = FINDINGS.get(finding["code"], (None, ""))
+    match = re.search(pattern, finding["message"]) if text else None
+    if match is None:
+        return finding["message"]
+    return i18n.gettext(locale, text, **match.groupdict())
+
+
+def _findings(locale: str, findings: list[dict] | None) -> list[dict]:
+    out = []
+    for f in findings or []:
+        label, css = SEVERITY.get(f["severity"], (f["severity"], "info"))
+        out.append({**f, "text": finding_text(locale, f), "label": label, "css": css})
+    return out
+
+
+def _division_names(conn) -> dict[str, str]:
+    names = {}
+    for city in divisions.tree(conn):
+        names[city["code"]] = city["name"]
+        names.update({c["code"]: c["name"] for c in city["counties"]})
+    return names
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(request: Request, conn: Conn, actor: Officer,
+          state: Annotated[str | None, Query(max_length=20)] = None,
+          overdue: Annotated[bool, Query()] = False,
+          offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> HTMLResponse:
+    """The application queue, newest first, with filing and announcement due dates;
+    overdue ones in red."""
+    state = state if state in STATES else None
+    rows = workflow.list_applications(conn, state=state, overdue=overdue,
+                                      limit=PAGE_SIZE + 1, offset=offset)
+    counts = workflow.count_by_state(conn)
+    return desk_page(request, "names_queue.html", actor=actor, tab="queue",
+                     rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, offset=offset,
+                     page_size=PAGE_SIZE, state=state, overdue=overdue, states=STATES,
+                     counts=counts, kinds=KINDS, state_of=_state,
+                     division_names=_division_names(conn))
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new(request: Request, conn: Conn, actor: Officer) -> HTMLResponse:
+    """The form of a new application, with a map to draw its location."""
+    categories = [c for c in gazetteer.categories(conn).values() if len(c["code"]) == 4]
+    tree = divisions.tree(conn)
+    centres = {}
+    for code in [d["code"] for city in tree for d in [city, *city["counties"]]]:
+        centre = divisions.get_division(conn, code)["centre"]
+        if centre:
+            centres[code] = [centre["coordinates"][1], centre["coordinates"][0]]
+    return desk_page(request, "names_new.html", actor=actor, messages=MESSAGES, tab="new",
+                     boot={"centres": centres}, map=True, draw=True, kinds=KINDS, tree=tree,
+                     categories=categories, reports=REPORTS)
+
+
+@router.get("/romanize")
+def romanize(conn: Conn, actor: Officer,
+             name: Annotated[str, Query(max_length=50)] = "",
+             category: Annotated[str | None, Query(max_length=12)] = None) -> dict:
+    """The romanization (GB/T 16159) of a name as it is typed, for the new-application form."""
+    return workflow.romanization(conn, name, category)
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register(request: Request, conn: Conn, actor: Officer,
+             division: OptionalDivision = None) -> HTMLResponse:
+    """The standard-names register of a division: pick one, open its page or its PDF."""
+    tree = divisions.tree(conn)
+    return desk_page(request, "names_register.html", actor=actor, tab="register", tree=tree,
+                     division=division, division_names=_division_names(conn))
+
+
+@router.get("/{app_id}", response_class=HTMLResponse)
+def application(request: Request, conn: Conn, actor: Officer, app_id: Id) -> HTMLResponse:
+    """One application: its data and location, the checks' findings, the actions its state
+    allows (each sending the version shown), the announcement and the history."""
+    locale = i18n.locale_of(request)
+    app = workflow.get_application(conn, app_id)
+    live = app["state"] in ("draft", "submitted", "assessed")
+    findings = workflow.current_findings(conn, app_id) if live else app["findings"]
+    target = gazetteer.get_name(conn, app["target_id"]) if app["target_id"] else None
+    category = gazetteer.categories(conn).get(app["category_code"] or "")
+    actions = [a for a, (starts, _) in workflow.ACTIONS.items() if app["state"] in starts]
+    warnings = sorted({f["code"] for f in findings or [] if f["severity"] == "warn"})
+    roman = None
+    if app["name"]:
+        spelt = workflow.romanization(conn, app["name"], app["category_code"])
+        roman = app["roman_manual"] or (spelt["roman"] and
+                                        f"{spelt['roman']} ({spelt['roman_toned']})")
+    return desk_page(
+        request, "names_application.html", actor=actor, messages=MESSAGES, map=True,
+        boot={"id": app_id, "version": app["version"], "geometry": app["geometry"]},
+        app=app, findings=_findings(locale, findings), live=live, target=target,
+        category=category, actions=actions, warnings=warnings, state_of=_state, kinds=KINDS,
+        roman=roman, today=dt.date.today(),
+        action_names=ACTIONS, reports=REPORTS, required_reports=workflow.required_reports(conn, app),
+        division_names=_division_names(conn), finding_text=lambda f: finding_text(locale, f))
+

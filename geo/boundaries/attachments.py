@@ -15,7 +15,7 @@ from geo.audit import Actor
 from geo.boundaries import inspections
 from geo.boundaries.settings import defaults
 from geo.boundaries.sync import client_uuid
-from geo.db import execute, fetch_one, load_queries
+from geo.db import execute, fetch_all, fetch_one, load_queries
 from geo.errors import Conflict, InvalidInput, NotFound
 
 _Q = load_queries(__file__)
@@ -162,3 +162,10 @@ def photo(conn, actor: Actor, uid: str) -> tuple[bytes, str]:
         raise NotFound(f"photo {uid} is not (completely) uploaded", field="uuid")
     inspections.get(conn, row["inspection_id"], actor)
     return bytes(row["data"]), row["media_type"]
+
+
+def photos_of(conn, actor: Actor, inspection_id: int) -> list[dict]:
+    """The photos declared in an inspection the actor may read: {uuid, owner_kind,
+    owner_uuid, marker_no (a marker check's), media_type, complete}, oldest first."""
+    inspections.get(conn, inspection_id, actor)
+    return fetch_all(conn, _Q["inspection_photos"], {"id": inspection_id})

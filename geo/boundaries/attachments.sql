@@ -24,3 +24,12 @@ UPDATE attachments SET data = '' WHERE uuid = %(uuid)s
 
 -- name: attachment_data
 SELECT data, media_type, inspection_id, complete FROM attachments WHERE uuid = %(uuid)s
+
+-- name: inspection_photos
+SELECT a.uuid::text AS uuid, a.owner_kind, a.owner_uuid::text AS owner_uuid, a.media_type,
+       a.complete, m.marker_no
+FROM attachments a
+LEFT JOIN marker_checks c ON a.owner_kind = 'marker_check' AND c.uuid = a.owner_uuid
+LEFT JOIN boundary_markers m ON m.id = c.marker_id
+WHERE a.inspection_id = %(id)s
+ORDER BY a.created_at, a.uuid

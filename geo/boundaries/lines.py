@@ -142,6 +142,18 @@ def markers(conn, line_id: int) -> list[dict]:
     return fetch_all(conn, _Q["markers"], {"line_id": line_id})
 
 
+def last_checks(conn, line_id: int) -> dict[int, dict]:
+    """The latest check of each marker of a line, in any inspection: marker id ->
+    {condition, checked_at, inspection_id}."""
+    return {r["marker_id"]: r for r in fetch_all(conn, _Q["last_checks"], {"line_id": line_id})}
+
+
+def outlines(conn, ids: list[int] | None, tolerance_deg: float = 0.0003) -> list[dict]:
+    """Lines (these ids; every one with None) as GeoJSON simplified for an overview map
+    (about 30 m at this latitude: display only, never analysis)."""
+    return fetch_all(conn, _Q["outlines"], {"ids": ids, "tolerance": tolerance_deg})
+
+
 def _oriented(line: LineString) -> LineString:
     """West→east, or north→south when the line runs more north–south (GB/T 17796)."""
     (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]

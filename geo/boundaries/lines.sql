@@ -81,3 +81,18 @@ FROM boundary_markers m WHERE m.line_id = %(line_id)s ORDER BY m.seq, m.type
 
 -- name: line_names
 SELECT name FROM boundary_lines
+
+-- name: last_checks
+-- Each marker's latest check in any inspection (marker_checks_marker index).
+SELECT DISTINCT ON (c.marker_id) c.marker_id, c.condition, c.checked_at, c.inspection_id
+FROM marker_checks c JOIN boundary_markers m ON m.id = c.marker_id
+WHERE m.line_id = %(line_id)s
+ORDER BY c.marker_id, c.checked_at DESC, c.id DESC
+
+-- name: outlines
+-- Simplified for display on an overview map only.
+SELECT l.id, l.name, l.number, l.level,
+       ST_AsGeoJSON(ST_Simplify(l.geom, %(tolerance)s), 5)::json AS geometry
+FROM boundary_lines l
+WHERE %(ids)s::bigint[] IS NULL OR l.id = ANY(%(ids)s)
+ORDER BY l.id

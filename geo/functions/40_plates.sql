@@ -253,12 +253,19 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     FROM p WHERE number IS NULL
 $$;
 
--- Public reports on a plate that no officer has acted on since (the officer's next event
--- on the plate answers them).
+-- The last event on a plate that answers its public reports: any officer's event but a
+-- bare note (action 'note': an officer's remark, which closes nothing); 0 when none.
+CREATE OR REPLACE FUNCTION civgeo_last_officer_answer(plate bigint)
+RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT coalesce(max(o.id), 0) FROM plate_events o
+    WHERE o.plate_id = plate AND o.by_name <> 'public' AND o.action <> 'note'
+$$;
+
+-- Public reports on a plate that no officer has answered since: a step of its lifecycle,
+-- a token change or closing them (action 'reports_closed', with the officer's note).
 CREATE OR REPLACE FUNCTION civgeo_pending_public_reports(plate bigint)
 RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT count(*) FROM plate_events v
     WHERE v.plate_id = plate AND v.by_name = 'public'
-      AND v.id > coalesce((SELECT max(o.id) FROM plate_events o
-                           WHERE o.plate_id = plate AND o.by_name <> 'public'), 0)
+      AND v.id > civgeo_last_officer_answer(plate)
 $$;

@@ -2,10 +2,12 @@
 
 States: draft → submitted → assessed → approved → filed → announced, plus rejected and
 withdrawn. Checks run on submit and again on approval; a ``block`` finding stops the
-step. Approval is optimistic-locked (the caller sends the version it read; a stale one
-gets Conflict) and writes the standard name in the same transaction: on renaming, the old
-name becomes historical and points to the new one. Filing and announcement are due 15 days
-after approval (rules). Every transition is an event and an audit row.
+step, and approval goes through only when each ``warn`` finding's code is acknowledged with
+a reason (kept with the findings of the approval event). Approval is optimistic-locked (the
+caller sends the version it read; a stale one gets Conflict) and writes the standard name
+in the same transaction: on renaming, the old name becomes historical and points to the new
+one. Filing and announcement are due 15 days after approval (rules). Every transition is an
+event and an audit row.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from geo.db import execute, fetch_all, fetch_one, fetch_value, load_queries
 from geo.divisions import check_code
 from geo.errors import Conflict, Forbidden, InvalidInput, NotFound
 from geo.names import checks, gazetteer
+from geo.names import romanize as rz
 
 _Q = load_queries(__file__)
 KINDS = ("naming", "renaming", "abolition")
@@ -51,6 +54,7 @@ class Step:
     approving_authority: str | None = None
     document_no: str | None = None
     on: dt.date | None = None  # approval, filing or announcement date (default today)
+    acknowledgements: dict[str, str] | None = None  # warning code -> why it is accepted
 
 
 def _require_officer(actor: Actor) -> None:
@@ -164,6 +168,11 @@ def list_applications(conn, *, state: str | None = None, overdue: bool = False,
     return out[offset:offset + limit]
 
 
+def count_by_state(conn) -> dict[str, int]:
+    """How many applications are in each state."""
+    return {r["state"]: r["n"] for r in fetch_all(conn, _Q["count_by_state"])}
+
+
 def _findings(conn, app: dict) -> list[checks.Finding]:
     categories = gazetteer.categories(conn)
     target = fetch_one(conn, _Q["target"], {"id": app["target_id"]}) if app["target_id"] else None
@@ -184,6 +193,8 @@ def act(conn, actor: Actor, app_id: int, action: str, step: Step) -> dict:
         raise Conflict(f"the application changed since version {step.version} (now "
                        f"{app['version']}); reload it", field="version", current=app["version"])
     findings = _checked(conn, app, action) if action in ("submit", "approve") else None
+    if action == "approve":
+        findings = _acknowledged(findings, step.acknowledgements or {})
     changes = _changes(conn, app, action, step, findings)
     row = fetch_one(conn, _Q["transition"], {
         "id": app_id, "version": step.version, "from_states": list(from_states),
@@ -197,10 +208,50 @@ def act(conn, actor: Actor, app_id: int, action: str, step: Step) -> dict:
         "id": app_id, "actor": actor.name, "action": action, "from_state": app["state"],
         "to_state": to_state, "note": step.note,
         "findings": None if findings is None else json.dumps(findings, ensure_ascii=False)})
+    acks = {f["code"]: f["acknowledgement"] for f in findings or [] if "acknowledgement" in f}
     audit.record(conn, actor, f"names.application.{action}", "name_application", app_id,
                  before={"state": app["state"], "version": app["version"]},
-                 after={"state": to_state, "version": row["version"]})
+                 after={"state": to_state, "version": row["version"],
+                        **({"acknowledgements": acks} if acks else {})})
     return get_application(conn, app_id)
+
+
+def _acknowledged(findings: list[dict], acknowledgements: dict[str, str]) -> list[dict]:
+    """The findings with each warning's acknowledgement; InvalidInput naming the codes of
+    the warnings nobody acknowledged with a reason."""
+    reasons = {code: str(why).strip() for code, why in acknowledgements.items()
+               if why is not None and str(why).strip()}
+    missing = sorted({f["code"] for f in findings if f["severity"] == "warn"} - set(reasons))
+    if missing:
+        raise InvalidInput("approval needs each warning acknowledged with a reason; not "
+                           f"acknowledged: {', '.join(missing)}", field="acknowledgements",
+                           unacknowledged=missing, findings=findings)
+    return [{**f, "acknowledgement": reasons[f["code"]]} if f["severity"] == "warn" else f
+            for f in findings]
+
+
+def current_findings(conn, app_id: int) -> list[dict]:
+    """What the checks find now (as approval will see it), without recording anything."""
+    app = get_application(conn, app_id)
+    return [f.as_dict() for f in _findings(conn, app)]
+
+
+def romanization(conn, name: str, category_code: str | None) -> dict:
+    """The romanization (GB/T 16159) a proposed name will get, as the register writes it:
+    ``roman`` and ``roman_toned``, or None with ``why`` (``minority``: entered by hand;
+    ``not_chinese``: letters, digits or symbols; ``empty``)."""
+    name = checks._t2s((name or "").strip())
+    out = {"name": name, "roman": None, "roman_toned": None, "why": None}
+    if not name:
+        return {**out, "why": "empty"}
+    if rz.needs_manual(name):
+        return {**out, "why": "minority"}
+    category = gazetteer.categories(conn).get(category_code or "")
+    try:
+        roman = rz.romanize(name, joined=bool(category and category["joined"]))
+    except InvalidInput:
+        return {**out, "why": "not_chinese"}
+    return {**out, "roman": roman.plain, "roman_toned": roman.toned}
 
 
 def _checked(conn, app: dict, action: str) -> list[dict]:
@@ -250,13 +301,19 @@ def _check_approval(conn, app: dict, step: Step, on: dt.date) -> None:
                            else "document_no")
 
 
-def _require_reports(conn, app: dict, reports: list[dict]) -> None:
+def required_reports(conn, app: dict) -> list[str]:
+    """The report types the assessment of an application needs (its division's rules; an
+    abolition goes by the category of the name it abolishes)."""
     required = checks.rules(conn, app["division_code"])["reports_required"]
     category = app["category_code"]
     if category is None and app["target_id"]:  # abolition: the category of the name abolished
         category = fetch_one(conn, _Q["target"], {"id": app["target_id"]})["category_code"]
     keys = [k for k in required if (category or "").startswith(k)]
-    missing = set(required[max(keys, key=len)] if keys else []) - {r["type"] for r in reports}
+    return sorted(required[max(keys, key=len)] if keys else [])
+
+
+def _require_reports(conn, app: dict, reports: list[dict]) -> None:
+    missing = set(required_reports(conn, app)) - {r["type"] for r in reports}
     if missing:
         raise InvalidInput(f"the assessment needs these reports: {', '.join(sorted(missing))}",
                            field="reports")

@@ -16,10 +16,15 @@ FROM name_applications a WHERE a.id = %(id)s
 
 -- name: list
 SELECT a.id, a.kind, a.state, a.name, a.division_code, a.category_code, a.applicant,
-       a.approved_on, a.filed_on, a.announced_on, a.version, a.updated_at
+       a.approved_on, a.filed_on, a.announced_on, a.version, a.updated_at,
+       t.name AS target_name
 FROM name_applications a
+LEFT JOIN place_names t ON t.id = a.target_id
 WHERE (%(state)s::text IS NULL OR a.state = %(state)s)
 ORDER BY a.id DESC
+
+-- name: count_by_state
+SELECT state, count(*)::int AS n FROM name_applications GROUP BY state
 
 -- name: transition
 -- Optimistic lock: the row changes only if nobody changed it since the caller read it.

@@ -9,7 +9,11 @@ A damaged, missing or outdated plate is *replaced* by a new plate (planned, same
 token); the old plate's token keeps answering until the new plate is installed, then it is
 revoked. A removed plate's token is revoked at once. The public may report a plate
 damaged or missing through its QR page: the report waits for an officer (``list_plates``
-with ``reported``) and changes nothing by itself; nothing about the reporter is kept.
+with ``reported``, ``pending_reports``) and changes nothing by itself; nothing about the
+reporter is kept. An officer answers it by a step of the plate's lifecycle or by closing
+it with a note (``close_reports``: the event ``reports_closed``); an officer's bare note
+(the event ``note``) is kept but answers nothing, so a report is never closed by a remark
+such as "will visit on Tuesday".
 When a door's address changes (renumbering, rename, split), plates already made for it
 keep what they show in ``printed_address`` and are offered to the next replace campaign.
 
@@ -193,7 +197,9 @@ def _position(changes: dict) -> tuple[float | None, float | None]:
 
 
 EDITABLE = ("status", "installed_on", "lon", "lat", "photo", "note", "revoke", "reissue",
-            "version")
+            "close_reports", "version")
+NOTE_ONLY = "note"              # an officer's note: kept, answers no public report
+REPORTS_CLOSED = "reports_closed"
 
 
 def update(conn, actor: Actor, plate_id: int, changes: Any) -> dict:
@@ -218,13 +224,23 @@ def update(conn, actor: Actor, plate_id: int, changes: Any) -> dict:
     note = changes.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 500):
         raise InvalidInput("note must be text up to 500 characters", field="note")
+    if note is not None:
+        note = note.strip()
+        if not note:
+            raise InvalidInput("note is empty; leave it out or say something", field="note")
+    closing = _closing(conn, plate_id, changes, note)
     result: dict[str, Any] = {}
     status = changes.get("status", plate["status"])
-    if status != plate["status"]:
+    moved = status != plate["status"]
+    if moved:
         result = _move(conn, actor, plate, status, changes, note)
     elif any(k in changes for k in ("installed_on", "lon", "lat", "photo")):
         raise InvalidInput("installed_on, position and photo go with status installed",
                            field="status")
+    if closing:
+        _event(conn, plate_id, REPORTS_CLOSED, status, status, actor.name, note)
+    elif note is not None and not moved:
+        _event(conn, plate_id, NOTE_ONLY, status, status, actor.name, note)
     if changes.get("revoke"):
         reason = changes["revoke"] if isinstance(changes["revoke"], str) else "revoked"
         execute(conn, _Q["revoke"], {"id": plate_id, "reason": reason[:200]})
@@ -236,10 +252,44 @@ def update(conn, actor: Actor, plate_id: int, changes: Any) -> dict:
         execute(conn, _Q["reissue"], {"id": plate_id, "token": token})
         _event(conn, plate_id, "token_reissued", status, status, actor.name,
                "a new QR token; the old one no longer answers")
-    audit.record(conn, actor, "update", "plate", plate_id,
-                 before={"status": plate["status"], "version": plate["version"]},
+    audit.record(conn, actor, "close_reports" if closing else "update", "plate", plate_id,
+                 before={"status": plate["status"], "version": plate["version"],
+                         "pending_reports": closing or None},
                  after={k: v for k, v in changes.items() if k != "photo"})
     return {**get(conn, plate_id), **result}
+
+
+def _closing(conn, plate_id: int, changes: dict, note: str | None) -> int:
+    """How many public reports ``close_reports`` answers (0 when it is not asked for):
+    closing needs a note saying what was done, and a report waiting for an answer."""
+    close = changes.get("close_reports")
+    if close is None or close is False:
+        return 0
+    if close is not True:
+        raise InvalidInput("close_reports must be true or false", field="close_reports")
+    if note is None:
+        raise InvalidInput("closing public reports needs a note saying what was done about "
+                           "them", field="note")
+    pending = fetch_value(conn, _Q["pending_count"], {"id": plate_id})
+    if not pending:
+        raise Conflict(f"plate {plate_id} has no public report waiting for an answer",
+                       field="close_reports")
+    return pending
+
+
+def pending_reports(conn, plate_id: int) -> list[dict]:
+    """The public reports on a plate that no officer has answered yet, oldest first."""
+    return fetch_all(conn, _Q["pending_reports"], {"ids": [plate_id]})
+
+
+def reports_queue(conn, *, limit: int = 100, offset: int = 0) -> list[dict]:
+    """Plates with public reports waiting for an answer, the longest waiting first, each
+    with those reports (``reports``: at, kind, note)."""
+    rows = fetch_all(conn, _Q["reports_queue"], {"limit": limit, "offset": offset})
+    waiting = fetch_all(conn, _Q["pending_reports"], {"ids": [r["id"] for r in rows]})
+    for row in rows:
+        row["reports"] = [w for w in waiting if w["plate_id"] == row["id"]]
+    return rows
 
 
 def _move(conn, actor: Actor, plate: dict, status: Any, changes: dict, note: str | None) -> dict:

@@ -118,3 +118,31 @@ SELECT 1 FROM plate_events
 WHERE plate_id = %(id)s AND action = %(action)s AND by_name = 'public'
   AND at > now() - interval '1 day'
 LIMIT 1
+
+-- name: pending_count
+SELECT civgeo_pending_public_reports(%(id)s)
+
+-- name: pending_reports
+-- The public reports after each plate's last answering officer event (the rule of
+-- civgeo_pending_public_reports), oldest first.
+SELECT v.plate_id, v.id, v.at, substr(v.action, length('public_report_') + 1) AS kind, v.note
+FROM plate_events v
+WHERE v.plate_id = ANY(%(ids)s::bigint[]) AND v.by_name = 'public'
+  AND v.id > civgeo_last_officer_answer(v.plate_id)
+ORDER BY v.plate_id, v.at, v.id
+
+-- name: reports_queue
+-- Plates with public reports waiting, the longest waiting first.
+SELECT p.id, p.kind, p.status, p.version, p.token, p.entrance_id, r.id AS road_id,
+       r.name AS road, civgeo_house_number(e.number, e.sub) AS number_label,
+       b.no AS building_no, p.unit, q.first_at, q.n AS public_reports
+FROM (SELECT v.plate_id, min(v.at) AS first_at, count(*) AS n
+      FROM plate_events v
+      WHERE v.by_name = 'public' AND v.id > civgeo_last_officer_answer(v.plate_id)
+      GROUP BY v.plate_id) q
+JOIN plates p ON p.id = q.plate_id
+JOIN entrances e ON e.id = p.entrance_id
+JOIN roads r ON r.id = e.road_id
+LEFT JOIN buildings b ON b.id = p.building_id
+ORDER BY q.first_at, p.id
+LIMIT %(limit)s OFFSET %(offset)s

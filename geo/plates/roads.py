@@ -142,6 +142,21 @@ def list_roads(conn, *, division: str | None = None, q: str | None = None,
     return fetch_all(conn, _Q["roads"], params), fetch_value(conn, _Q["count_roads"], params)
 
 
+def register(conn, *, division: str | None = None, q: str | None = None,
+             ids: list[int] | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
+    """Current roads (under a division, with part of a name, or by id) with their rule in
+    force, their door counts and the ends their numbering runs from and to (``from_lon``,
+    ``from_lat``, ``to_lon``, ``to_lat``)."""
+    return fetch_all(conn, _Q["register"], {
+        "division": division, "q": q, "ids": ids, "limit": limit, "offset": offset,
+        "defaults": rules.defaults_json()})
+
+
+def divisions_with_roads(conn) -> list[dict]:
+    """The divisions that have current roads: code, name and how many roads."""
+    return fetch_all(conn, _Q["road_divisions"], {})
+
+
 def positions(conn, road_id: int, rule: dict | None = None) -> list[dict]:
     """Each current door of a road: measure along it, side, parity it takes, offset."""
     get(conn, road_id)

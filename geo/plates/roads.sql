@@ -91,3 +91,35 @@ JOIN unnest(%(numbers)s::integer[], %(subs)s::integer[]) AS x(number, sub)
 WHERE r.status = 'current'
   AND (r.id = %(id)s OR (r.name = %(name)s AND r.division_code IS NOT DISTINCT FROM %(division)s))
 LIMIT 1
+
+-- name: register
+-- The road register of a division for the plates officer's desk: each road with its rule
+-- in force, where its numbering starts and ends (for the direction in words) and its doors.
+SELECT r.id, r.name, r.division_code, d.name AS division_name, r.kind, r.version,
+       round(r.length_m::numeric, 1) AS length_m, ru.rule AS rule_in_force,
+       (SELECT count(*) FROM entrances e WHERE e.road_id = r.id AND e.status = 'current') AS doors,
+       (SELECT count(*) FROM entrances e WHERE e.road_id = r.id AND e.status = 'current'
+          AND e.number IS NULL) AS unnumbered,
+       ST_X(s.a) AS from_lon, ST_Y(s.a) AS from_lat, ST_X(s.b) AS to_lon, ST_Y(s.b) AS to_lat
+FROM roads r
+CROSS JOIN LATERAL (SELECT civgeo_road_rule(%(defaults)s::jsonb, r.division_code, r.rule)
+                           AS rule) ru
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN rev THEN ST_EndPoint(r.axis) ELSE ST_StartPoint(r.axis) END AS a,
+           CASE WHEN rev THEN ST_StartPoint(r.axis) ELSE ST_EndPoint(r.axis) END AS b
+    FROM (SELECT civgeo_numbering_reversed(r.axis, ru.rule->>'start', ru.rule->>'ew_from',
+                                           ru.rule->>'ns_from') AS rev) x) s
+LEFT JOIN current_divisions d ON d.code = r.division_code
+WHERE r.status = 'current'
+  AND (%(division)s::text IS NULL OR r.division_code LIKE civgeo_division_prefix(%(division)s) || '%%')
+  AND (%(q)s::text IS NULL OR r.name LIKE '%%' || %(q)s || '%%')
+  AND (%(ids)s::bigint[] IS NULL OR r.id = ANY(%(ids)s::bigint[]))
+ORDER BY r.name, r.id
+LIMIT %(limit)s OFFSET %(offset)s
+
+-- name: road_divisions
+-- The counties (or other divisions) that have current roads, with how many.
+SELECT r.division_code AS code, d.name, count(*) AS roads
+FROM roads r LEFT JOIN current_divisions d ON d.code = r.division_code
+WHERE r.status = 'current' AND r.division_code IS NOT NULL
+GROUP BY r.division_code, d.name ORDER BY r.division_code

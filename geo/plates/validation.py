@@ -104,6 +104,15 @@ def count_findings(conn, road_ids: list[int]) -> dict[str, int]:
         "roads": road_ids, "defaults": rules.defaults_json()})}
 
 
+def counts_by_road(conn, road_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Findings by kind for each of the roads (those with none are left out)."""
+    out: dict[int, dict[str, int]] = {}
+    for r in fetch_all(conn, _Q["counts_by_road"], {"roads": road_ids,
+                                                    "defaults": rules.defaults_json()}):
+        out.setdefault(r["road_id"], {})[r["kind"]] = r["n"]
+    return out
+
+
 @dataclass(frozen=True)
 class RoadMap:
     """What the map of a road's numbering shows: the road (``roads.get``), its doors with

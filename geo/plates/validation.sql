@@ -10,3 +10,8 @@ ORDER BY f.road_id, f.kind, e.number NULLS LAST, e.sub NULLS FIRST, f.entrance_i
 SELECT kind, count(*) AS n
 FROM civgeo_numbering_findings(%(roads)s::bigint[], %(defaults)s::jsonb)
 GROUP BY kind ORDER BY kind
+
+-- name: counts_by_road
+SELECT road_id, kind, count(*) AS n
+FROM civgeo_numbering_findings(%(roads)s::bigint[], %(defaults)s::jsonb)
+GROUP BY road_id, kind ORDER BY road_id, kind

@@ -49,3 +49,22 @@ def test_malformed_application_is_422_naming_the_field(app, db_url):
     assert r.status_code == 422 and r.json()["field"] == "version"
     r = app.post("/names/applications/999/approve", json={"version": 1}, headers=h)
     assert r.status_code == 404
+
+
+def test_approval_names_the_unacknowledged_warnings_in_a_422(app, db_url, sample):
+    h = {"Authorization": f"Bearer {committed_token(db_url, 'names_officer')}"}
+    point = {"type": "Point", "coordinates": [113.158, 27.834]}
+    a = app.post("/names/applications", json=body(   # 冬湖 sounds like 东湖社区 nearby
+        name="冬湖社区", category_code="0501", geometry=point), headers=h).json()
+    a = app.post(f"/names/applications/{a['id']}/submit", json={"version": 1}, headers=h).json()
+    a = app.post(f"/names/applications/{a['id']}/assess", json={
+        "version": a["version"], "reports": [{"type": "expert_review", "title": "论证"}]},
+        headers=h).json()
+    step = {"version": a["version"], "approving_authority": "荷塘区人民政府",
+            "document_no": "荷政函〔2026〕8号"}
+    r = app.post(f"/names/applications/{a['id']}/approve", json=step, headers=h)
+    assert r.status_code == 422 and r.json()["unacknowledged"] == ["homophone"]
+    r = app.post(f"/names/applications/{a['id']}/approve", headers=h, json={
+        **step, "acknowledgements": {"homophone": "两社区分属不同街道，群众无异议"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["findings"][0]["acknowledgement"] == "两社区分属不同街道，群众无异议"

@@ -345,3 +345,35 @@ def test_reloading_sample_data_keeps_names_officers_worked_on(conn, area):
     assert kept["status"] == "historical" and kept["current"]["name"] == "荷香路"
     assert fetch_one(conn, "SELECT count(*) AS n FROM place_names WHERE id = %s",
                      (ids[1],))["n"] == 0  # untouched sample rows go with their dataset
+
+
+def test_approval_needs_each_warning_acknowledged_with_a_reason(conn, area):
+    add_name(conn, "禾香路", division=DISTRICT_2)   # hexiang: 荷香街 is a homophone
+    app = wf.create_application(conn, OFFICER, street("荷香街"))
+    a = wf.act(conn, OFFICER, app["id"], "submit", wf.Step(app["version"]))
+    a = wf.act(conn, OFFICER, a["id"], "assess", wf.Step(
+        a["version"], reports=[{"type": "expert_review", "title": "论证"}]))
+    for acks in (None, {"homophone": "  "}, {"traditional": "not this one"}):
+        with pytest.raises(InvalidInput) as err:
+            wf.act(conn, OFFICER, a["id"], "approve", wf.Step(
+                a["version"], approving_authority="市政府", document_no="1号",
+                acknowledgements=acks))
+        assert err.value.field == "acknowledgements"
+        assert err.value.extra["unacknowledged"] == ["homophone"]
+    done = wf.act(conn, OFFICER, a["id"], "approve", wf.Step(
+        a["version"], approving_authority="市政府", document_no="1号",
+        acknowledgements={"homophone": "两路相距三公里，经征求意见无异议"}))
+    assert done["state"] == "approved"
+    [warning] = done["events"][-1]["findings"]
+    assert warning["code"] == "homophone"
+    assert warning["acknowledgement"] == "两路相距三公里，经征求意见无异议"
+    entry = audit.list_entries(conn, entity="name_application", entity_id=str(a["id"]))[0]
+    assert entry["after"]["acknowledgements"] == {"homophone": "两路相距三公里，经征求意见无异议"}
+
+
+def test_romanization_as_the_register_writes_it(conn, area):
+    assert wf.romanization(conn, "荷香路", "0801")["roman"] == "Hexiang Lu"
+    assert wf.romanization(conn, "荷香東路", "0801")["name"] == "荷香东路"
+    assert wf.romanization(conn, "呼和浩特路", "0801")["why"] == "minority"
+    assert wf.romanization(conn, "Wonder路", "0801")["why"] == "not_chinese"
+    assert wf.romanization(conn, " ", None)["why"] == "empty"
