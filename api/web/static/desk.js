@@ -127,7 +127,7 @@
       if (field.type === "checkbox") value = field.checked;
       else if (field.multiple) value = Array.from(field.selectedOptions, (o) => o.value);
       else {
-        value = field.value.trim();
+        value = field.type === "password" ? field.value : field.value.trim();
         if (value === "") continue;
         if (field.dataset.json !== undefined) value = JSON.parse(value);
         else if (field.type === "number" || field.dataset.number !== undefined) value = Number(value);
