@@ -90,6 +90,8 @@ class MarkerCheckIn(Body):
     condition: Condition
     lon: Lon | None = Field(None, description="measured position; required unless lost")
     lat: Lat | None = None
+    accuracy_m: float | None = Field(None, ge=0, lt=1e5, description="accuracy of the fix "
+                                     "behind lon/lat, metres")
     checked_at: Time
     note: str | None = None
     photos: list[PhotoIn] | None = None
@@ -113,6 +115,8 @@ class HazardIn(Body):
     description: str = Field(min_length=1)
     lon: Lon
     lat: Lat
+    accuracy_m: float | None = Field(None, ge=0, lt=1e5, description="accuracy of the fix "
+                                     "behind lon/lat, metres")
     reported_at: Time
     photos: list[PhotoIn] | None = None
 
@@ -134,14 +138,29 @@ class TrackIn(Body):
         description="the GPX text, or a GeoJSON object")
 
 
+class GapIn(Body):
+    """A gap in the recording the field app knows of (断点): the track breaks between the
+    last fix at or before ``start`` and the first fix at or after ``end``."""
+
+    start: Time
+    end: Time
+    cause: Literal["screen_off", "app_closed", "no_fix", "paused", "other"] = Field(
+        description="熄屏 screen off, 应用被关闭 app closed, 无定位信号 no fix, 暂停 "
+                    "paused, 其他 other")
+
+
 class PatrolIn(Body):
-    """A patrol (巡线) with what was recorded on it, stored all or nothing."""
+    """A patrol (巡线) with what was recorded on it, stored all or nothing. The track may
+    come in segments (GPX trkseg; GeoJSON MultiLineString parts, times nested per part in
+    ``properties.coordTimes``): no straight piece joins two segments."""
 
     uuid: Uuid
     members: list[Name] | None = Field(None, max_length=MEMBERS_MAX,
                                        description="who walked the line")
     notes: str | None = None
     track: TrackIn
+    gaps: list[GapIn] | None = Field(None, description="gaps the app knows of; each breaks "
+                                                       "the track and gives its cause")
     marker_checks: list[MarkerCheckIn] | None = None
     hazards: list[HazardIn] | None = None
     photos: list[PhotoIn] | None = None

@@ -81,8 +81,10 @@ def create_inspection(conn: Conn, actor: Inspector, body: InspectionIn) -> JSONR
 
 @router.get("/inspections/{inspection_id}", summary="One inspection")
 def get_inspection(conn: Conn, actor: Inspector, inspection_id: Id) -> JSONResponse:
-    """The inspection with its line, sides, teams, status and version."""
-    return json_response(inspections.get(conn, inspection_id, actor))
+    """The inspection with its line, sides, teams, status and version, and ``patrolled``:
+    the share of the line patrolled so far (``{share (0–1), patrolled_m, line_length_m,
+    patrols, gaps}``, gaps in the tracks not counted)."""
+    return json_response(inspections.get_with_share(conn, inspection_id, actor))
 
 
 @router.post("/inspections/{inspection_id}/patrols", summary="Upload a patrol (idempotent)",
@@ -106,7 +108,11 @@ async def post_patrol(
     all or nothing), or a GPX / GeoJSON file as the body with ``?uuid=`` (``Content-Type:
     application/gpx+xml`` or ``application/geo+json``). 201 when stored; 200 with
     ``duplicate: true`` when this UUID was already received with the same content; 409 when
-    with other content."""
+    with other content. The same track under another UUID answers 200 with the first
+    patrol, ``duplicate: true`` and ``same_track_as`` (409 naming ``track`` if the record
+    carries marker checks, hazards or photos). Every answer has ``patrolled`` (this
+    patrol's share of the line, with its ``gaps``) and ``inspection_patrolled`` (the
+    inspection's so far); gaps in a track never count as patrolled."""
     body = await request.body()      # raw: a GeoJSON track is not parsed as the record
     if len(body) > MAX_TRACK_BYTES:
         raise InvalidInput("the upload is larger than 50 MB", field="track")

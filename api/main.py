@@ -32,12 +32,14 @@ from api import (
     names,
     ogc,
     pages,
+    pairing,
     plates,
     problems,
     roads,
     teams,
     tiles,
 )
+from api import field as field_app
 from api.settings import Settings
 from api.web import admin_desk, boundaries_desk, names_desk, plates_desk
 from api.web import auth as web_auth
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, admin, name_applications, names, boundaries, inspections,
                    facilities, coverage, maps, ogc, roads, plates, addresses, teams):
         app.include_router(module.router)
+    app.include_router(pairing.router)   # /field/pair/{token} only: before any /field mount
     app.include_router(tiles.router)
     app.include_router(web_auth.router)
     app.include_router(web_desks.router)
@@ -98,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Browser assets from our own server: pages work with no internet (DESIGN §5).
     app.mount("/static/vendor", StaticFiles(directory=assets_dir(), check_dir=False),
               name="vendor")
+    app.include_router(field_app.router)
+    app.mount("/field/static", StaticFiles(directory=field_app.STATIC), name="field")
     app.mount("/static/app", StaticFiles(directory=Path(web_auth.__file__).with_name("static")),
               name="app")
     app.add_api_route("/docs", _docs, include_in_schema=False, response_class=HTMLResponse)

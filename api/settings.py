@@ -48,5 +48,6 @@ class Settings:
                 session_hours=_int("CIVGEO_SESSION_HOURS", 12, 1, 24 * 30),
                 idle_minutes=_int("CIVGEO_SESSION_IDLE_MINUTES", 60, 5, 24 * 60),
                 max_failures=_int("CIVGEO_SIGN_IN_MAX_FAILURES", 5, 1, 100),
-                lock_minutes=_int("CIVGEO_SIGN_IN_LOCK_MINUTES", 15, 1, 24 * 60)),
+                lock_minutes=_int("CIVGEO_SIGN_IN_LOCK_MINUTES", 15, 1, 24 * 60),
+                pairing_minutes=_int("CIVGEO_PAIRING_MINUTES", 10, 1, 60)),
         )

@@ -247,8 +247,9 @@ LAYERS: dict[str, Layer] = {layer.id: layer for layer in [
           ("plates", "entrances", "roads"), geom="coalesce(x.installed_geom, e.geom)",
           roles=("plates_officer", "admin"), temporal="installed_on"),
     Layer("patrol_tracks", "巡线轨迹 Patrol tracks",
-          "Cleaned GPS tracks of boundary patrols (no members' names); for inspectors (the "
-          "lines of their teams) and admins.", "LineString",
+          "Cleaned GPS tracks of boundary patrols, one line per recorded segment (no line "
+          "across a gap), no members' names; for inspectors (the lines of their teams) and "
+          "admins.", "MultiLineString",
           "patrols x JOIN inspections i ON i.id = x.inspection_id "
           "WHERE x.track IS NOT NULL "
           "AND (%(lines)s::bigint[] IS NULL OR i.line_id = ANY(%(lines)s::bigint[]))",
@@ -259,8 +260,10 @@ LAYERS: dict[str, Layer] = {layer.id: layer for layer in [
               "started_at": _q("x.started_at", _STR, "date-time"),
               "ended_at": _q("x.ended_at", _STR, "date-time"),
               "length_m": _q("round(x.length_m::numeric)", _NUM),
-              "points": _q("x.track_points", _INT)},
-          ("patrols",), geom="ST_Force2D(x.track)", roles=("inspector", "admin"),
+              "points": _q("x.track_points", _INT),
+              "gaps": _q("jsonb_array_length(x.gaps)", _INT)},
+          ("patrols",), geom="ST_Force2D(civgeo_track_segments(x.track, x.track_breaks))",
+          roles=("inspector", "admin"),
           temporal="started_at"),
 ]}
 LINE_SCOPED = {"boundary_markers", "patrol_tracks"}   # inspectors see their teams' lines

@@ -34,12 +34,14 @@ PASSWORD_MIN, PASSWORD_MAX = 10, 256
 
 @dataclass(frozen=True)
 class Policy:
-    """How long sessions last and when repeated failures lock a user (settings)."""
+    """How long sessions last, when repeated failures lock a user, and how long a phone's
+    one-time sign-in link (``geo.pairing``) stays valid (settings)."""
 
     session_hours: float = 12.0
     idle_minutes: float = 60.0
     max_failures: int = 5
     lock_minutes: float = 15.0
+    pairing_minutes: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -131,14 +133,36 @@ def sign_in(conn, name: str, password: str, policy: Policy, *, user_agent: str |
     execute(conn, _Q["succeeded"], {"id": row["id"]})
     if _HASHER.check_needs_rehash(row["password_hash"]):
         execute(conn, _Q["rehash"], {"id": row["id"], "hash": _HASHER.hash(password)})
+    signed, session_id = _open(conn, who, policy, user_agent, address)
+    audit.record(conn, who, "auth.sign_in", "session", session_id,
+                 after={"address": address, "user_agent": (user_agent or "")[:300] or None})
+    return signed
+
+
+def _open(conn, who: Actor, policy: Policy, user_agent: str | None,
+          address: str | None) -> tuple[SignIn, int]:
+    """Open a session for ``who``: the sign-in with its cookie value, and the session's id."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     opened = fetch_one(conn, _Q["open_session"], {
-        "user_id": row["id"], "sha": _digest(token), "csrf": csrf,
+        "user_id": who.user_id, "sha": _digest(token), "csrf": csrf,
         "minutes": policy.session_hours * 60, "user_agent": (user_agent or "")[:300] or None,
         "address": address})
-    audit.record(conn, who, "auth.sign_in", "session", opened["id"],
-                 after={"address": address, "user_agent": (user_agent or "")[:300] or None})
-    return SignIn(True, actor=who, token=token, csrf=csrf, expires_at=opened["expires_at"])
+    return (SignIn(True, actor=who, token=token, csrf=csrf, expires_at=opened["expires_at"]),
+            opened["id"])
+
+
+def open_paired(conn, who: Actor, policy: Policy, *, pairing_id: int,
+                user_agent: str | None = None, address: str | None = None) -> SignIn:
+    """Open a session for ``who`` without a password: only for a phone that presented a
+    valid one-time sign-in link (``geo.pairing.use``, which checked the user). The same
+    session as a password sign-in opens (lifetime, idle limit, CSRF token); audited as
+    ``auth.pair``. A lock after failed passwords does not stop it: an administrator made
+    the link for this user."""
+    signed, session_id = _open(conn, who, policy, user_agent, address)
+    audit.record(conn, who, "auth.pair", "session", session_id,
+                 after={"pairing": pairing_id, "address": address,
+                        "user_agent": (user_agent or "")[:300] or None})
+    return signed
 
 
 def _verify(encoded: str, password: str) -> bool:

@@ -35,6 +35,8 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     # drawing a place's point, line or polygon on the names officer's desk
     "@geoman-io/leaflet-geoman-free@2.20.2": ("dist/leaflet-geoman.js", "dist/leaflet-geoman.css",
                                               "LICENSE"),
+    # the field app's offline queue in IndexedDB (api/field/)
+    "idb@8.0.3": ("build/umd.js", "LICENSE"),
 }
 
 

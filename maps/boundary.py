@@ -1,6 +1,7 @@
 """The interactive map of a boundary line (``GET /maps/boundary/{line_id}``, DOMAIN §D): the
 line, its markers coloured by their condition in the inspection, displacement arrows from
-the registered to the measured position, patrol tracks per side and hazards.
+the registered to the measured position, patrol tracks per side (segment by segment, each
+gap a dashed line labelled with its duration, length and cause) and hazards.
 
 ``boundary_map`` draws an ``InspectionReport`` (``geo.boundaries.report.line_map``): the
 line's latest inspection unless one was asked for, or its registered markers.
@@ -12,7 +13,7 @@ import math
 
 import folium
 import geopandas as gpd
-from shapely.geometry import LineString, Point, shape
+from shapely.geometry import LineString, MultiLineString, Point, shape
 
 from geo.boundaries.report import InspectionReport
 from geo.clock import local_time
@@ -79,7 +80,8 @@ def _line(m: folium.Map, report: InspectionReport, settings: MapSettings) -> Non
 
 def _tracks(m: folium.Map, report: InspectionReport,
             settings: MapSettings) -> list[tuple[str, str]]:
-    """One layer per side; returns legend rows."""
+    """One layer per side, each track drawn segment by segment (never across a gap; a
+    one-fix segment as a dot); returns legend rows."""
     legend = []
     sides: dict[str, list[dict]] = {}
     for p in report.patrols:
@@ -93,14 +95,43 @@ def _tracks(m: folium.Map, report: InspectionReport,
         group = folium.FeatureGroup(name=inert_text(label))
         lines = shown([shape(p["track"]) for p in patrols], settings)
         for p, line in zip(patrols, lines, strict=True):
-            folium.PolyLine(latlon(line), color=colour, weight=6, opacity=0.5,
-                            tooltip=inert_text(f"{side} patrol"),
+            parts = list(line.geoms) if isinstance(line, MultiLineString) else [line]
+            folium.PolyLine([latlon(part) for part in parts], color=colour, weight=6,
+                            opacity=0.5, tooltip=inert_text(f"{side} patrol"),
                             popup=_patrol_popup(p)).add_to(group)
+            for part in parts:
+                if part.length == 0:                  # a one-fix segment
+                    folium.CircleMarker(latlon(part)[0], radius=4, color=colour, weight=0,
+                                        fill=True, fill_opacity=0.7,
+                                        tooltip=inert_text(f"{side} patrol")).add_to(group)
         group.add_to(m)
         # The legend is named by role and code: it holds no user text.
         legend.append((f"background:{colour};opacity:.5",
                        f"巡线轨迹 patrol tracks: {_ROLES[role]} {code}"))
     return legend
+
+
+def _gaps(m: folium.Map, report: InspectionReport, settings: MapSettings) -> bool:
+    """Each gap in a track as a dashed line across it, labelled with its duration, straight
+    length and cause; True when there is one."""
+    gaps = [g for g in reports.report_gaps(report) if g["line"]]
+    if not gaps:
+        return False
+    group = folium.FeatureGroup(name="轨迹间断 gaps in the tracks (not patrolled)")
+    lines = shown([LineString(g["line"]) for g in gaps], settings)
+    for g, line in zip(gaps, lines, strict=True):
+        folium.PolyLine(latlon(line), color=reports.GAP_COLOUR, weight=2.5, dash_array="6 6",
+                        tooltip=inert_text(reports.gap_label(g)),
+                        popup=popup(f"轨迹间断 gap {g['no']}", [
+                            ("一方 side", f"{g['side_name'] or ''} {g['side_code']}"),
+                            ("检查组 team", g["team"]),
+                            ("起 from", g["start_local"] or None),
+                            ("止 to", g["end_local"] or None),
+                            ("时长 duration", g["duration"]),
+                            ("直线距离 straight distance", f"{g['metres']:,.0f} m"),
+                            ("原因 cause", g["cause_label"])])).add_to(group)
+    group.add_to(m)
+    return True
 
 
 def _patrol_popup(p: dict) -> folium.Popup:
@@ -110,7 +141,8 @@ def _patrol_popup(p: dict) -> folium.Popup:
         ("时间 dates", f"{local_time(p['started_at'])} — {local_time(p['ended_at'])}"),
         ("人员 members", "、".join(p["members"])),
         ("长度 cleaned length", f"{p['length_m'] / 1000:,.2f} km"),
-        ("轨迹点 points", f"{p['track_points']} of {p['raw_points']}")])
+        ("轨迹点 points", f"{p['track_points']} of {p['raw_points']}"),
+        ("间断 gaps", len(p.get("gaps") or []))])
 
 
 def _marker_popup(marker: dict) -> folium.Popup:
@@ -215,14 +247,16 @@ def _title_box(m: folium.Map, report: InspectionReport) -> None:
 
 
 def boundary_map(report: InspectionReport, *, settings: MapSettings) -> folium.Map:
-    """The line, markers by condition, displacement arrows, patrol tracks per side and
-    hazards, with a title box (patrolled share, completion), legend and layer control.
+    """The line, markers by condition, displacement arrows, patrol tracks per side with
+    their gaps and hazards, with a title box (patrolled share, completion), legend and
+    layer control.
 
     ``report`` is ``geo.boundaries.report.inspection_report`` (or ``line_report``).
     """
     m = base_map(_bounds(report), settings)
     _line(m, report, settings)
     track_legend = _tracks(m, report, settings)
+    gaps = _gaps(m, report, settings)
     arrows = _displacements(m, report, settings)
     _markers(m, report, settings)
     _hazards(m, report, settings)
@@ -232,6 +266,8 @@ def boundary_map(report: InspectionReport, *, settings: MapSettings) -> folium.M
     add_legend(m, "图例 legend", [
         (f"border-top:3px dashed {reports.LINE_COLOUR};height:0", "行政区域界线 boundary line"),
         *track_legend,
+        *([(f"border-top:3px dashed {reports.GAP_COLOUR};height:0",
+            "轨迹间断 gap in a track, not patrolled")] if gaps else []),
         *[(f"background:{reports.CONDITION_COLOURS[c]};border-radius:7px", label)
           for c, label in WORDS.condition.items() if c in seen],
         *([("border:2px dashed #777;border-radius:7px", reports.UNCHECKED[1])]

@@ -5,9 +5,11 @@ the words and colours for its codes, which the interactive map (``maps.boundary`
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
@@ -15,6 +17,8 @@ from geo.boundaries.report import InspectionReport
 from geo.clock import local_time
 from geo.crs import LocalMetres
 from maps.printing import html_to_pdf, templates
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 # The words for the report's codes (DOMAIN §D).
 LABELS = SimpleNamespace(
@@ -35,6 +39,10 @@ LABELS = SimpleNamespace(
                  "dispute": "争议 dispute", "mining": "采矿采砂 mining", "other": "其他 other"},
     hazard_status={"open": "未处理 open", "in_progress": "处理中 in progress",
                    "closed": "已办结 closed"},
+    gap_cause={"screen_off": "熄屏 screen off", "app_closed": "应用被关闭 app closed",
+               "no_fix": "无定位信号 no GPS fix", "paused": "暂停 paused",
+               "other": "其他 other", "time": "时间间断 time gap",
+               "distance": "距离跳跃 distance jump", "segment": "轨迹分段 track segment"},
 )
 CONDITION_COLOURS = {"intact": "#1a9850", "damaged": "#f46d43", "lost": "#d73027",
                      "displaced": "#762a83", "reference_incomplete": "#4575b4",
@@ -44,6 +52,68 @@ LINE_COLOUR = "#b2182b"
 ARROW_COLOUR = "#542788"
 HAZARD_COLOUR = "#ff7f00"
 SIDE_COLOURS = {"lead": "#1f78b4", "support": "#33a02c", "other": "#777777"}
+GAP_COLOUR = "#555555"
+
+
+# ------------------------------------------------------------------ tracks and their gaps
+
+def track_parts(track: dict | None) -> list[list[tuple[float, float]]]:
+    """The segments of a patrol's track (GeoJSON LineString or MultiLineString) as lists of
+    (lon, lat); a one-fix segment is that position twice."""
+    if not track:
+        return []
+    parts = [track["coordinates"]] if track["type"] == "LineString" else track["coordinates"]
+    return [[(c[0], c[1]) for c in part] for part in parts if part]
+
+
+def _beijing(value: str | None) -> str:
+    """An ISO 8601 UTC time as Beijing time (Asia/Shanghai) to the second; '' for None."""
+    if not value:
+        return ""
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def duration(seconds: float | None) -> str:
+    """A gap's duration, Chinese first: '28分00秒 (28 min 0 s)'; '—' without times.
+
+    >>> duration(3725)
+    '1小时02分05秒 (1 h 2 min 5 s)'
+    """
+    if seconds is None:
+        return "—"
+    whole = int(round(seconds))
+    h, m, sec = whole // 3600, whole % 3600 // 60, whole % 60
+    if h:
+        return f"{h}小时{m:02d}分{sec:02d}秒 ({h} h {m} min {sec} s)"
+    return f"{m}分{sec:02d}秒 ({m} min {sec} s)"
+
+
+def report_gaps(report: InspectionReport) -> list[dict]:
+    """Every gap of every patrol, numbered G1 … in the order of the patrols: the stored gap
+    with ``no``, the patrol (``side_name``, ``side_code``, ``team``), ``start_local`` and
+    ``end_local`` (Beijing time), ``duration``, ``cause_label`` and ``line``: the dashed
+    line across it, from the last fix of one segment to the first of the next (None when
+    the patrol has no cleaned track)."""
+    out = []
+    for p in report.patrols:
+        parts = track_parts(p["track"])
+        for k, gap in enumerate(p.get("gaps") or []):
+            across = (parts[k][-1], parts[k + 1][0]) if k + 1 < len(parts) else None
+            out.append({**gap, "no": f"G{len(out) + 1}", "side_name": p["side_name"],
+                        "side_code": p["side_code"], "team": p["team"],
+                        "start_local": _beijing(gap.get("start")),
+                        "end_local": _beijing(gap.get("end")),
+                        "duration": duration(gap.get("seconds")),
+                        "cause_label": LABELS.gap_cause.get(gap["cause"], gap["cause"]),
+                        "line": across})
+    return out
+
+
+def gap_label(gap: dict) -> str:
+    """One line for a gap on a map: number, duration, straight length and cause."""
+    return (f"{gap['no']} 轨迹间断 gap: {gap['duration']} · {gap['metres']:,.0f} m · "
+            f"{gap['cause_label']}")
 
 
 # ------------------------------------------------------------------ static map (SVG)
@@ -89,8 +159,7 @@ def _all_points(report: InspectionReport) -> list[tuple[float, float]]:
     for m in report.markers:
         pts.append((m["lon"], m["lat"]))
     for p in report.patrols:
-        if p["track"]:
-            pts += [tuple(c) for c in p["track"]["coordinates"]]
+        pts += [c for part in track_parts(p["track"]) for c in part]
     pts += [(h["lon"], h["lat"]) for h in report.hazards]
     return pts
 
@@ -136,13 +205,16 @@ def _legend(rows: list[tuple[str, str]], top: float) -> tuple[str, float]:
 def map_svg(report: InspectionReport) -> str:
     """A static map of the line for the printed report, as inline SVG (no script, no tiles).
 
-    The line, patrol tracks by side, markers coloured by condition with their numbers
+    The line, patrol tracks by side drawn segment by segment with each gap a thin dashed
+    line (G1 … as in the report's table), markers coloured by condition with their numbers
     (unchecked ones hollow), displacement arrows from the registered to the measured
     position (exaggerated by a stated factor when too short to see), hazards (H1 …), a scale
     bar, a north arrow and a legend.
     """
     frame = _Frame(_all_points(report))
     tracks, sides_seen = _svg_tracks(report, frame)
+    gaps = [g for g in report_gaps(report) if g["line"]]
+    tracks += _svg_gaps(gaps, frame)
     tolerance = report.settings["displacement_tolerance_m"]
     arrows = [m for m in report.markers if m["check"] and m["check"]["measured"]
               and m["check"]["displacement_m"] > tolerance]
@@ -151,7 +223,8 @@ def map_svg(report: InspectionReport) -> str:
     body = (tracks + _svg_line(report, frame) + _svg_arrows(arrows, frame, factor)
             + _svg_markers(report, frame) + _svg_hazards(report, frame))
     legend, legend_height = _legend(
-        _legend_rows(report, sides_seen, conditions, arrows, factor), frame.height)
+        _legend_rows(report, sides_seen, conditions, arrows, factor, bool(gaps)),
+        frame.height)
     height = frame.height + legend_height
     north = (f'<g transform="translate({_WIDTH - 24},{18})"><path d="M0,-10 L6,8 L0,4 L-6,8 Z" '
              'fill="#000"/><text y="22" text-anchor="middle">N 北</text></g>')
@@ -180,10 +253,23 @@ def _svg_tracks(report: InspectionReport, frame: _Frame) -> tuple[str, dict[str,
             continue
         colour = SIDE_COLOURS[side_role(report, p["side_code"])]
         sides.setdefault(p["side_code"], colour)
-        out.append(f'<polyline points="{_points(frame.xy(*c) for c in p["track"]["coordinates"])}"'
-                   f' fill="none" stroke="{colour}" stroke-width="7" stroke-opacity=".4" '
-                   'stroke-linejoin="round" stroke-linecap="round"/>')
+        for part in track_parts(p["track"]):      # no line across a gap
+            out.append(f'<polyline points="{_points(frame.xy(*c) for c in part)}"'
+                       f' fill="none" stroke="{colour}" stroke-width="7" stroke-opacity=".4" '
+                       'stroke-linejoin="round" stroke-linecap="round"/>')
     return "".join(out), sides
+
+
+def _svg_gaps(gaps: list[dict], frame: _Frame) -> str:
+    """Each gap as a thin dashed line across it, numbered at its middle."""
+    out = []
+    for g in gaps:
+        (x0, y0), (x1, y1) = (frame.xy(*c) for c in g["line"])
+        out.append(f'<line class="gap" x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" '
+                   f'stroke="{GAP_COLOUR}" stroke-width="1.5" stroke-dasharray="4 3"/>'
+                   f'<text class="label" x="{(x0 + x1) / 2 + 5:.1f}" y="{(y0 + y1) / 2 - 5:.1f}">'
+                   f'{g["no"]}</text>')
+    return "".join(out)
 
 
 def _svg_line(report: InspectionReport, frame: _Frame) -> str:
@@ -237,13 +323,17 @@ def _marker_symbol(x: float, y: float, condition: str | None) -> str:
 
 
 def _legend_rows(report: InspectionReport, sides: dict[str, str], conditions: set, arrows: list,
-                 factor: float) -> list[tuple[str, str]]:
+                 factor: float, gaps: bool = False) -> list[tuple[str, str]]:
     rows = [(f'<line x1="0" y1="0" x2="20" y2="0" stroke="{LINE_COLOUR}" stroke-width="2.2" '
              'stroke-dasharray="8 3 2 3"/>', "行政区域界线 boundary line")]
     names = {p["side_code"]: p["side_name"] for p in report.patrols}
     for code, colour in sides.items():
         rows.append((f'<line x1="0" y1="0" x2="20" y2="0" stroke="{colour}" stroke-width="7" '
                      f'stroke-opacity=".4"/>', f"巡线轨迹 patrol track: {names[code] or code}"))
+    if gaps:
+        rows.append((f'<line x1="0" y1="0" x2="20" y2="0" stroke="{GAP_COLOUR}" '
+                     'stroke-width="1.5" stroke-dasharray="4 3"/>',
+                     "轨迹间断（不计入巡线覆盖）gap in a track, not patrolled (G1 …)"))
     for condition in LABELS.condition:
         if condition in conditions:
             rows.append((_marker_symbol(10, 0, condition), LABELS.condition[condition]))
@@ -274,7 +364,8 @@ def render_html(report: InspectionReport) -> str:
     with its SVG map. Until both sides have signed, the page carries a DRAFT banner and
     watermark."""
     return _ENV.get_template("inspection_report.html").render(
-        r=report, svg=Markup(map_svg(report)), labels=LABELS, unchecked=UNCHECKED[1])
+        r=report, svg=Markup(map_svg(report)), labels=LABELS, unchecked=UNCHECKED[1],
+        gaps=report_gaps(report))
 
 
 def render_pdf(report: InspectionReport) -> bytes:

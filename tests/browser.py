@@ -64,12 +64,15 @@ def chromium_browser() -> Iterator:
 class OfflinePage:
     """A page of its own context with the network off except 127.0.0.1: requests elsewhere
     are aborted (``blocked``); console errors and uncaught exceptions are kept (``errors``),
-    and so are the responses whose URL contains ``watch`` (``watched``)."""
+    and so are the responses whose URL contains ``watch`` (``watched``). ``options`` go to
+    the context (geolocation, permissions, service workers…)."""
 
     def __init__(self, browser, *, headers: dict | None = None, watch: str = "/tiles/",
-                 viewport: tuple[int, int] = (1280, 860), locale: str | None = None) -> None:
+                 viewport: tuple[int, int] = (1280, 860), locale: str | None = None,
+                 **options) -> None:
         self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                           extra_http_headers=headers or {}, locale=locale)
+                                           extra_http_headers=headers or {}, locale=locale,
+                                           **options)
         self.blocked: list[str] = []
         self.errors: list[str] = []
         self.watched: list = []

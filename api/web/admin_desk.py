@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import Conn, require
 from api.web import i18n
 from api.web.pages import desk_page
-from geo import audit, users
+from geo import audit, pairing, users
 from geo.audit import Actor
 from geo.clock import BEIJING
 from geo.errors import InvalidInput
@@ -44,6 +44,8 @@ USERS_MESSAGES = {
     "once_hint": N_("Copy it now and hand it over in person: it is stored only as a hash and cannot be shown again."),
     "copy": N_("Copy"),
     "continue": N_("Done"),
+    "pair_title": N_("Scan this code with the phone of %(name)s"),
+    "pair_expires": N_("Valid until %(time)s (Beijing time), for one sign-in only."),
 }
 
 # The actions of the audit log as people read them; an action not listed shows its code.
@@ -53,6 +55,8 @@ ACTIONS = {
     "auth.sign_in_failed": N_("Sign-in failed"),
     "auth.sign_in_refused": N_("Sign-in refused (locked)"),
     "auth.locked": N_("Locked after failed sign-ins"),
+    "auth.pair": N_("Signed in with a phone pairing code"),
+    "auth.pair_refused": N_("Phone pairing code refused"),
     "users.add": N_("User added"),
     "users.role": N_("Role changed"),
     "users.passwd": N_("Password set"),
@@ -61,6 +65,7 @@ ACTIONS = {
     "users.tokens.revoke": N_("API tokens revoked"),
     "users.sessions.revoke": N_("Sessions closed"),
     "users.revoke": N_("Tokens and sessions revoked"),
+    "users.pairing": N_("Phone pairing code made"),
     "fixtures.load": N_("Sample data loaded"),
     "create": N_("Record created"),
     "update": N_("Record updated"),
@@ -148,10 +153,12 @@ def _shown_user(u: dict) -> dict:
 @router.get("/users", response_class=HTMLResponse)
 def users_page(request: Request, conn: Conn, actor: AdminOnly) -> HTMLResponse:
     """The users: roles, sign-ins, locks, sessions and tokens; add one, change a role,
-    reset a password, revoke tokens, close sessions, unlock."""
+    reset a password, revoke tokens, close sessions, unlock; pair a phone (an inspector's
+    or an administrator's) with a one-time sign-in QR code."""
     rows = [_shown_user(u) for u in users.list_users(conn)]
     return desk_page(request, "admin_users.html", actor=actor, messages=USERS_MESSAGES,
-                     users=rows, roles=users.ROLES, section="users")
+                     users=rows, roles=users.ROLES, field_roles=pairing.FIELD_ROLES,
+                     section="users")
 
 
 def _shown_value(value) -> str:

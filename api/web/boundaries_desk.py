@@ -220,8 +220,9 @@ def _side_names(conn, actor: Actor) -> dict[str, str]:
 
 
 def _inspection_boot(found: report.InspectionReport) -> dict:
-    """What the inspection's map draws: the line, the cleaned tracks, the markers (checked
-    ones coloured by condition) and the hazards."""
+    """What the inspection's map draws: the line, the cleaned tracks (a MultiLineString of
+    its segments when a track has gaps: no line across a gap), the markers (checked ones
+    coloured by condition) and the hazards."""
     return {"line": found.line["geometry"],
             "patrols": [{"team": p["team"] or p["side_name"], "track": p["track"]}
                         for p in found.patrols if p["track"]],

@@ -28,7 +28,8 @@ DEFAULT = "zh"
 COOKIE = "civgeo_lang"
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 LOCALE_DIR = Path(__file__).with_name("locale")
-TEMPLATE_DIRS = [Path(__file__).with_name("templates"), Path(__file__).parent.parent / "templates"]
+TEMPLATE_DIRS = [Path(__file__).with_name("templates"), Path(__file__).parent.parent / "templates",
+                 Path(__file__).parent.parent / "field" / "templates"]
 
 
 def N_(message: str) -> str:

@@ -213,6 +213,8 @@ KNOWN = [
     N_("a user needs a name"),
     N_("a user name has at most %(n)s characters"),
     N_("a user name has no slash and no control characters"),
+    N_("user %(name)s is a %(role)s: only inspectors and administrators sign in to the "
+       "field app"),
 ]
 
 # A detail of no known form: a lead sentence for its status, then the English text.

@@ -38,6 +38,8 @@ LINKS = {
                        ("/", N_("Place-name and address search"))],
     "inspector": [("/app/boundaries", N_("Boundary inspections: lines, markers, the five-year "
                                          "plan and reports")),
+                  ("/field/", N_("The field app on your phone: patrols, marker checks, hazards "
+                                 "and photos, offline")),
                   ("/ogc/", N_("Layers for GIS (OGC API - Features)"))],
     "admin": [("/app/admin", N_("Administration: users, teams and the audit log"))],
 }

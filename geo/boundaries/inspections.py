@@ -5,13 +5,20 @@ both neighbouring sides, plus ad hoc after disasters; the lead and supporting si
 each round. An inspector works through the teams it belongs to: it sees and writes only
 inspections (and so lines) assigned to one of its teams. Both sides sign; a signed
 inspection is frozen.
+
+The patrolled share (巡线覆盖) of a line is computed once, by ``share_of``, for the joint
+report, the inspection and each patrol's answer alike: the part of the line within the
+patrol tolerance of a cleaned track, segment by segment, so a gap in a track is never
+patrolled.
 """
 
 from __future__ import annotations
 
+from shapely.geometry import shape
+
 from geo import audit
 from geo.audit import Actor
-from geo.boundaries import lines
+from geo.boundaries import lines, tracks
 from geo.boundaries.settings import defaults
 from geo.boundaries.sync import record_id
 from geo.db import execute, fetch_all, fetch_one, load_queries
@@ -115,6 +122,13 @@ def get(conn, inspection_id: int, actor: Actor | None = None) -> dict:
         raise NotFound(f"no inspection {inspection_id} assigned to you"
                        if team_ids is not None else f"no inspection {inspection_id}", field="id")
     return rows[0]
+
+
+def get_with_share(conn, inspection_id: int, actor: Actor | None = None) -> dict:
+    """``get`` with ``patrolled``: the gap-aware share of the line patrolled so far
+    (``inspection_patrolled``)."""
+    row = get(conn, inspection_id, actor)
+    return {**row, "patrolled": inspection_patrolled(conn, row["id"])}
 
 
 def list_for(conn, actor: Actor, line_id: int | None = None) -> list[dict]:
@@ -252,3 +266,60 @@ def plan_for(conn, actor: Actor, year: int, division: str | None = None) -> list
     rows = plan(conn, year, division)
     visible = visible_line_ids(conn, actor)
     return rows if visible is None else [r for r in rows if r["line_id"] in visible]
+
+
+# ------------------------------------------------------------------ the patrolled share
+
+def share_of(line_geometry: dict, patrols: list[dict], tolerance_m: float) -> dict:
+    """How much of a line (GeoJSON, lon/lat) lies within ``tolerance_m`` of the patrols'
+    cleaned tracks (each patrol's ``track`` as ``tracks.segmented`` gives it, or None),
+    segment by segment: no straight piece across a gap (``tracks.patrolled_share``, metres
+    in a local transverse Mercator).
+
+    Returns
+    -------
+    dict
+        ``{share (0–1), patrolled_m, line_length_m, segments, unpatrolled}``: the patrolled
+        and the unpatrolled stretches as ``(from_m, to_m)`` along the line.
+    """
+    paths = [tracks.from_geojson(p["track"]) for p in patrols if p.get("track")]
+    result = tracks.patrolled_share(shape(line_geometry), paths, tolerance_m)
+    unpatrolled, start = [], 0.0
+    for a, b in result["segments"]:
+        if a > start:
+            unpatrolled.append((start, a))
+        start = b
+    if start < result["line_length_m"]:
+        unpatrolled.append((start, result["line_length_m"]))
+    return {"share": result["share"], "patrolled_m": result["patrolled_m"],
+            "line_length_m": result["line_length_m"], "segments": result["segments"],
+            "unpatrolled": unpatrolled}
+
+
+def _patrolled(conn, inspection_id: int, uuid: str | None) -> tuple[dict, list[dict]]:
+    line = fetch_one(conn, _Q["line_of_inspection"], {"id": record_id(inspection_id, "id")})
+    if line is None:
+        raise NotFound(f"no inspection {inspection_id}", field="id")
+    rows = fetch_all(conn, _Q["patrol_tracks"], {"id": inspection_id, "uuid": uuid})
+    for r in rows:
+        r["track"] = tracks.segmented(r["track"], r.pop("breaks"))
+    share = share_of(line["geometry"], rows, float(defaults()["patrol_tolerance_m"]))
+    return share, rows
+
+
+def inspection_patrolled(conn, inspection_id: int) -> dict:
+    """The share of the inspection's line patrolled so far by all its patrols:
+    ``{share, patrolled_m, line_length_m, patrols, gaps}``, the last two counts."""
+    share, rows = _patrolled(conn, inspection_id, None)
+    return {"share": share["share"], "patrolled_m": share["patrolled_m"],
+            "line_length_m": share["line_length_m"], "patrols": len(rows),
+            "gaps": sum(len(r["gaps"]) for r in rows)}
+
+
+def patrol_patrolled(conn, inspection_id: int, uuid: str) -> dict:
+    """The share of the line patrolled by one patrol of the inspection, with its gaps:
+    ``{share, patrolled_m, line_length_m, gaps: [{start, end, seconds, metres, cause}]}``."""
+    share, rows = _patrolled(conn, inspection_id, uuid)
+    return {"share": share["share"], "patrolled_m": share["patrolled_m"],
+            "line_length_m": share["line_length_m"],
+            "gaps": [g for r in rows for g in r["gaps"]]}

@@ -87,3 +87,17 @@ SELECT id FROM inspections WHERE line_id = %(line_id)s AND year = %(year)s AND k
 
 -- name: unsign
 DELETE FROM inspection_signatures WHERE inspection_id = %(id)s AND side_code = %(side)s
+
+-- name: line_of_inspection
+SELECT l.id, ST_AsGeoJSON(l.geom, 7)::json AS geometry
+FROM inspections i JOIN boundary_lines l ON l.id = i.line_id
+WHERE i.id = %(id)s
+
+-- name: patrol_tracks
+-- The cleaned tracks (as the joint report reads them) with their breaks and gaps; one
+-- patrol's when a UUID is given.
+SELECT p.uuid::text AS uuid, ST_AsGeoJSON(ST_Force2D(p.track), 7)::json AS track,
+       p.track_breaks AS breaks, p.gaps
+FROM patrols p
+WHERE p.inspection_id = %(id)s AND (%(uuid)s::uuid IS NULL OR p.uuid = %(uuid)s::uuid)
+ORDER BY p.started_at NULLS LAST, p.id

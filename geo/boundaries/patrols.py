@@ -5,6 +5,14 @@ Rules (the UUID and hash rules are in ``sync``):
 
 - A patrol may carry its marker checks, hazards and photo declarations; everything is
   written in the caller's one transaction, so a bad part leaves nothing behind.
+- A patrol's track breaks into segments at its gaps (``tracks.clean``): source segments,
+  the gaps the field app declares (``gaps``: start, end, cause), long silences and jumps no
+  walk covers; the gaps are stored with the patrol and never count as patrolled.
+- The same raw track sent again under another UUID for the same inspection is recognised
+  by its SHA-256 and answered with the first patrol (``same_track_as``), not stored twice;
+  if it carries marker checks, hazards or photos, that is a Conflict: they would be lost.
+- Every answer carries the gap-aware patrolled share of the patrol (``patrolled``) and of
+  the inspection so far (``inspection_patrolled``).
 - Photos are declared (UUID, SHA-256, size, type) by their record and uploaded separately
   (``attachments``).
 - Edits carry the version they were based on; a stale edit is a Conflict carrying both
@@ -120,10 +128,10 @@ def submit_patrol(conn, actor: Actor, inspection_id: int, record: dict, *,
         digest = content_hash(record)
     locked = _lock_new(conn, actor, inspection_id, "patrol_by_uuid", uid, digest, "patrol")
     if locked is None:
-        return {**patrol(conn, uid), "duplicate": True}
+        return _answer(conn, inspection_id, uid, duplicate=True)
     inspection, side = locked
     check_types(record, {"members": list, "marker_checks": list, "hazards": list, "photos": list,
-                "notes": str})
+                "notes": str, "gaps": list})
     if track_bytes is None:
         track = record.get("track")
         if not isinstance(track, dict) or "data" not in track \
@@ -133,25 +141,34 @@ def submit_patrol(conn, actor: Actor, inspection_id: int, record: dict, *,
         track_bytes = (json.dumps(data) if isinstance(data, dict) else str(data)).encode()
         track_format = track.get("format")
     raw = tracks.parse(track_bytes, track_format)
-    clean, stats = tracks.clean(raw, defaults())
+    raw_ewkt = tracks.to_ewkt_m(raw)
+    sha256 = hashlib.sha256(raw_ewkt.encode()).hexdigest()
+    same = fetch_one(conn, _Q["same_track"], {"inspection_id": inspection_id, "sha256": sha256})
+    if same is not None:
+        return _same_track(conn, inspection_id, record, same["uuid"])
+    declared = tracks.read_declared(record.get("gaps"), raw)
+    clean, stats = tracks.clean(raw, defaults(), declared)
+    gaps, unplaced = stats.pop("gaps"), stats.pop("unplaced")
     kept = clean if stats["kept"] >= 2 else raw
     plausible.coordinates(np.column_stack([kept.lon, kept.lat]), "track")
     _near_line(conn, inspection["line_id"], kept)
     members = [str(m) for m in record.get("members") or []]
     team_id = inspection["lead_team_id"] if side == inspection["lead_code"] \
         else inspection["support_team_id"]
+    stored = stats["kept"] >= 2
     fetch_one(conn, _Q["insert_patrol"], {
         "uuid": uid, "hash": digest, "inspection_id": inspection_id, "side": side,
         "team_id": team_id, "members": members, "started_at": stats["started_at"],
-        "ended_at": stats["ended_at"], "raw": tracks.to_ewkt_m(raw),
-        "clean": tracks.to_ewkt_m(clean) if stats["kept"] >= 2 else None,
+        "ended_at": stats["ended_at"], "raw": raw_ewkt,
+        "clean": tracks.to_ewkt_m(clean) if stored else None,
         "raw_points": stats["raw_points"], "track_points": stats["kept"],
         "length_m": stats["length_m"], "notes": record.get("notes"), "by": actor.name,
-        "user_id": actor.user_id})
+        "user_id": actor.user_id, "gaps": json.dumps(gaps),
+        "breaks": clean.breaks.tolist() if stored else [], "sha256": sha256})
     for i, item in enumerate((record.get("marker_checks") or []) + (record.get("hazards") or [])):
         if not isinstance(item, dict):
             raise InvalidInput("marker checks and hazards must be objects", field=f"item[{i}]")
-    warnings = []
+    warnings = [tracks.unplaced_warning(record["gaps"][k], k) for k in unplaced]
     for i, check in enumerate(record.get("marker_checks") or []):
         warnings += _nested(lambda c=check: submit_check(conn, actor, inspection_id, {
             **c, "patrol_uuid": uid}, locked=(inspection, side)), f"marker_checks[{i}]")
@@ -161,8 +178,29 @@ def submit_patrol(conn, actor: Actor, inspection_id: int, record: dict, *,
                             f"hazards[{i}]")
     attachments.declare(conn, inspection_id, "patrol", uid, record.get("photos"), "photos")
     audit.record(conn, actor, "patrol.submit", "patrol", uid,
-                 after={"inspection": inspection_id, **stats})
-    return {**patrol(conn, uid), "cleaning": stats, "duplicate": False, "warnings": warnings}
+                 after={"inspection": inspection_id, **stats, "gaps": len(gaps)})
+    return _answer(conn, inspection_id, uid, cleaning=stats, duplicate=False,
+                   warnings=warnings)
+
+
+def _answer(conn, inspection_id: int, uid: str, **extra) -> dict:
+    """The stored patrol with ``extra`` and the gap-aware shares of the line it and the
+    inspection so far patrolled."""
+    return {**patrol(conn, uid), **extra,
+            "patrolled": inspections.patrol_patrolled(conn, inspection_id, uid),
+            "inspection_patrolled": inspections.inspection_patrolled(conn, inspection_id)}
+
+
+def _same_track(conn, inspection_id: int, record: dict, first: str) -> dict:
+    """The answer to a track received before under another UUID: the first patrol, or a
+    Conflict when the record carries what would otherwise be lost."""
+    carried = [k for k in ("marker_checks", "hazards", "photos") if record.get(k)]
+    if carried:
+        raise Conflict(f"this track was already received as patrol {first}; its "
+                       f"{', '.join(carried)} would be lost: send them on their own "
+                       "(marker checks and hazards by their own uploads)", field="track",
+                       same_track_as=first)
+    return _answer(conn, inspection_id, first, duplicate=True, same_track_as=first)
 
 
 def _nested(fn, where: str) -> list[dict]:
@@ -232,8 +270,8 @@ def submit_check(conn, actor: Actor, inspection_id: int, record: dict, *,
     fetch_one(conn, _Q["insert_check"], {
         "uuid": uid, "hash": digest, "inspection_id": inspection_id, "marker_id": marker["id"],
         "patrol_uuid": record.get("patrol_uuid"), "condition": condition, "lon": lon,
-        "lat": lat, "displacement_m": displacement, "action": ACTIONS[condition],
-        "note": record.get("note"),
+        "lat": lat, "accuracy_m": _accuracy(record, lon), "displacement_m": displacement,
+        "action": ACTIONS[condition], "note": record.get("note"),
         "checked_at": client_time(record.get("checked_at"), "checked_at"), "by": actor.name,
         "user_id": actor.user_id})
     execute(conn, _Q["marker_condition"], {"marker_id": marker["id"]})
@@ -242,6 +280,17 @@ def submit_check(conn, actor: Actor, inspection_id: int, record: dict, *,
                  after={"marker": marker["marker_no"], "condition": condition})
     return {**check(conn, uid), "duplicate": False,
             "warnings": _warnings(condition, displacement) + gcj02}
+
+
+def _accuracy(record: dict, lon: float | None) -> float | None:
+    """The accuracy (metres) of the fix behind a record's position, when it has both."""
+    value = record.get("accuracy_m")
+    if value is None or lon is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e5:
+        raise InvalidInput("accuracy_m must be a number of metres, 0 or more",
+                           field="accuracy_m")
+    return float(value)
 
 
 def _measured(conn, lon: float, lat: float, marker: dict) -> tuple[float, list[dict]]:
@@ -329,6 +378,7 @@ def submit_hazard(conn, actor: Actor, inspection_id: int, record: dict, *,
     fetch_one(conn, _Q["insert_hazard"], {
         "uuid": uid, "hash": digest, "inspection_id": inspection_id, "kind": kind,
         "description": description, "lon": lon, "lat": lat,
+        "accuracy_m": _accuracy(record, lon),
         "reported_at": client_time(record.get("reported_at"), "reported_at"), "by": actor.name,
         "user_id": actor.user_id})
     attachments.declare(conn, inspection_id, "hazard", uid, record.get("photos"), "photos")

@@ -1,13 +1,20 @@
 -- name: patrol_by_uuid
 SELECT id, uuid, content_hash, inspection_id FROM patrols WHERE uuid = %(uuid)s
 
+-- name: same_track
+-- The first patrol of the inspection with this raw track (uses patrols_track_sha256).
+SELECT uuid::text AS uuid FROM patrols
+WHERE inspection_id = %(inspection_id)s AND track_sha256 = %(sha256)s
+ORDER BY id LIMIT 1
+
 -- name: insert_patrol
 INSERT INTO patrols (uuid, content_hash, inspection_id, side_code, team_id, members,
                      started_at, ended_at, raw_track, track, raw_points, track_points,
-                     length_m, notes, recorded_by, user_id)
+                     length_m, notes, recorded_by, user_id, gaps, track_breaks, track_sha256)
 VALUES (%(uuid)s, %(hash)s, %(inspection_id)s, %(side)s, %(team_id)s, %(members)s,
         %(started_at)s, %(ended_at)s, ST_GeomFromEWKT(%(raw)s), ST_GeomFromEWKT(%(clean)s),
-        %(raw_points)s, %(track_points)s, %(length_m)s, %(notes)s, %(by)s, %(user_id)s)
+        %(raw_points)s, %(track_points)s, %(length_m)s, %(notes)s, %(by)s, %(user_id)s,
+        %(gaps)s::jsonb, %(breaks)s::integer[], %(sha256)s)
 RETURNING id
 
 -- name: patrol
@@ -31,11 +38,11 @@ FROM boundary_markers WHERE id = %(id)s
 
 -- name: insert_check
 INSERT INTO marker_checks (uuid, content_hash, inspection_id, marker_id, patrol_uuid,
-                           condition, measured, displacement_m, action, note, checked_at,
-                           recorded_by, user_id)
+                           condition, measured, accuracy_m, displacement_m, action, note,
+                           checked_at, recorded_by, user_id)
 VALUES (%(uuid)s, %(hash)s, %(inspection_id)s, %(marker_id)s, %(patrol_uuid)s, %(condition)s,
         CASE WHEN %(lon)s::float8 IS NULL THEN NULL
-             ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) END,
+             ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) END, %(accuracy_m)s,
         %(displacement_m)s, %(action)s, %(note)s, %(checked_at)s, %(by)s, %(user_id)s)
 RETURNING id
 
@@ -50,7 +57,7 @@ RETURNING id
 
 -- name: check
 SELECT c.id, c.uuid, c.inspection_id, m.marker_no, c.condition,
-       ST_X(c.measured) AS lon, ST_Y(c.measured) AS lat,
+       ST_X(c.measured) AS lon, ST_Y(c.measured) AS lat, c.accuracy_m,
        round(c.displacement_m::numeric, 2) AS displacement_m, c.action, c.note, c.checked_at,
        c.recorded_by, c.version, c.updated_at
 FROM marker_checks c JOIN boundary_markers m ON m.id = c.marker_id
@@ -72,11 +79,11 @@ WHERE m.id = %(marker_id)s
 SELECT id, uuid, content_hash, inspection_id, version FROM hazards WHERE uuid = %(uuid)s
 
 -- name: insert_hazard
-INSERT INTO hazards (uuid, content_hash, inspection_id, kind, description, geom, status,
-                     reported_at, recorded_by, user_id)
+INSERT INTO hazards (uuid, content_hash, inspection_id, kind, description, geom, accuracy_m,
+                     status, reported_at, recorded_by, user_id)
 VALUES (%(uuid)s, %(hash)s, %(inspection_id)s, %(kind)s, %(description)s,
-        ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490), 'open', %(reported_at)s, %(by)s,
-        %(user_id)s)
+        ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490), %(accuracy_m)s, 'open',
+        %(reported_at)s, %(by)s, %(user_id)s)
 RETURNING id
 
 -- name: update_hazard
@@ -88,7 +95,7 @@ RETURNING id
 
 -- name: hazard
 SELECT h.id, h.uuid, h.inspection_id, h.kind, h.description, ST_X(h.geom) AS lon,
-       ST_Y(h.geom) AS lat, h.status, h.follow_up, h.reported_at, h.closed_at, h.recorded_by,
+       ST_Y(h.geom) AS lat, h.accuracy_m, h.status, h.follow_up, h.reported_at, h.closed_at, h.recorded_by,
        h.version, h.updated_at
 FROM hazards h WHERE h.uuid = %(uuid)s
 

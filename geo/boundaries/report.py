@@ -13,8 +13,10 @@ MultiLineString, lon/lat). The rest:
 - ``signatures``: [{side_code, side_name, signed_by, signed_at}]; ``signed_by_both``;
   ``unsigned_sides``: [{code, name}] of the lead and support sides that have not signed.
 - ``patrols``: [{id, uuid, side_code, side_name, team, members, started_at, ended_at,
-  length_m (cleaned), raw_points, track_points, notes, recorded_by, photos, track
-  (GeoJSON LineString of the cleaned track, or None)}].
+  length_m (cleaned, along its segments), raw_points, track_points, notes, recorded_by,
+  photos, track (the cleaned track as GeoJSON: a LineString, or a MultiLineString of its
+  segments when it has gaps; or None), gaps ([{start, end, seconds, metres, cause}], one
+  per break between segments, in order; times ISO 8601 UTC)}].
 - ``markers``: every marker of the line in sequence: {id, marker_no, seq, type, form,
   custodian_code, custodian_name, lon, lat, source_x, source_y, source_datum, elevation_m,
   register_condition, registered_on, check}; ``check`` is None when the marker has no
@@ -26,8 +28,9 @@ MultiLineString, lon/lat). The rest:
   closed_at, recorded_by, photos}].
 - ``completion``: markers_total, markers_checked, markers_unchecked, by_condition and
   needing_action ({condition: count}), markers_needing_action, displaced_over_tolerance,
-  hazards, open_hazards, patrolled_share (0–1, None without an inspection), patrolled_m,
-  line_m, patrolled_segments and unpatrolled_segments ([(from_m, to_m)] along the line).
+  hazards, open_hazards, patrolled_share (0–1, None without an inspection; gap-aware,
+  ``inspections.share_of``), patrolled_m, line_m, patrolled_segments and
+  unpatrolled_segments ([(from_m, to_m)] along the line).
 - ``settings``: patrol_tolerance_m, displacement_tolerance_m; ``generated_at``.
 """
 
@@ -35,8 +38,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
-from shapely.geometry import shape
 
 from geo.audit import Actor
 from geo.boundaries import inspections, lines, tracks
@@ -133,6 +134,7 @@ def _report(conn, line_id: int, inspection: dict | None) -> InspectionReport:
     hazard_list = [_hazard(i, r) for i, r in enumerate(hazards, start=1)]
     for p in patrols:
         p["side_name"] = names.get(p["side_code"])
+        p["track"] = tracks.segmented(p["track"], p.pop("breaks"))
     for g in signatures:
         g["side_name"] = names.get(g["side_code"])
     signed = {g["side_code"] for g in signatures}
@@ -204,20 +206,12 @@ def _hazard(number: int, row: dict) -> dict:
 
 
 def _share(line: dict, patrols: list[dict], tolerance_m: float) -> dict:
-    """The part of the line within ``tolerance_m`` of any cleaned track (``geo.boundaries.
-    tracks.patrolled_share``: metres in a local transverse Mercator)."""
-    paths = [tracks.from_coords([(x, y, 0.0) for x, y in p["track"]["coordinates"]])
-             for p in patrols if p["track"]]
-    result = tracks.patrolled_share(shape(line["geometry"]), paths, tolerance_m)
-    gaps, start = [], 0.0
-    for a, b in result["segments"]:
-        if a > start:
-            gaps.append((start, a))
-        start = b
-    if start < result["line_length_m"]:
-        gaps.append((start, result["line_length_m"]))
+    """The part of the line within ``tolerance_m`` of any cleaned track, segment by segment
+    (``inspections.share_of``, which the API's answers use too)."""
+    result = inspections.share_of(line["geometry"], patrols, tolerance_m)
     return {"share": result["share"], "patrolled_m": result["patrolled_m"],
-            "line_m": result["line_length_m"], "segments": result["segments"], "gaps": gaps}
+            "line_m": result["line_length_m"], "segments": result["segments"],
+            "gaps": result["unpatrolled"]}
 
 
 def _completion(markers: list[dict], hazards: list[dict], share: dict | None) -> dict:

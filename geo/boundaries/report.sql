@@ -40,7 +40,7 @@ ORDER BY signed_at, side_code
 -- name: patrols
 SELECT p.id, p.uuid::text AS uuid, p.side_code, t.name AS team, p.members, p.started_at,
        p.ended_at, p.length_m, p.raw_points, p.track_points, p.notes, p.recorded_by,
-       ST_AsGeoJSON(ST_Force2D(p.track), 7)::json AS track,
+       ST_AsGeoJSON(ST_Force2D(p.track), 7)::json AS track, p.track_breaks AS breaks, p.gaps,
        (SELECT count(*) FROM attachments a
         WHERE a.owner_kind = 'patrol' AND a.owner_uuid = p.uuid AND a.complete) AS photos
 FROM patrols p

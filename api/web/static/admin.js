@@ -1,7 +1,8 @@
 // The administrator's users page (admin_users.html), on top of desk.js: opens a user's row
 // of actions, turns the password choice (typed twice / generated / none) into the API's
 // body, checks the two typed passwords agree before asking the server, and shows what an
-// action answered: a generated password or an issued token once, with a copy button.
+// action answered: a generated password or an issued token once, with a copy button; and
+// a phone's one-time sign-in link as a large QR code in a dialog (配对手机).
 (function () {
   "use strict";
   const { t, el, ApiError } = window.civgeo;
@@ -84,6 +85,8 @@
       show(t("password_reset", { name: answer.name, n: answer.sessions_closed }), shown);
       form.reset();
       applyMode(form);
+    } else if (kind === "pair") {
+      showPairing(answer);
     } else if (kind === "revoke") {
       show(t("revoked", { name: answer.name, tokens: answer.tokens_revoked,
                           sessions: answer.sessions_closed }), shown);
@@ -91,4 +94,23 @@
   });
 
   document.getElementById("once-done").addEventListener("click", () => location.reload());
+
+  // A phone's sign-in link: the QR code (an SVG the server drew, shown as an image so
+  // nothing in it runs), whose phone it is for, until when (Beijing time) and the link.
+  function beijing(iso) {
+    const at = Date.parse(iso);
+    if (isNaN(at)) return String(iso);
+    return new Date(at + 8 * 3600 * 1000).toISOString().slice(0, 16).replace("T", " ");
+  }
+
+  function showPairing(answer) {
+    const dialog = document.getElementById("pair");
+    document.getElementById("pair-title").textContent = t("pair_title", { name: answer.user });
+    document.getElementById("pair-qr").src =
+      "data:image/svg+xml;charset=utf-8," + encodeURIComponent(answer.qr_svg);
+    document.getElementById("pair-expires").textContent =
+      t("pair_expires", { time: beijing(answer.expires_at) });
+    document.getElementById("pair-url").textContent = answer.url;
+    if (!dialog.open) dialog.showModal();
+  }
 })();

@@ -3,12 +3,15 @@
 Reading rules (every refusal is ``InvalidInput`` with ``field="track"``):
 
 - GPX: every ``trk``/``trkseg``/``trkpt`` in file order, segments and tracks joined into one
-  track; only when there are no track points, the route points (``rte``), else the
-  waypoints (``wpt``). A time without a zone is UTC, as the GPX schema says.
+  track, each ``trkseg`` (of any ``trk``) after the first starting a new segment (a break:
+  no straight piece joins it to the one before); only when there are no track points, the
+  route points (``rte``), else the waypoints (``wpt``), as one segment. A time without a
+  zone is UTC, as the GPX schema says.
 - GeoJSON: a ``LineString`` or ``MultiLineString`` geometry, Feature, or FeatureCollection
-  (its line features joined in order; when it has no lines, its ``Point`` features in
-  order, with ``properties.time`` or ``properties.timestamp``). Times come from
-  ``properties.coordTimes`` or ``properties.times`` (one entry per position, nested per
+  (its line features joined in order, each line feature and each part of a
+  MultiLineString a segment of its own; when it has no lines, its ``Point`` features in
+  order, as one segment, with ``properties.time`` or ``properties.timestamp``). Times come
+  from ``properties.coordTimes`` or ``properties.times`` (one entry per position, nested per
   line for a MultiLineString, as togeojson writes; ISO 8601 strings or epoch numbers), and
   only when neither is present from a 4th coordinate ``[lon, lat, ele, time]``. A third
   coordinate is always elevation (RFC 7946), never time. Epoch numbers above 1e11 are read
@@ -162,9 +165,12 @@ def _parse_gpx(data: bytes) -> Track:
         raise bad(f"malformed or truncated GPX (XML): {_xml_reason(exc)}") from None
     except gpxpy.gpx.GPXException as exc:
         raise bad(f"unreadable GPX: {exc}") from None
-    points = [p for trk in gpx.tracks for seg in trk.segments for p in seg.points]
+    segments = [seg.points for trk in gpx.tracks for seg in trk.segments if seg.points]
+    points = [p for seg in segments for p in seg]
+    breaks = np.cumsum([len(seg) for seg in segments])[:-1]
     name = next((trk.name for trk in gpx.tracks if trk.name), None)
     if not points:
+        breaks = []
         points = [p for rte in gpx.routes for p in rte.points]
         name = next((rte.name for rte in gpx.routes if rte.name), None)
     if not points:
@@ -172,7 +178,7 @@ def _parse_gpx(data: bytes) -> Track:
     lon = np.array([p.longitude for p in points], dtype=float)
     lat = np.array([p.latitude for p in points], dtype=float)
     t = _times([p.time for p in points], "the GPX file")
-    return Track(lon, lat, t, "gpx", name or gpx.name)
+    return Track(lon, lat, t, "gpx", name or gpx.name, np.asarray(breaks, dtype=np.int64))
 
 
 def _xml_reason(exc: Exception) -> str:
@@ -207,8 +213,13 @@ def _parse_geojson(data: bytes) -> Track:
         k = has_t.index(False) + 1
         raise bad(f"some points have times and some do not: feature {k} has no times")
     t = np.concatenate([p[2] for p in parts]) if all(has_t) else None
+    breaks, offset = [], 0
+    for p in parts:
+        if lines:       # each line feature, and each part of one, is a segment
+            breaks += [offset + b for b in p[4]]
+        offset += len(p[0])
     return Track(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-                 t, "geojson", name)
+                 t, "geojson", name, np.asarray(breaks, dtype=np.int64))
 
 
 def _features(doc: dict) -> list[dict]:
@@ -237,13 +248,15 @@ def _props(feature: dict) -> dict:
 
 
 def _feature_points(feature: dict, k: int):
-    """(lon, lat, t or None, name) of one line feature, its lines joined in order."""
+    """(lon, lat, t or None, name, starts) of one line feature, its lines joined in order;
+    ``starts`` are the indices where each of its lines begins (0 for the first)."""
     geom = feature["geometry"]
     coords = geom.get("coordinates")
     lines = [coords] if geom["type"] == "LineString" else coords
     if not isinstance(lines, list) or not all(isinstance(c, list) for c in lines):
         raise bad(f"feature {k}: 'coordinates' is not a list of positions")
     flat = [pos for line in lines for pos in line]
+    starts = np.cumsum([0] + [len(line) for line in lines])[:-1].tolist()
     where = f"feature {k}"
     limit = defaults()["track_max_points"]
     if len(flat) > limit:   # refuse before checking each position
@@ -253,6 +266,7 @@ def _feature_points(feature: dict, k: int):
     stamps = props.get("coordTimes", props.get("times"))
     if stamps is not None:
         if isinstance(stamps, list) and stamps and all(isinstance(s, list) for s in stamps):
+            _nested_lengths(stamps, lines, where)
             stamps = [s for line in stamps for s in line]
         if not isinstance(stamps, list) or len(stamps) != len(flat):
             got = len(stamps) if isinstance(stamps, list) else type(stamps).__name__
@@ -263,7 +277,18 @@ def _feature_points(feature: dict, k: int):
     else:
         t = None
     name = props.get("name") if isinstance(props.get("name"), str) else None
-    return xyz[:, 0], xyz[:, 1], t, name
+    return xyz[:, 0], xyz[:, 1], t, name, starts
+
+
+def _nested_lengths(stamps: list[list], lines: list, where: str) -> None:
+    """Times nested per line must match the lines one by one, not just in total."""
+    if len(stamps) != len(lines):
+        raise bad(f"{where}: coordTimes/times has {len(stamps)} lists of times for "
+                  f"{len(lines)} lines")
+    for j, (times, line) in enumerate(zip(stamps, lines, strict=True)):
+        if len(times) != len(line):
+            raise bad(f"{where}: coordTimes/times has {len(times)} entries for the "
+                      f"{len(line)} points of line {j + 1}")
 
 
 def _positions(flat: list, where: str) -> np.ndarray:
@@ -285,4 +310,4 @@ def _point_feature(feature: dict, k: int):
     props = _props(feature)
     stamp = props.get("time", props.get("timestamp"))
     t = None if stamp is None else np.array([_epoch(stamp, 0, where)])
-    return xyz[:, 0], xyz[:, 1], t, None
+    return xyz[:, 0], xyz[:, 1], t, None, [0]

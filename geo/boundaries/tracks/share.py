@@ -22,8 +22,10 @@ def patrolled_share(line_wkb_or_geom, tracks: list[Track], tolerance_m: float, *
     (bytes, memoryview or hex). The line is sampled every ``step_m`` metres (default
     ``min(5, tolerance_m / 4)``) in a local transverse Mercator at its centroid, and each
     change between patrolled and not is then found by bisection to 1 cm; only a patrolled
-    stretch shorter than the step that falls between two samples can be missed. A
-    one-point track counts as a disc of radius ``tolerance_m``.
+    stretch shorter than the step that falls between two samples can be missed. A track
+    counts segment by segment (``Track.breaks``): no straight piece joins two segments, so
+    a gap in the recording is not patrolled, and a one-fix segment (or track) counts as a
+    disc of radius ``tolerance_m``.
 
     Returns
     -------
@@ -113,7 +115,8 @@ class _Path:
 
 
 class _Near:
-    """Which points lie within the tolerance of a track: an STRtree of track pieces."""
+    """Which points lie within the tolerance of a track: an STRtree of the pieces of its
+    segments (a one-fix segment is a point), none across a break."""
 
     PIECE = 8   # fixes per indexed piece: small boxes, a short tree
 
@@ -124,11 +127,13 @@ class _Near:
             if len(track) == 0:
                 continue
             xy = project(tr, track.lon, track.lat)
-            if len(xy) == 1:
-                geoms.append(shapely.points(xy[0]))
-                continue
-            starts = np.arange(0, len(xy) - 1, self.PIECE)
-            geoms += [shapely.linestrings(xy[a:a + self.PIECE + 1]) for a in starts]
+            for a, b in track.spans():
+                if b - a == 1:
+                    geoms.append(shapely.points(xy[a]))
+                    continue
+                starts = np.arange(a, b - 1, self.PIECE)
+                geoms += [shapely.linestrings(xy[i:min(i + self.PIECE + 1, b)])
+                          for i in starts]
         self.tree = shapely.STRtree(geoms) if geoms else None
 
     def __call__(self, xy: np.ndarray) -> np.ndarray:
