@@ -103,6 +103,7 @@ MESSAGES = {
     "gap_short": N_("Gap %(minutes)s min · %(metres)s m"),
     "confirmed_short": N_("Confirmed %(n)s"),
     "photos": N_("Photos"), "add_photo": N_("Take or add a photo"),
+    "remove_photo": N_("Remove this photo"),
     "position": N_("Position"),
     "use_position": N_("Use my position"),
     "position_value": N_("%(lat)s, %(lon)s (±%(acc)s m)"),

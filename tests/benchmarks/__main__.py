@@ -19,6 +19,8 @@ baseline measured in the same run; the machine is shared, so read them as orders
     a hand-written ST_AsMVT query (``tiles.py``).
 12. OGC API – Features against tipg and pygeoapi on the same table (1,000-feature pages,
     8 clients), and ``ogr2ogr`` of ``network_edges`` over OAPIF (``ogc_peers.py``).
+13. The field app's sync: ``/field/data``, a queue sent twice, a photo in parts, a day's
+    patrol (``field.py``).
 """
 
 from __future__ import annotations
@@ -125,6 +127,8 @@ def main() -> None:
     from tests.benchmarks import boundaries, boundaries_topology
     boundaries.bench_patrolled_share()
     boundaries_topology.bench_topology(url)
+    from tests.benchmarks import field
+    field.run(url)
     from tests.benchmarks import reliability
     reliability.run(url)
     from tests.benchmarks import plates

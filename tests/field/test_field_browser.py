@@ -249,7 +249,10 @@ def test_a_photo_upload_cut_off_resumes_from_what_the_server_has(browser, field)
     page.fill("textarea[name=description]", "界桩旁采砂")
     page.select_option("select[name=kind]", "mining")
     page.click("#use-position")
+    add_photo(view, photo(width=800, height=600, seed=5))       # the wrong one: taken back
+    page.click(".thumb-box .remove")
     add_photo(view, photo(seed=4))
+    assert page.locator("img.thumb").count() == 1
     page.click("#hazard-form button[type=submit]")
     page.wait_for_function("document.getElementById('notice').textContent.includes('同步中断')",
                            timeout=60_000)

@@ -499,7 +499,7 @@
       el("p", { class: "share", id: "live-share" }, t("patrolled_share", { share: pct(state.coverage ? state.coverage.share : 0) })),
       el("p", {}, el("span", { class: "rec" }, "● ", t("recording")), " · ", t("points_n", { n: active.points || 0 }),
         " · ", t("gaps_n", { n: active.gaps.length })),
-      fix ? el("p", { id: "nearest" }, nearest ? t("nearest_marker", { no: nearest.m.no, distance: num(nearest.d),
+      fix ? el("p", { id: "nearest" }, nearest ? t("nearest_marker", { no: shortNo(insp, nearest.m.no), distance: num(nearest.d),
         bearing: compass(bearing(fix.lon, fix.lat, nearest.m.lon, nearest.m.lat)) }) : "",
       " · ", t("accuracy", { m: num(fix.acc) })) : el("p", {}, t("no_fix_yet")));
   }
@@ -700,7 +700,14 @@
         try {
           const photo = await preparePhoto(file);
           list.push(photo);
-          thumbs.append(el("img", { src: URL.createObjectURL(photo.blob), alt: "", class: "thumb" }));
+          // A photo taken by mistake is removed before saving (a tap on ×).
+          const figure = el("span", { class: "thumb-box" },
+            el("img", { src: URL.createObjectURL(photo.blob), alt: "", class: "thumb" }),
+            el("button", { type: "button", class: "remove", "aria-label": t("remove_photo"), onclick: () => {
+              list.splice(list.indexOf(photo), 1);
+              figure.remove();
+            } }, "×"));
+          thumbs.append(figure);
         } catch (error) { notice(error.message === "too big" ? t("photo_too_big") : t("not_image"), "warn"); }
       }
       input.value = "";
