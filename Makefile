@@ -29,7 +29,7 @@ run: deps venv assets db fixtures  ## install, start the database, load the samp
 	$(CIVGEO) map boundary 株衡线 --out maps-out
 	$(CIVGEO) map road 三条巷 --out maps-out/road-三条巷.html
 	$(CIVGEO) plates qr-sheet 1 --out maps-out/qr-sheet-campaign-1.html
-	@echo "serving on http://$(HOST):$(PORT)  (health: /health, docs: /docs); Ctrl-C stops the API, the database keeps running (make stop)"
+	@echo "serving on http://$(HOST):$(PORT)  (health: /health, docs: /docs, staff: /app/, field app for phones: /field/); Ctrl-C stops the API, the database keeps running (make stop)"
 	$(CIVGEO) serve --host $(HOST) --port $(PORT)
 
 test: deps venv assets db  ## the test suite, on its own database of the same server

@@ -966,7 +966,7 @@
       el("p", { class: "big", id: "confirmed" }, t("confirmed_n", { n: c.confirmed })),
       el("p", { id: "waiting" }, t("queue_n", { n: c.waiting })),
       statusBlock(),
-      state.needSignIn ? [el("p", { class: "warn" }, t("session_ended")), signInLink()] : "",
+      state.needSignIn ? signInLink() : "",       // the notice above says why
       el("button", { class: "primary big", id: "sync-now", onclick: () => sync(true) }, t("sync_now"))), list);
   }
 
