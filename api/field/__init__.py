@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from api.deps import Conn, require
 from api.geojson import json_response
 from api.web import i18n
-from api.web.boundaries_desk import ACTIONS, CONDITIONS, HAZARDS, MARKER_TYPES
+from api.web.boundaries_desk import ACTIONS, CONDITIONS, GAP_CAUSES, HAZARDS, MARKER_TYPES
 from api.web.pages import LANG_COOKIE_DAYS
 from geo.audit import Actor
 from geo.boundaries import field
@@ -40,9 +40,6 @@ Inspector = Annotated[Actor, Depends(require("inspector"))]
 VENDOR = [("leaflet@1.9.4", "dist/leaflet.js"), ("leaflet@1.9.4", "dist/leaflet.css"),
           ("protomaps-leaflet@5.1.0", "dist/protomaps-leaflet.js"),
           ("idb@8.0.3", "build/umd.js")]
-GAP_CAUSES = {"screen_off": N_("screen off"), "app_closed": N_("app closed"),
-              "no_fix": N_("no GPS fix"), "paused": N_("paused"), "other": N_("other"),
-              "time": N_("time gap"), "distance": N_("distance jump"), "segment": N_("track segment")}
 
 # Every string the app shows, translated on the server into the shell's boot data.
 MESSAGES = {

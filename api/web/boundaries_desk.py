@@ -57,6 +57,10 @@ PLAN_STATE = {"never inspected": "bad", "overdue": "bad", "due": "warn", "not du
 HAZARDS = {"construction": N_("construction across the line"), "damage": N_("damage"),
            "dispute": N_("dispute"), "mining": N_("mining"), "other": N_("other")}
 HAZARD_STATUSES = {"open": N_("open"), "in_progress": N_("being dealt with"), "closed": N_("closed")}
+# Why a patrol track broke off (geo.boundaries.tracks; the field app declares the first five).
+GAP_CAUSES = {"screen_off": N_("screen off"), "app_closed": N_("app closed"),
+              "no_fix": N_("no GPS fix"), "paused": N_("paused"), "other": N_("other"),
+              "time": N_("time gap"), "distance": N_("distance jump"), "segment": N_("track segment")}
 SIDES = {"lead": N_("lead side"), "support": N_("supporting side")}
 ROLES = {"inspector": N_("Boundary inspector"), "admin": N_("Administrator")}
 OWNERS = {"patrol": N_("patrol"), "marker_check": N_("marker check"), "hazard": N_("hazard")}
@@ -68,6 +72,8 @@ WORDS = {"levels": LEVELS, "conditions": CONDITIONS, "condition_state": CONDITIO
 
 # What the desk's script shows (boundaries.js).
 MESSAGES = {
+    "gap": N_("Gap in the track: %(minutes)s min, %(metres)s m (%(cause)s)"),
+    **{f"gap_cause_{k}": v for k, v in GAP_CAUSES.items()},
     "marker": N_("Marker %(no)s"), "line": N_("Boundary line"),
     "patrol": N_("Patrol by %(team)s"), "hazard": N_("Hazard %(no)s"),
     "open_line": N_("Open this line"),
@@ -221,11 +227,11 @@ def _side_names(conn, actor: Actor) -> dict[str, str]:
 
 def _inspection_boot(found: report.InspectionReport) -> dict:
     """What the inspection's map draws: the line, the cleaned tracks (a MultiLineString of
-    its segments when a track has gaps: no line across a gap), the markers (checked ones
+    its segments when a track has gaps: no line across a gap; each gap dashed), the markers (checked ones
     coloured by condition) and the hazards."""
     return {"line": found.line["geometry"],
-            "patrols": [{"team": p["team"] or p["side_name"], "track": p["track"]}
-                        for p in found.patrols if p["track"]],
+            "patrols": [{"team": p["team"] or p["side_name"], "track": p["track"],
+                         "gaps": p["gaps"]} for p in found.patrols if p["track"]],
             "markers": [{"no": m["marker_no"], "lon": m["lon"], "lat": m["lat"],
                          "condition": m["check"]["condition"] if m["check"] else None}
                         for m in found.markers],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
 
 import httpx
@@ -59,11 +60,15 @@ def value(db_url: str, sql: str, *args):
 
 
 def gpx(db_url: str) -> bytes:
+    """A walk of 4 km of 株衡线 recorded in two segments (the tracker stopped once)."""
     conn = connect(db_url)
     try:
-        return sample_gpx(conn, "株衡线", km=4).encode()
+        text = sample_gpx(conn, "株衡线", km=4)
     finally:
         conn.close()
+    points = [m.start() for m in re.finditer("<trkpt", text)]
+    middle = points[len(points) // 2]
+    return (text[:middle] + "</trkseg><trkseg>" + text[middle:]).encode()
 
 
 @pytest.fixture
@@ -146,6 +151,10 @@ def test_an_inspector_sees_its_lines_and_an_inspection_with_its_photos(browser, 
     page.wait_for_url(f"**/app/boundaries/inspections/{inspection['id']}")
     map_drawn(view, "inspection-map")
     assert "%" in page.inner_text("#patrolled")
+    gaps = page.request.get(f"{server}/inspections/{inspection['id']}/report?format=json"
+                            ).json()["patrols"][0]["gaps"]
+    assert "segment" in [g["cause"] for g in gaps]     # where the tracker stopped, and more
+    assert page.locator("#inspection-map path.track-gap").count() == len(gaps)   # dashed
     assert "王五" in page.inner_text("#patrols")
     assert inspection["marker"] in page.inner_text("#checks")
     assert "2026-10-12 10:00" in page.inner_text("#checks")        # Beijing time

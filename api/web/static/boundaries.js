@@ -59,6 +59,18 @@
     for (const p of boot.patrols || []) {
       L.geoJSON(p.track, { style: () => ({ color: "#0b5cad", weight: 6, opacity: 0.9 }) })
         .bindTooltip(t("patrol", { team: p.team })).addTo(m);
+      // Each gap dashed from the last fix before it to the first after, never as track.
+      const parts = p.track.type === "MultiLineString" ? p.track.coordinates : [];
+      (p.gaps || []).forEach((gap, i) => {
+        if (!parts[i + 1]) return;
+        const a = parts[i][parts[i].length - 1], b = parts[i + 1][0];
+        L.polyline([[a[1], a[0]], [b[1], b[0]]], { color: "#5f6368", weight: 3, dashArray: "6 8",
+                                                   className: "track-gap" })
+          .bindTooltip(t("gap", { minutes: gap.seconds === null ? "—" : Math.round(gap.seconds / 60),
+                                  metres: Math.round(gap.metres),
+                                  cause: t("gap_cause_" + gap.cause) }))
+          .addTo(m);
+      });
     }
     markerLayer(boot.markers || []).addTo(m);
     for (const h of boot.hazards || []) {
