@@ -110,3 +110,21 @@ def committed_staff(db_url: str, role: str, name: str, password: str) -> str:
             return token
     finally:
         conn.close()
+
+
+def committed_inspector(db_url: str, name: str, team: str,
+                        password: str | None = None) -> dict:
+    """An inspector put in an inspection team, committed (with a password to sign in from a
+    browser when given); its bearer headers for the API."""
+    from geo.boundaries import inspections
+    from geo.db import connect, transaction
+
+    token = (committed_staff(db_url, "inspector", name, password) if password
+             else committed_token(db_url, "inspector", name))
+    conn = connect(db_url)
+    try:
+        with transaction(conn):
+            inspections.join_team(conn, TEST_ACTOR, team, name)
+    finally:
+        conn.close()
+    return {"Authorization": f"Bearer {token}"}

@@ -10,27 +10,17 @@ import uuid
 import pytest
 
 from fixtures.boundaries import sample_gpx
-from geo.boundaries import inspections
-from geo.db import connect, transaction
-from tests.factories import TEST_ACTOR, committed_token
+from geo.db import connect
+from tests.factories import committed_inspector, committed_token
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
 
-def _inspector(db_url, name: str, team: str) -> dict:
-    token = committed_token(db_url, "inspector", name)
-    conn = connect(db_url)
-    with transaction(conn):
-        inspections.join_team(conn, TEST_ACTOR, team, name)
-    conn.close()
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def teams(app, sample, db_url):
-    zz = _inspector(db_url, "株洲巡线员", "株洲市联检工作组")
-    hy = _inspector(db_url, "衡阳巡线员", "衡阳市联检工作组")
-    other = _inspector(db_url, "荷塘巡线员", "荷塘区联检工作组")
+    zz = committed_inspector(db_url, "株洲巡线员", "株洲市联检工作组")
+    hy = committed_inspector(db_url, "衡阳巡线员", "衡阳市联检工作组")
+    other = committed_inspector(db_url, "荷塘巡线员", "荷塘区联检工作组")
     r = app.post("/inspections", json={"line": "株衡线", "year": 2026, "kind": "ad_hoc",
                                        "reason": "汛后检查 after the floods",
                                        "lead_code": "430200", "lead_team": "株洲市联检工作组",

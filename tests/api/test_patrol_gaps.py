@@ -13,25 +13,16 @@ import pytest
 from shapely.geometry import shape
 
 from fixtures.boundaries import sample_gpx
-from geo.boundaries import inspections, tracks
-from geo.db import connect, transaction
-from tests.factories import TEST_ACTOR, committed_token
-
-
-def _inspector(db_url, name: str, team: str) -> dict:
-    token = committed_token(db_url, "inspector", name)
-    conn = connect(db_url)
-    with transaction(conn):
-        inspections.join_team(conn, TEST_ACTOR, team, name)
-    conn.close()
-    return {"Authorization": f"Bearer {token}"}
+from geo.boundaries import tracks
+from geo.db import connect
+from tests.factories import committed_inspector
 
 
 @pytest.fixture
 def ins(app, sample, db_url):
     """An inspection of 株衡线 and an inspector of each side's team."""
-    zz = _inspector(db_url, "株洲巡线员", "株洲市联检工作组")
-    hy = _inspector(db_url, "衡阳巡线员", "衡阳市联检工作组")
+    zz = committed_inspector(db_url, "株洲巡线员", "株洲市联检工作组")
+    hy = committed_inspector(db_url, "衡阳巡线员", "衡阳市联检工作组")
     r = app.post("/inspections", json={"line": "株衡线", "year": 2026, "kind": "ad_hoc",
                                        "reason": "汛后检查", "lead_code": "430200",
                                        "lead_team": "株洲市联检工作组",

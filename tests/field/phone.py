@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from geo.db import connect, fetch_all, fetch_one
 from tests.browser import OfflinePage
-from tests.factories import committed_staff
+from tests.factories import committed_inspector
 
 PHONE = (390, 844)
 INSPECTOR = "荷塘巡线员"
@@ -67,20 +67,16 @@ def along(db_url: str, fractions: list[float]) -> list[dict]:
 
 def field_for(server: str, db_url: str) -> Field:
     """An inspector (password sign-in) in 荷塘区's team, the supporting side of 荷芦线 2024."""
-    token = committed_staff(db_url, "inspector", INSPECTOR, PASSWORD)
+    headers = committed_inspector(db_url, INSPECTOR, "荷塘区联检工作组", PASSWORD)
     conn = connect(db_url)
     try:
-        with conn:
-            conn.cursor().execute(
-                "INSERT INTO team_users (team_id, user_id) SELECT t.id, u.id FROM "
-                "inspection_teams t, users u WHERE t.name = '荷塘区联检工作组' AND u.name = %s",
-                (INSPECTOR,))
         row = fetch_one(conn, "SELECT i.id, l.length_m FROM inspections i JOIN boundary_lines l "
                               "ON l.id = i.line_id WHERE l.name = %s AND i.year = 2024",
                         (LINE,))
     finally:
         conn.close()
-    return Field(server, db_url, row["id"], float(row["length_m"]), token)
+    return Field(server, db_url, row["id"], float(row["length_m"]),
+                 headers["Authorization"].removeprefix("Bearer "))
 
 
 def phone(browser, start: dict, *, clock: bool = True) -> OfflinePage:

@@ -11,30 +11,16 @@ import re
 
 import pytest
 
-from geo.db import connect
-from tests.factories import committed_token
+from tests.factories import committed_inspector, committed_token
 
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def join(db_url: str, team: str, user: str) -> None:
-    conn = connect(db_url)
-    try:
-        with conn:
-            conn.cursor().execute(
-                "INSERT INTO team_users (team_id, user_id) SELECT t.id, u.id FROM "
-                "inspection_teams t, users u WHERE t.name = %s AND u.name = %s", (team, user))
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def inspector(app, sample, db_url) -> dict:
-    token = committed_token(db_url, "inspector", "荷塘巡线员丙")
-    join(db_url, "荷塘区联检工作组", "荷塘巡线员丙")
-    return bearer(token)
+    return committed_inspector(db_url, "荷塘巡线员丙", "荷塘区联检工作组")
 
 
 def test_the_shell_needs_no_sign_in_and_speaks_chinese_first(app):

@@ -675,6 +675,11 @@
 
   // ---- marker checks and hazards
 
+  // The foot of every form: save, or go back without saving.
+  const saveOrCancel = (back) => el("div", { class: "actions" },
+    el("button", { class: "primary", type: "submit" }, t("save")),
+    el("a", { class: "button", href: back }, t("cancel")));
+
   function positionBlock(onUse) {
     const out = el("p", { class: "position", id: "position" }, t("no_position"));
     const button = el("button", { type: "button", id: "use-position", onclick: async () => {
@@ -813,9 +818,7 @@
       el("label", {}, t("note"), el("textarea", { name: "note", rows: 2 })),
       await photoInput(photos),
       problem,
-      el("div", { class: "actions" },
-        el("button", { class: "primary", type: "submit" }, t("save")),
-        el("a", { class: "button", href: "#/lines" }, t("cancel"))));
+      saveOrCancel("#/lines"));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const m = insp.markers.find((x) => x.no === select.value);
@@ -867,9 +870,7 @@
       el("div", { class: "field" }, el("span", { class: "label" }, t("position")), posOut, posButton),
       await photoInput(photos),
       problem,
-      el("div", { class: "actions" },
-        el("button", { class: "primary", type: "submit" }, t("save")),
-        el("a", { class: "button", href: "#/lines" }, t("cancel"))));
+      saveOrCancel("#/lines"));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const description = form.elements.description.value.trim();
@@ -1016,9 +1017,7 @@
       el("h2", {}, t("kind_edit"), " · ", t("marker"), " ", item.body.marker),
       el("label", {}, t("condition"), condition),
       el("label", {}, t("note"), el("textarea", { name: "note", rows: 2 }, item.body.note || "")),
-      el("div", { class: "actions" },
-        el("button", { class: "primary", type: "submit" }, t("save")),
-        el("a", { class: "button", href: "#/records" }, t("cancel"))));
+      saveOrCancel("#/records"));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const changes = { condition: condition.value };
