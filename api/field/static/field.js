@@ -24,7 +24,7 @@
   const num = (n, digits) => n === null || n === undefined ? "—" :
     Number(n).toLocaleString(locale, { maximumFractionDigits: digits || 0 });
   const pct = (share) => share === null || share === undefined ? "—" :
-    (share * 100).toLocaleString(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) + " %";
+    (share * 100).toLocaleString(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) + "\u00a0%";   // never "95.3" and "%" on two lines
   // Times as the joint report gives them: Beijing time, whatever the phone's zone.
   const when = (iso) => iso ? new Date(iso).toLocaleString(locale, { hour12: false, timeZone: "Asia/Shanghai" }) : "—";
   const iso = (ms) => new Date(ms).toISOString();
