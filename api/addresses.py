@@ -52,13 +52,18 @@ def search_addresses(request: Request, conn: Conn, q: Address,
     Each says how it matched: ``match``, a stable code (``number``: the road and house
     number typed; ``road``: a door on the road typed; ``compound``: the 小区 typed), and
     ``match_label``, the same in the request's language (English, or Chinese with
-    ``lang=zh``, the ``civgeo_lang=zh`` cookie or ``Accept-Language: zh``)."""
+    ``lang=zh``, the ``civgeo_lang=zh`` cookie or ``Accept-Language: zh``).
+
+    When the road exists but the house number typed does not, ``nearest`` gives the
+    existing numbers nearest it: by number on its own side and the other side
+    (``by_number``), and the door nearest where it would stand on each side (``along``,
+    with the distance along the road); otherwise ``nearest`` is null."""
     result = addresses.search(conn, q, limit=limit)
     locale = messages.locale_of(request)
     return collection([_address_feature({
         **a, "match_label": messages.match_label(locale, a["match"],
                                                  labels=messages.ADDRESS_MATCH)})
-        for a in result["results"]], query=result["query"])
+        for a in result["results"]], query=result["query"], nearest=result["nearest"])
 
 
 @router.get("/addresses/parse", summary="Split an address into its parts")

@@ -3,17 +3,20 @@ the printable register of a division."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from api import pages
 from api.deps import Conn
 from api.geojson import GeoJSONResponse, collection, feature
 from api.params import BBoxInCrs, Id, LonLat, Near, OptionalDivision
 from api.printing import PRINTED, printable
 from api.web import messages
+from api.web.pages import wants_html
 from geo.names import gazetteer, search
+from geo.names import register as name_register
 from maps import register as printed
 
 router = APIRouter(prefix="/names", tags=["place names (public)"])
@@ -30,7 +33,10 @@ def search_names(
 ) -> JSONResponse:
     """Ranked hits (exact first, standard before historical), each saying how it matched:
     ``match``, a stable code (``exact``, ``proper`` — the 专名 with the 通名 folded,
-    ``prefix``, ``contains``, ``homophone``, ``one_char``, ``pinyin``, ``proper_pinyin``,
+    ``prefix``, ``contains``, ``homophone``, ``one_char``, ``missing_char``, ``extra_char``
+    (one character, or pinyin syllable, missing or too many), ``doubled_generic`` (花楼街道
+    for 花楼街街道), ``former_name`` (a historical name: ``current`` gives the name it
+    became and ``since``, the date of the change), ``pinyin``, ``proper_pinyin``,
     ``pinyin_prefix``, ``initials``, ``pinyin_typo``, ``near``); ``traditional``, true when
     the query was read from traditional characters; ``why``, the reason in English (as
     before); and ``match_label``, the reason in the request's language: English, or
@@ -62,13 +68,22 @@ async def register(request: Request,
                    format: Annotated[Literal["html", "pdf"], Query()] = "html") -> Response:
     """The standard names under a division grouped by category, printable. The database
     connection goes back to the pool before Chromium prints the PDF."""
-    return await printable(request, lambda conn: gazetteer.register(conn, division),
+    return await printable(request, lambda conn: name_register.register(conn, division),
                            format=format, html=printed.register_html,
                            pdf=printed.register_pdf, filename=f"register-{division}")
 
 
-@router.get("/{name_id}", summary="One name with its history")
-def get_name(conn: Conn, name_id: Id) -> dict:
+@router.get("/{name_id}", summary="One name with its history", response_model=dict,
+            responses={200: {"content": {"text/html": {}},
+                             "description": "JSON; a browser gets the name's page"}})
+def get_name(request: Request, response: Response, conn: Conn, name_id: Id) -> Any:
     """Standard name, romanization, category, meaning/origin/history, former names, and the
-    current standard name when this one is historical."""
+    current standard name when this one is historical. A browser (``Accept: text/html``
+    and no bearer token) gets the public page of the name instead, the URL people share;
+    API clients keep the JSON."""
+    if wants_html(request):
+        html = pages.name_page(request, conn, name_id)
+        html.headers["Vary"] = "Accept"
+        return html
+    response.headers["Vary"] = "Accept"
     return gazetteer.get_name(conn, name_id)

@@ -110,8 +110,12 @@ def list_roads(request: Request, conn: Conn, actor: Officer, page: Paged,
 @router.post("/roads", response_class=GeoJSONResponse,
              status_code=201, summary="Add a road (name, GeoJSON line, rule)")
 def create_road(conn: Conn, actor: Officer, body: RoadIn) -> JSONResponse:
-    """A new road; its pieces are joined into one numbering axis (pieces more than 300 m
-    apart are refused as two roads)."""
+    """A new road under its standard name; its pieces are joined into one numbering axis
+    (pieces more than 300 m apart are refused as two roads). A name that is not a standard
+    street name (街路巷) in the road's division is refused (422, ``field: name``): file a
+    naming application (``POST /names/applications``) and have it approved first. The road
+    answers with ``name_id`` (its standard name), ``roman`` and ``districts`` (the counties
+    its line runs through)."""
     with transaction(conn):
         road = roads.create(conn, actor, body.model_dump(exclude_unset=True))
     return geojson_response(geometry_feature(road), 201)

@@ -90,14 +90,26 @@ def _face(plate: dict) -> tuple[str, str, str]:
     """What the plate shows: the name line, its romanization, and the large label.
 
     A door plate (门牌) shows the road and the number; a building plate (楼牌) the road and
-    number over the building; a unit plate (单元牌) all of these over the unit.
+    number over the building; a unit plate (单元牌) all of these over the unit. A missing
+    part (a road whose romanization is unknown) is left blank.
     """
-    road, number = plate["road"], plate["number_label"]
+    road, number = _shown(plate["road"]), _shown(plate["number_label"])
+    roman = _shown(plate.get("road_roman"))
     if plate["kind"] == "unit":
-        return f"{road}{number}{plate['building'] or ''}", plate["road_roman"], plate["unit"]
+        return (f"{road}{number}{_shown(plate.get('building'))}", roman,
+                _shown(plate.get("unit")))
     if plate["kind"] == "building":
-        return f"{road}{number}", plate["road_roman"], plate["building"]
-    return road, plate["road_roman"], number
+        return f"{road}{number}", roman, _shown(plate.get("building"))
+    return road, roman, number
+
+
+def _shown(value) -> str:
+    """What a plate prints for a value: the text, or nothing at all for a missing one
+    (never the words None or NaN)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = str(value)
+    return "" if text.strip().lower() in ("none", "nan", "null", "undefined") else text
 
 
 def _layout(size: PlateSize, name_zh: str, name_roman: str, big: str) -> dict:

@@ -13,7 +13,7 @@ COMMANDS = {
     "db": {"up", "down", "status", "migrate"},
     "fixtures": {"fetch", "load", "load-national", "load-city"},
     "users": {"add", "list", "token", "revoke", "passwd", "unlock", "sessions"},
-    "names": {"search", "register"},
+    "names": {"search", "register", "romanize", "crosscheck", "take-effect"},
     "network": {"import"},
     "facilities": {"import", "export"},
     "import": {"markers", "roads", "doors"},

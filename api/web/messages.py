@@ -60,6 +60,10 @@ NAME_MATCH = {
     "contains": N_("name contains the query"),
     "homophone": N_("homophone (same pinyin)"),
     "one_char": N_("one character different"),
+    "missing_char": N_("one character missing"),
+    "extra_char": N_("one character too many"),
+    "doubled_generic": N_("doubled generic written once"),
+    "former_name": N_("former name, now another name"),
     "pinyin": N_("pinyin"),
     "proper_pinyin": N_("pinyin of the proper name (专名)"),
     "pinyin_prefix": N_("pinyin, first letters"),
@@ -186,6 +190,18 @@ KNOWN = [
     N_("the application changed since version %(version)s (now %(current)s); reload it"),
     N_("the application was changed by someone else; reload it"),
     N_("cannot %(action)s an application that is %(state)s"),
+    N_("the approval date (%(on)s) is in the future: today is %(today)s (Beijing); a name "
+       "that comes into force later is approved with effective_on"),
+    N_("the filing date (%(on)s) is in the future: today is %(today)s (Beijing); a name "
+       "that comes into force later is approved with effective_on"),
+    N_("the announcement date (%(on)s) is in the future: today is %(today)s (Beijing); a "
+       "name that comes into force later is approved with effective_on"),
+    N_("the filing date (%(on)s) is before the approval of %(approved)s"),
+    N_("the announcement date (%(on)s) is before the approval of %(approved)s"),
+    N_("the name cannot come into force (%(effective)s) before it is approved (%(on)s)"),
+    N_("effective_on (%(effective)s) is more than a year after the approval (%(on)s)"),
+    N_("%(given)s is not %(filed)s in another script: its simplified form is %(a)s, the "
+       "filed name's is %(b)s"),
     # geo.boundaries.teams
     N_("a team named %(name)s exists already"),
     N_("no user named %(name)s"),

@@ -9,7 +9,6 @@ Pages are rendered here from ``geo.names.workflow``; every write goes through th
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated
 
@@ -46,18 +45,22 @@ ACTIONS = {
     "create": N_("Application recorded"), "submit": N_("Submit"), "assess": N_("Record the assessment"),
     "approve": N_("Approve"), "reject": N_("Reject"), "file": N_("File with the higher authority"),
     "announce": N_("Announce"), "withdraw": N_("Withdraw"),
+    "confirm-name": N_("Confirm the standard form"), "take-effect": N_("Name in force"),
 }
 REPORTS = {"expert_review": N_("Expert review"), "impact_assessment": N_("Impact assessment"),
            "consultation": N_("Public consultation")}
 SEVERITY = {"block": (N_("Blocks"), "error"), "warn": (N_("Warning"), "warning")}
 
 # Each finding code of geo.names.checks as a sentence; the pattern takes the names and codes
-# the sentence needs out of the check's English message.
+# the sentence needs out of the check's English message. A code whose message has several
+# forms has a list of (sentence, pattern), the first that matches wins.
 _REF = r"^(?P<other>\S+) \((?P<division>\d+), id \d+\)"
-FINDINGS = {
+_CATEGORY_CHANGE = r"^(?P<name>\S+) is (?P<old>\d+ ?\S*) and the renaming files it as (?P<new>\d+ ?\S*): a renaming keeps the category"
+FINDINGS: dict[str, tuple | list[tuple]] = {
     "foreign-script": (N_("%(name)s contains letters or symbols: a standard name is written in standard Chinese characters only."), r"^(?P<name>\S+) contains"),
     "digits": (N_("%(name)s mixes Arabic digits into the name: write numbers in Chinese characters."), r"^(?P<name>\S+) mixes"),
-    "traditional": (N_("%(name)s uses traditional characters; the standard form is %(simplified)s."), r"^(?P<name>\S+) uses .* standard form is (?P<simplified>\S+)$"),
+    "traditional": [(N_("%(name)s uses traditional characters; the standard form is %(simplified)s: confirm it before the application goes on."), r"^(?P<name>\S+) uses .* standard form is (?P<simplified>[^\s:]+): confirm"),
+                    (N_("%(name)s uses traditional characters; the standard form is %(simplified)s."), r"^(?P<name>\S+) uses .* standard form is (?P<simplified>\S+)$")],
     "grand-word": (N_("%(words)s may only be used in a name with the approval of a higher authority: give the approval basis."), r"^(?P<words>\S+) "),
     "foreign-name": (N_("%(words)s is a foreign place or personal name, or its transliteration."), r"^(?P<words>\S+) "),
     "banned-word": (N_("%(words)s is on the list of words not to be used in place names."), r"^(?P<words>\S+) "),
@@ -69,7 +72,14 @@ FINDINGS = {
     "homophone": (N_("%(other)s (division %(division)s) sounds the same in the same area; homophones should be avoided."), _REF),
     "no-geometry": (N_("No location is given: the register and the announcement need it."), ""),
     "jurisdiction-unknown": (N_("No boundary of division %(division)s is loaded, so the location could not be checked."), r"boundary of (?P<division>\d+)"),
-    "outside-jurisdiction": (N_("The location lies outside division %(division)s."), r"outside division (?P<division>\d+)"),
+    "outside-jurisdiction": [(N_("The location lies %(amount)s m outside division %(division)s."), r"^the point lies (?P<amount>\d+) m outside division (?P<division>\d+)"),
+                             (N_("%(amount)s m of the line lies outside division %(division)s."), r"^(?P<amount>\d+) m of the line lies outside division (?P<division>\d+)"),
+                             (N_("%(amount)s m² of the area lies outside division %(division)s."), r"^(?P<amount>\d+) m² of the area lies outside division (?P<division>\d+)"),
+                             (N_("The location lies outside division %(division)s."), r"outside division (?P<division>\d+)")],
+    "duplicate-approved": (N_("%(other)s (division %(division)s) is approved with this name in the same area and comes into force on %(date)s."), r"^(?P<other>\S+) \((?P<division>\d+), application \d+\) .* on (?P<date>[\d-]+)$"),
+    "category-change": [(N_("%(name)s is %(old)s and the renaming files it as %(new)s: a renaming keeps the category; a change of administrative level is a change of the division, not a renaming."), _CATEGORY_CHANGE + r" \(a change of administrative level"),
+                        (N_("%(name)s is %(old)s and the renaming files it as %(new)s: a renaming keeps the category."), _CATEGORY_CHANGE)],
+    "target-pending-change": (N_("%(name)s is already approved to be replaced on %(date)s (application %(id)s)."), r"^(?P<name>\S+) is already approved to be replaced on (?P<date>[\d-]+) \(application (?P<id>\d+)\)"),
     "minority-romanization": (N_("A name in a minority language needs its romanization entered by hand."), ""),
     "protected-name": (N_("%(name)s is on the place-name protection list: protective measures are required before it is renamed or abolished."), r"^(?P<name>\S+) is on"),
     "target-not-current": (N_("%(name)s is no longer a current standard name."), r"^(?P<name>\S+) is not"),
@@ -102,11 +112,12 @@ def _state(code: str) -> dict:
 def finding_text(locale: str, finding: dict) -> str:
     """A finding of the checks as a sentence in ``locale`` (its English message when the
     code or its form is unknown)."""
-    text, pattern = FINDINGS.get(finding["code"], (None, ""))
-    match = re.search(pattern, finding["message"]) if text else None
-    if match is None:
-        return finding["message"]
-    return i18n.gettext(locale, text, **match.groupdict())
+    forms = FINDINGS.get(finding["code"], [])
+    for text, pattern in forms if isinstance(forms, list) else [forms]:
+        match = re.search(pattern, finding["message"])
+        if match is not None:
+            return i18n.gettext(locale, text, **match.groupdict())
+    return finding["message"]
 
 
 def _findings(locale: str, findings: list[dict] | None) -> list[dict]:
@@ -187,6 +198,8 @@ def application(request: Request, conn: Conn, actor: Officer, app_id: Id) -> HTM
     category = gazetteer.categories(conn).get(app["category_code"] or "")
     actions = [a for a, (starts, _) in workflow.ACTIONS.items() if app["state"] in starts]
     warnings = sorted({f["code"] for f in findings or [] if f["severity"] == "warn"})
+    traditional = live and any(f["code"] == "traditional" for f in findings or [])
+    suggested = workflow.romanization(conn, app["name"], None)["name"] if traditional else None
     roman = None
     if app["name"]:
         spelt = workflow.romanization(conn, app["name"], app["category_code"])
@@ -197,7 +210,7 @@ def application(request: Request, conn: Conn, actor: Officer, app_id: Id) -> HTM
         boot={"id": app_id, "version": app["version"], "geometry": app["geometry"]},
         app=app, findings=_findings(locale, findings), live=live, target=target,
         category=category, actions=actions, warnings=warnings, state_of=_state, kinds=KINDS,
-        roman=roman, today=dt.date.today(),
+        roman=roman, today=workflow.beijing_today(), suggested=suggested,
         action_names=ACTIONS, reports=REPORTS, required_reports=workflow.required_reports(conn, app),
         division_names=_division_names(conn), finding_text=lambda f: finding_text(locale, f))
 

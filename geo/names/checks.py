@@ -64,8 +64,13 @@ def _t2s(text: str) -> str:
     return converter().convert(text)
 
 
-def check_wording(name: str, r: dict, approval_basis: str | None) -> list[Finding]:
-    """Script, characters and words of the name itself (大、洋、怪 and rule 3–6)."""
+def check_wording(name: str, r: dict, approval_basis: str | None,
+                  confirmed: bool = False) -> list[Finding]:
+    """Script, characters and words of the name itself (大、洋、怪 and rule 3–6).
+
+    A name with traditional characters blocks until the officer has confirmed its
+    standard form (``confirmed``: the application's name is the form the officer chose).
+    """
     out = []
     if re.search(r"[A-Za-zＡ-Ｚａ-ｚ]", name) or not re.fullmatch(rf"[{rz.HAN_CHARS}0-9０-９]+",
                                                                    name):
@@ -76,9 +81,10 @@ def check_wording(name: str, r: dict, approval_basis: str | None) -> list[Findin
         out.append(Finding("digits", "block", f"{name} mixes Arabic digits into the name (怪); "
                            "write numbers in characters"))
     simplified = _t2s(name)
-    if simplified != name:
-        out.append(Finding("traditional", "warn", f"{name} uses traditional characters; the "
-                           f"standard form is {simplified}"))
+    if simplified != name and not confirmed:
+        out.append(Finding("traditional", "block", f"{name} uses traditional characters; the "
+                           f"standard form is {simplified}: confirm it (confirm-name) before "
+                           "the name goes on"))
     for rule, code, why in _WORD_LISTS:
         found = [w for w in r[rule] if w in name]
         if found and not (rule == "grand_words" and approval_basis):
@@ -112,9 +118,12 @@ def scope_prefixes(conn, scope: str | None, division_code: str) -> list[str] | N
 
 
 def check_uniqueness(conn, name: str, category: dict, division_code: str, r: dict,
-                     target_id: int | None = None) -> list[Finding]:
-    """Duplicates and homophones within the legal scope of the category (rules 7–8, 重)."""
-    simplified = _t2s(name)
+                     target_id: int | None = None, app_id: int | None = None,
+                     confirmed: bool = False) -> list[Finding]:
+    """Duplicates and homophones within the legal scope of the category (rules 7–8, 重),
+    among the standard names and the names approved to come into force later. The name is
+    compared in its simplified form, or as it is when the officer confirmed that form."""
+    simplified = name if confirmed else _t2s(name)
     generic = rz.split(simplified).generic
     proper = simplified[: len(simplified) - len(generic)]
     keys = search_keys(simplified, proper)
@@ -127,7 +136,12 @@ def check_uniqueness(conn, name: str, category: dict, division_code: str, r: dic
         "name": simplified, "proper": proper, "proper_pinyin": keys.proper_pinyin,
         "variants": variants, "category": category["code"], "scope_prefixes": prefixes,
         "target_id": target_id})
-    out = []
+    out = [Finding("duplicate-approved", "block", f"{row['name']} ({row['division_code']}, "
+                   f"application {row['id']}) is approved with this name in {where} and comes "
+                   f"into force on {row['effective_on']}")
+           for row in fetch_all(conn, _Q["pending_names"], {
+               "name": simplified, "category": category["code"], "scope_prefixes": prefixes,
+               "app_id": app_id})]
     for row in rows:
         ref = f"{row['name']} ({row['division_code']}, id {row['id']})"
         if row["name"] == simplified:
@@ -155,18 +169,45 @@ def check_jurisdiction(conn, geom_wkt: str | None, division_code: str) -> list[F
                         "loaded, so the location could not be checked")]
     if row["inside"]:
         return []
-    return [Finding("outside-jurisdiction", "block", f"the location lies outside division "
-                    f"{division_code} ({row['outside']:.0f} m or m² outside)")]
+    amount = round(row["outside"])
+    what = {0: f"the point lies {amount} m outside division {division_code}",
+            1: f"{amount} m of the line lies outside division {division_code}"}.get(
+        row["dimension"], f"{amount} m² of the area lies outside division {division_code}")
+    return [Finding("outside-jurisdiction", "block", what)]
 
 
-def run_checks(conn, app: dict, category: dict | None, target: dict | None) -> list[Finding]:
+def check_renaming(conn, app: dict, categories: dict, target: dict) -> list[Finding]:
+    """What a renaming or an abolition must respect of the name it replaces: the category
+    (a renaming names the same thing; a change of administrative level is a change of the
+    division, not a renaming) and no other approval waiting to replace it."""
+    out = []
+    old, new = target["category_code"], app.get("category_code")
+    if app["kind"] == "renaming" and new and new != old:
+        blocks = old[:2] != new[:2] or old.startswith("04")
+        out.append(Finding(
+            "category-change", "block" if blocks else "warn",
+            f"{target['name']} is {old} {categories.get(old, {}).get('name', '')} and the "
+            f"renaming files it as {new} {categories.get(new, {}).get('name', '')}: a renaming "
+            "keeps the category" + (" (a change of administrative level is a change of the "
+                                    "division, not a renaming)" if old.startswith("04") else "")))
+    for other in fetch_all(conn, _Q["target_pending"], {"target_id": target["id"],
+                                                        "app_id": app.get("id")}):
+        out.append(Finding("target-pending-change", "block", f"{target['name']} is already "
+                           f"approved to be replaced on {other['effective_on']} (application "
+                           f"{other['id']})"))
+    return out
+
+
+def run_checks(conn, app: dict, category: dict | None, target: dict | None,
+               categories: dict | None = None) -> list[Finding]:
     """All checks for an application (a row of name_applications, geometry as WKT)."""
     r = rules(conn, app["division_code"])
     out: list[Finding] = []
     if app["kind"] != "abolition":
-        out += check_wording(app["name"], r, app.get("approval_basis"))
+        confirmed = app.get("name_as_filed") is not None
+        out += check_wording(app["name"], r, app.get("approval_basis"), confirmed)
         out += check_uniqueness(conn, app["name"], category, app["division_code"], r,
-                                app.get("target_id"))
+                                app.get("target_id"), app.get("id"), confirmed)
         if rz.needs_manual(_t2s(app["name"])) and not app.get("roman_manual"):
             out.append(Finding("minority-romanization", "block", "a minority-language name "
                                "needs its romanization entered by hand (roman_manual)"))
@@ -175,6 +216,8 @@ def run_checks(conn, app: dict, category: dict | None, target: dict | None) -> l
         out.append(Finding("protected-name", "block", f"{target['name']} is on the place-name "
                            "protection list: protective measures are required before it is "
                            "renamed or abolished (§25)"))
+    if target is not None:
+        out += check_renaming(conn, app, categories or {}, target)
     if target is not None and target["status"] != "standard":
         out.append(Finding("target-not-current", "block", f"{target['name']} is not a current "
                            "standard name"))

@@ -33,6 +33,7 @@ WHERE d.level = 'county' AND d.kind = '市辖区'
 -- Whether the geometry lies in the applicant's division, and how much of it does not
 -- (metres for points and lines, square metres for areas).
 SELECT d.geom IS NOT NULL AS known, ST_CoveredBy(g, d.geom) AS inside,
+       ST_Dimension(g) AS dimension,
        CASE ST_Dimension(g)
            WHEN 0 THEN ST_Distance(g::geography, d.geom::geography)
            WHEN 1 THEN ST_Length(ST_Difference(g, d.geom)::geography)
@@ -40,3 +41,25 @@ SELECT d.geom IS NOT NULL AS known, ST_CoveredBy(g, d.geom) AS inside,
        END AS outside
 FROM ST_GeomFromText(%(wkt)s, 4490) AS g
 LEFT JOIN current_divisions d ON d.code = %(code)s
+
+-- name: pending_names
+-- Names approved but not yet in force (their date is to come) that are the proposal's
+-- name in the same legal scope: on their date they become standard names.
+SELECT a.id, a.name, a.division_code, a.effective_on
+FROM name_applications a
+WHERE a.took_effect_at IS NULL AND a.effective_on IS NOT NULL
+  AND a.state IN ('approved', 'filed', 'announced') AND a.kind <> 'abolition'
+  AND a.name = %(name)s AND left(a.category_code, 2) = left(%(category)s, 2)
+  AND a.id IS DISTINCT FROM %(app_id)s
+  AND (%(scope_prefixes)s::text[] IS NULL
+       OR left(a.division_code, 6) LIKE ANY(%(scope_prefixes)s))
+ORDER BY a.id
+LIMIT 10
+
+-- name: target_pending
+-- Other applications approved to rename or abolish the same name, not yet in force.
+SELECT a.id, a.kind, a.name, a.effective_on
+FROM name_applications a
+WHERE a.target_id = %(target_id)s AND a.id IS DISTINCT FROM %(app_id)s
+  AND a.took_effect_at IS NULL AND a.state IN ('approved', 'filed', 'announced')
+ORDER BY a.id

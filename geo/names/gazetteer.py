@@ -76,10 +76,10 @@ class NameRow:
 
 
 def _prepare(row: NameRow, joined: bool) -> list:
-    parts = rz.split(row.name)
+    parts = rz.split(row.name, category=row.category_code)
     proper = row.name[: len(row.name) - len(parts.generic)]  # 专名, ordinals and numbers included
     try:
-        roman = rz.romanize(row.name, joined=joined)
+        roman = rz.romanize(row.name, joined=joined, category=row.category_code)
         plain, toned = roman.plain, roman.toned
     except InvalidInput:  # minority-language or non-Chinese names: romanized by hand later
         plain = toned = None
@@ -134,7 +134,8 @@ def get_name(conn, name_id: int) -> dict:
     row["current"] = None
     if row["current_id"] is not None:
         cur = fetch_one(conn, _Q["get_name"], {"id": row["current_id"]})
-        row["current"] = {"id": cur["id"], "name": cur["name"], "roman": cur["roman"]}
+        row["current"] = {"id": cur["id"], "name": cur["name"], "roman": cur["roman"],
+                          "since": row["valid_to"]}
     return row
 
 
@@ -160,26 +161,43 @@ def names_from_network(conn, network_id: int, dataset: str | None) -> int:
     return len(add_names(conn, rows, dataset))
 
 
-@dataclass(frozen=True)
-class Register:
-    """The 标准地名录 of a division: its code and name, and its standard names ordered by
-    category (each with name, roman, category, within, meaning, origin, approval, lon/lat)."""
-
-    code: str
-    name: str
-    entries: list[dict]
+# How a division change reads in a former name's 历史沿革.
+CHANGE_KIND_ZH = {"county_to_district": "撤县设区", "county_to_city": "撤县设市",
+                  "rename": "更名", "merge": "合并", "split": "拆分", "recode": "代码变更",
+                  "abolish": "撤销", "new_division": "新设", "seat_move": "驻地迁移",
+                  "boundary_change": "边界调整"}
 
 
-def register(conn, division: str, limit: int = 20_000) -> Register:
-    """The standard names under a division, ordered by category, for the 标准地名录.
+def former_names_from_history(conn, prefix: str | None = None,
+                              dataset: str | None = None) -> int:
+    """The division history's old names as former names (曾用名) in the gazetteer.
 
-    ``NotFound`` for a division that is not loaded, ``InvalidInput`` for a malformed code.
-    """
-    from geo.divisions import check_code, get_division
-
-    head = get_division(conn, check_code(division))
-    return Register(head["code"], head["name"], fetch_all(
-        conn, _Q["register_entries"], {"code": head["code"], "limit": limit}))
+    Each recorded change whose old name differs from the current standard name of its new
+    code (株洲县 → 渌口区, 2018-06-19) becomes a historical name leading to that name, valid
+    until the change's effective date. Idempotent: a change already turned into a former
+    name is left alone. ``prefix`` limits it to new codes under a division prefix. Returns
+    how many names were added."""
+    joined = {code: c["joined"] for code, c in categories(conn).items()}
+    added = 0
+    for c in fetch_all(conn, _Q["former_names_due"], {"prefix": prefix}):
+        # Filed where the place lies now, so a search within the current division finds it
+        # (the old code stays in the division history).
+        row = NameRow(c["old_name"], c["category_code"],
+                      f"division history: {c['source']}", c["division_code"])
+        (name, proper, generic, roman, roman_toned, category_code, division_code, _wkb,
+         _meaning, _status, source, pinyin, proper_pinyin, initials) = _prepare(
+            row, joined[c["category_code"]])
+        kind = CHANGE_KIND_ZH.get(c["kind"], c["kind"])
+        execute(conn, _Q["insert_former"], {
+            "name": name, "proper": proper, "generic": generic, "roman": roman,
+            "roman_toned": roman_toned, "category_code": category_code,
+            "division_code": division_code, "effective": c["effective"],
+            "current_id": c["current_id"], "document_no": c["approval"],
+            "history": f"{c['effective']:%Y-%m-%d} {kind}：{name} → {c['current_name']}",
+            "source": source, "dataset": dataset, "pinyin": pinyin,
+            "proper_pinyin": proper_pinyin, "initials": initials})
+        added += 1
+    return added
 
 
 def names_frame(conn, ids: list[int]):

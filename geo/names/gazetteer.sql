@@ -69,25 +69,6 @@ FROM network_edges e
 WHERE e.network_id = %(network_id)s AND e.name IS NOT NULL AND e.name ~ '^[一-龥]+$'
 GROUP BY e.name
 
--- name: register_entries
--- 标准地名录 of a division: current standard names under it, by category; those filed at the
--- division itself too (a district's own rivers and streets, the district's name).
-SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_code,
-       n.meaning, n.origin, n.history, n.approved_by, n.approved_on, n.document_no,
-       (SELECT string_agg(p.name, '' ORDER BY length(p.division_code), p.division_code)
-        FROM place_names p
-        WHERE p.division_code IN (left(n.division_code, 4) || '00', left(n.division_code, 6),
-                                  left(n.division_code, 9))
-          AND p.division_code <> n.division_code AND p.category_code LIKE '04%%'
-          AND p.status = 'standard') AS within,
-       round(ST_X(ST_PointOnSurface(n.geom))::numeric, 5) AS lon,
-       round(ST_Y(ST_PointOnSurface(n.geom))::numeric, 5) AS lat
-FROM place_names n JOIN place_categories c ON c.code = n.category_code
-WHERE n.status = 'standard'
-  AND n.division_code LIKE civgeo_division_prefix(%(code)s) || '%%'
-ORDER BY n.category_code, n.division_code, n.name
-LIMIT %(limit)s
-
 -- name: names_frame
 -- Names with their geometry, for maps.
 SELECT n.id, n.name, n.roman, c.name AS category, n.status, n.division_code,
@@ -107,3 +88,36 @@ SELECT DISTINCT division_code FROM place_names WHERE division_code IS NOT NULL
 SELECT gin_clean_pending_list(i::regclass)
 FROM unnest(ARRAY['place_names_bigrams', 'place_names_chars']) AS i;
 ANALYZE place_names;
+
+-- name: former_names_due
+-- Division changes whose old name is not yet a former name of the division's current
+-- standard name (曾用名 from the division history). A change counts when it named the
+-- division differently before (撤县设区, renames, merges …) and the new code has a name.
+SELECT c.id AS change_id, c.kind, c.effective, c.old_code, c.old_name, c.approval,
+       c.source, cur.id AS current_id, cur.name AS current_name, cur.category_code,
+       cur.division_code
+FROM division_changes c
+JOIN LATERAL (
+    SELECT n.id, n.name, n.category_code, n.division_code FROM place_names n
+    WHERE n.division_code = c.new_code AND n.status = 'standard'
+      AND n.category_code LIKE '04%%'
+    ORDER BY n.id LIMIT 1
+) cur ON true
+WHERE c.old_name IS NOT NULL AND c.new_code IS NOT NULL AND c.old_name <> cur.name
+  AND (%(prefix)s::text IS NULL OR c.new_code LIKE %(prefix)s || '%%')
+  AND NOT EXISTS (SELECT 1 FROM place_names h
+                  WHERE h.name = c.old_name AND h.current_id = cur.id)
+ORDER BY c.effective, c.id
+
+-- name: insert_former
+-- A former name (status historical) that became ``current_id`` on ``effective``; the
+-- area is the current one's (the division history keeps the old outline, if it differs).
+INSERT INTO place_names (name, proper, generic, roman, roman_toned, category_code,
+                         division_code, geom, status, valid, current_id, history,
+                         document_no, source, dataset, pinyin, proper_pinyin, initials)
+SELECT %(name)s, %(proper)s, %(generic)s, %(roman)s, %(roman_toned)s, %(category_code)s,
+       %(division_code)s, cur.geom, 'historical', daterange(NULL, %(effective)s), cur.id,
+       %(history)s, %(document_no)s, %(source)s, %(dataset)s, %(pinyin)s,
+       %(proper_pinyin)s, %(initials)s
+FROM place_names cur WHERE cur.id = %(current_id)s
+RETURNING id

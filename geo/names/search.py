@@ -1,6 +1,8 @@
 """Public lookup of standard names (DOMAIN §A, PERF.md): simplified or traditional
-characters, pinyin with or without spaces and tones, initials, prefixes, one-character
-typos and homophones, 通名 folding (湘江 → 湘江路); filters by division, category, bbox,
+characters, pinyin with or without spaces and tones, initials, prefixes, one character
+changed, missing or extra (in characters and in pinyin syllables), homophones, 通名
+folding (湘江 → 湘江路), doubled generics written once (花楼街道 → 花楼街街道), former
+names leading to the current one (株洲县 → 渌口区); filters by division, category, bbox,
 or near a point; every hit says why it matched: a stable code (``match``, see ``WHY``) and
 its English reason (``why``); the API and pages show the code in the reader's language."""
 
@@ -26,6 +28,11 @@ BRANCH_LIMIT = 50
 MIN_PINYIN_TYPO = 5  # shorter pinyin (one or two syllables) has too many one-edit neighbours
 _HAN = re.compile(f"[{HAN_CHARS}]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A house number (and building, unit, room) after a name, as in 上海路82号 or 长白街1号2栋301室:
+# the name is what is left (the address search answers for the number). Only after a Chinese
+# character and at the end, so a numbered road such as 1号路 keeps its 号.
+_HOUSE_NUMBER = re.compile(rf"(?<=[{HAN_CHARS}])\s*[0-9]+(?:[-之][0-9]+)?\s*[号號]"
+                           r"[\s0-9\-栋幢座单元室层楼号號]*$")
 # How a hit matched (its ``match`` code) -> the English reason (``why``). A hit found from
 # traditional characters also has ``traditional`` set, and its ``why`` says so first.
 WHY = {
@@ -35,6 +42,10 @@ WHY = {
     "contains": "contains",
     "homophone": "same pinyin (homophone)",
     "one_char": "one character different",
+    "missing_char": "one character missing",
+    "extra_char": "one character too many",
+    "doubled_generic": "doubled generic written once",
+    "former_name": "former name",
     "pinyin": "pinyin",
     "proper_pinyin": "pinyin of the 专名",
     "pinyin_prefix": "pinyin prefix",
@@ -50,6 +61,130 @@ def _t2s():
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+@cache
+def syllables() -> frozenset[str]:
+    """Every tone-less pinyin syllable (ü as v) that pypinyin knows, vowel-less
+    interjections (m, ng, hm) left out."""
+    from pypinyin.constants import PINYIN_DICT
+    from pypinyin.contrib.tone_convert import to_normal
+
+    found = {to_normal(p).replace("ü", "v") for v in PINYIN_DICT.values() for p in v.split(",")}
+    return frozenset(x for x in found if x.isascii() and x.isalpha() and set(x) & set("aeiouv"))
+
+
+@cache
+def _segmentable(text: str) -> bool:
+    """Whether ``text`` is a run of whole pinyin syllables (or empty)."""
+    if not text:
+        return True
+    return any(text[:k] in syllables() and _segmentable(text[k:])
+               for k in range(1, min(6, len(text)) + 1))
+
+
+@cache
+def _generic_chars() -> tuple[str, ...]:
+    """Characters a 专名 often ends with that look like a generic (街, 路, 村, 湖 …): the
+    one-character generics of ``data/generics.txt``."""
+    from geo.names.romanize import generics
+
+    return tuple(sorted(g for g in generics() if len(g) == 1))
+
+
+@cache
+def _generic_pinyin() -> tuple[str, ...]:
+    """The pinyin of every generic, longest first."""
+    from geo.names.romanize import generics
+
+    return tuple(sorted({search_keys(g, g).pinyin for g in generics()}, key=lambda p: -len(p)))
+
+
+def doubled_generic_candidates(q: Query) -> list[str]:
+    """Names (or pinyin keys) a query would be if it had not merged a doubled generic: the
+    query's 专名 with a generic-like character before its 通名, 花楼 + 街 + 街道 for 花楼街道,
+    hualou + jie + jiedao for hualoujiedao. Empty when the query has no 通名 or its 专名
+    is a single character (湘路 is 湘江路 with a character missing, not a doubled generic)."""
+    from geo.names.romanize import split
+
+    out: set[str] = set()
+    if q.latin:
+        chars = [search_keys(c, c).pinyin for c in _generic_chars()]
+        for generic in _generic_pinyin():
+            proper = q.text[: len(q.text) - len(generic)]
+            if q.text.endswith(generic) and len(proper) >= 4 and _segmentable(proper):
+                out.update(proper + c + generic for c in chars if c)
+    else:
+        parts = split(q.text)
+        proper = q.text[: len(q.text) - len(parts.generic)]
+        if parts.generic and len(proper) >= 2:
+            out.update(proper + c + parts.generic for c in _generic_chars())
+    out.discard(q.text)
+    return sorted(out)
+
+
+def _tail_weight(t: str, k: int, latin: bool) -> int:
+    """How selective the fixed tail ``t[k:]`` is: its length without a trailing generic
+    (社区, 街道, shequ …: a suffix scan on those reads a hundred thousand names)."""
+    from geo.names.romanize import generics
+
+    tail = t[k:]
+    ends = _generic_pinyin() if latin else generics()
+    g = next((e for e in ends if tail.endswith(e)), "")
+    return len(tail) - len(g)
+
+
+def _missing_branches(t: str, params: dict, *, latin: bool) -> list[str]:
+    """Names with one character more than the query, inside it (a name that starts or ends
+    with the query is a prefix or a contains hit): the name minus that character is the
+    query. In pinyin, one whole syllable inserted between two syllables of the query.
+
+    One scan per position, on (length, name) or (length, pinyin): by the fixed head, or by
+    the fixed tail (reversed) when the tail without its generic is longer than the head."""
+    n = len(t)
+    col = "n.pinyin" if latin else "n.name"
+    if latin:
+        cuts = [k for k in range(1, n) if _segmentable(t[:k]) and _segmentable(t[k:])]
+        params["miss_lens"] = list(range(n + 1, n + 7))
+        length = f"length({col}) = ANY(%(miss_lens)s)"
+    else:
+        cuts = list(range(1, n))
+        length = f"length({col}) = {n + 1}"
+    out = []
+    for k in cuts:
+        params[f"miss_l{k}"], params[f"miss_r{k}"] = t[:k], t[k:]
+        if _tail_weight(t, k, latin) > k:
+            params[f"miss_s{k}"] = t[k:][::-1] + "%"
+            scan = f"reverse({col}) LIKE %(miss_s{k})s"
+        else:
+            params[f"miss_s{k}"] = t[:k] + "%"
+            scan = f"{col} LIKE %(miss_s{k})s"
+        if latin:
+            check = (f"left({col}, {k}) = %(miss_l{k})s AND right({col}, {n - k}) = %(miss_r{k})s")
+        else:
+            params[f"miss_p{k}"] = t[:k] + "_" + t[k:]
+            check = f"{col} LIKE %(miss_p{k})s"
+        out.append(f"{length} AND {scan} AND {check}")
+    return out
+
+
+def _extra_candidates(t: str, *, latin: bool) -> list[str]:
+    """What the query is without one of its characters (or, in pinyin, without one whole
+    syllable between whole syllables)."""
+    from geo.names.romanize import generics
+
+    if not latin:
+        out = {t[:i] + t[i + 1:] for i in range(len(t))} if len(t) >= 3 else set()
+        return sorted(out - {t} - set(generics()))   # 繁社区 is not 社区 with one too many
+    out = set()
+    for i in range(len(t)):
+        if not _segmentable(t[:i]):
+            continue
+        for j in range(i + 1, min(len(t), i + 6) + 1):
+            rest = t[:i] + t[j:]
+            if t[i:j] in syllables() and len(rest) >= 4 and _segmentable(t[j:]):
+                out.add(rest)
+    return sorted(out - set(_generic_pinyin()))
 
 
 @dataclass(frozen=True)
@@ -72,6 +207,7 @@ def normalise(q: str) -> Query:
         raise InvalidInput("the query contains control characters", field="q")
     q = unicodedata.normalize("NFKC", q)
     if _HAN.search(q):
+        q = _HOUSE_NUMBER.sub("", q)
         simplified = _t2s().convert(q)
         han = "".join(_HAN.findall(simplified))
         return Query(han, False, simplified != q)
@@ -123,6 +259,13 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
         out.append(f"(SELECT n.id, {score}::float AS score, '{match}'::text AS match "
                    f"FROM place_names n WHERE {cond} {{filters}} LIMIT {BRANCH_LIMIT})")
 
+    if phase == 1:
+        # A doubled generic written once (花楼街道 for 花楼街街道): exact look-ups of the few
+        # names it could be, precise enough to stop before the typo phase.
+        params["doubled"] = doubled_generic_candidates(q)
+        if params["doubled"]:
+            key = "n.pinyin" if q.latin else "n.name"
+            branch(1.5, "doubled_generic", f"{key} = ANY(%(doubled)s)")
     if q.latin:
         if phase == 1:
             branch(1, "pinyin", "n.pinyin = %(q)s")
@@ -132,6 +275,7 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
                 branch(2.5, "initials", "n.initials LIKE %(q_prefix)s")
         elif len(q.text) >= MIN_PINYIN_TYPO:
             out += _pinyin_typo_branches(q.text, params)
+            _edit_branches(q, params, branch)
         return out, params
     t = q.text
     if phase == 1:
@@ -141,6 +285,7 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
         return out, params
     if len(t) < 2:
         return out, params
+    _edit_branches(q, params, branch)
     branch(3, "contains", "civgeo_bigrams(n.name) @> civgeo_bigrams(%(q)s) "
                           "AND n.name LIKE %(q_infix)s AND n.name NOT LIKE %(q_prefix)s")
     params["q_infix"] = "%" + t + "%"
@@ -148,16 +293,16 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
     branch(3.5, "homophone", "(n.pinyin = %(q_pinyin)s OR "
            "n.proper_pinyin = %(q_pinyin)s) AND n.name <> %(q)s AND n.proper <> %(q)s")
     # One character wrong: the other characters fixed, one wildcard, same length. The first
-    # position uses the reversed-name index, the last the prefix index, the middle ones the
-    # character index.
+    # position uses the reversed-name index, the last the prefix index (both by length: 明社区
+    # must not scan the 110k names that end with 社区), the middle ones the character index.
     for i in range(len(t)):
         key = f"typo{i}"
         if i == 0:
             params[key] = t[1:][::-1] + "_"
-            cond = f"reverse(n.name) LIKE %({key})s"
+            cond = f"length(n.name) = {len(t)} AND reverse(n.name) LIKE %({key})s"
         elif i == len(t) - 1:
             params[key] = t[:i] + "_"
-            cond = f"n.name LIKE %({key})s"
+            cond = f"length(n.name) = {len(t)} AND n.name LIKE %({key})s"
         else:  # fixed characters on both sides: the rarest of them narrows it down (GIN)
             params[key] = t[:i] + "_" + t[i + 1:]
             params[f"{key}_chars"] = sorted(set(t[:i] + t[i + 1:]))
@@ -165,6 +310,18 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
                     f"AND length(n.name) = {len(t)} AND n.name LIKE %({key})s")
         branch(4, "one_char", f"{cond} AND n.name <> %(q)s")
     return out, params
+
+
+def _edit_branches(q: Query, params: dict, branch) -> None:
+    """One character (or pinyin syllable) missing from the query, or one extra in it. In
+    pinyin a whole syllable is a bigger edit than one letter: those rank in the tier
+    below the letter typos."""
+    score = 5 if q.latin else 4
+    for cond in _missing_branches(q.text, params, latin=q.latin):
+        branch(score, "missing_char", cond)
+    params["extra"] = _extra_candidates(q.text, latin=q.latin)
+    if params["extra"]:
+        branch(score, "extra_char", f"{'n.pinyin' if q.latin else 'n.name'} = ANY(%(extra)s)")
 
 
 def _pinyin_typo_branches(text: str, params: dict) -> list[str]:

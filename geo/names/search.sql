@@ -1,23 +1,30 @@
 -- name: rank_hits
 -- Candidate ids come from the branches (each on its own index, each limited); here the
--- best reason per name wins and the order is: match quality, standard before historical,
--- category rank (province … street), distance to `near`, shorter names.
+-- best reason per name wins and the order is: match quality, the whole name (exact
+-- characters or pinyin) before a longer name that contains it (三条巷 before 三条巷社区),
+-- standard before historical, category rank (province … street), distance to `near`,
+-- shorter names. A historical name found by its whole name is a former name: it says so,
+-- with the name it became and since when (``current.since``).
 WITH hits AS (
     {branches}
 ), best AS (
     SELECT DISTINCT ON (id) id, score, match FROM hits ORDER BY id, score
 )
 SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_code, n.status,
-       b.match, b.score,
+       CASE WHEN b.match IN ('exact', 'pinyin') AND n.status = 'historical'
+                 AND n.current_id IS NOT NULL THEN 'former_name' ELSE b.match END AS match,
+       b.score,
        CASE WHEN n.current_id IS NOT NULL THEN
-            json_build_object('id', cur.id, 'name', cur.name, 'roman', cur.roman) END AS current,
+            json_build_object('id', cur.id, 'name', cur.name, 'roman', cur.roman,
+                              'since', upper(n.valid)) END AS current,
        (SELECT string_agg(p.name, ' ' ORDER BY length(p.division_code), p.division_code)
         FROM place_names p
         WHERE p.division_code IN (left(n.division_code, 2) || '0000',
                                   left(n.division_code, 4) || '00',
                                   left(n.division_code, 6), left(n.division_code, 9))
-          AND p.division_code <> n.division_code AND p.category_code LIKE '04%%'
-          AND p.status = 'standard') AS within,
+          -- a division is not within itself; a road is within the district it is filed in
+          AND (p.division_code <> n.division_code OR n.category_code !~ '^0[45]')
+          AND p.category_code LIKE '04%%' AND p.status = 'standard') AS within,
        ST_AsGeoJSON(ST_PointOnSurface(n.geom), 6, 0)::json AS point,
        CASE WHEN %(lon)s::float8 IS NOT NULL AND n.geom IS NOT NULL THEN
             round(ST_Distance(n.geom::geography,
@@ -27,8 +34,9 @@ FROM best b
 JOIN place_names n ON n.id = b.id
 JOIN place_categories c ON c.code = n.category_code
 LEFT JOIN place_names cur ON cur.id = n.current_id
-ORDER BY floor(b.score), n.status <> 'standard', c.rank, b.score, distance_m NULLS LAST,
-         length(n.name), n.id
+ORDER BY floor(b.score), b.match NOT IN ('exact', 'pinyin', 'former_name'),
+         n.status <> 'standard', c.rank,
+         b.score, distance_m NULLS LAST, length(n.name), n.id
 LIMIT %(limit)s
 
 -- name: nearby

@@ -3,17 +3,25 @@
 States: draft → submitted → assessed → approved → filed → announced, plus rejected and
 withdrawn. Checks run on submit and again on approval; a ``block`` finding stops the
 step, and approval goes through only when each ``warn`` finding's code is acknowledged with
-a reason (kept with the findings of the approval event). Approval is optimistic-locked (the
-caller sends the version it read; a stale one gets Conflict) and writes the standard name
-in the same transaction: on renaming, the old name becomes historical and points to the new
-one. Filing and announcement are due 15 days after approval (rules). Every transition is an
-event and an audit row.
+a reason (kept with the findings of the approval event). A name filed in traditional
+characters blocks until the officer confirms its standard form (``confirm-name``, which
+keeps the form as filed). Every action locks the application's row, then compares the
+version the caller read (a stale one gets Conflict, before any check runs).
+
+Dates are Beijing dates and hold against each other and today: approval, filing and
+announcement are never in the future, filing and announcement never before approval. An
+approval may name a later date from which the name is in force (``effective_on``): the
+gazetteer changes on that date, not before (``take_effect``, run by the approval itself when
+the date has come and at each change of day); on renaming the old name becomes historical
+then and points to the new one. Filing and announcement are due 15 days after approval
+(rules). Every transition is an event and an audit row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from dataclasses import dataclass
 
@@ -22,6 +30,7 @@ from shapely.geometry import shape
 
 from geo import audit, plausible
 from geo.audit import Actor
+from geo.clock import BEIJING
 from geo.db import execute, fetch_all, fetch_one, fetch_value, load_queries
 from geo.divisions import check_code
 from geo.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -29,6 +38,7 @@ from geo.names import checks, gazetteer
 from geo.names import romanize as rz
 
 _Q = load_queries(__file__)
+_LOG = logging.getLogger(__name__)
 KINDS = ("naming", "renaming", "abolition")
 REPORT_TYPES = ("impact_assessment", "expert_review", "consultation")
 # action -> (states it starts from, state it leads to)
@@ -40,6 +50,8 @@ ACTIONS = {
     "file": (("approved",), "filed"),
     "announce": (("approved", "filed"), "announced"),
     "withdraw": (("draft", "submitted", "assessed"), "withdrawn"),
+    # the officer confirms the standard form of the name; the state stays as it is
+    "confirm-name": (("draft", "submitted", "assessed"), None),
 }
 OFFICER_ROLES = ("names_officer", "admin")
 
@@ -55,6 +67,13 @@ class Step:
     document_no: str | None = None
     on: dt.date | None = None  # approval, filing or announcement date (default today)
     acknowledgements: dict[str, str] | None = None  # warning code -> why it is accepted
+    effective_on: dt.date | None = None  # approve: in force from (default: the approval date)
+    name: str | None = None  # confirm-name: the standard form the officer confirms
+
+
+def beijing_today() -> dt.date:
+    """Today's date in China (Beijing time), whatever the server's time zone."""
+    return dt.datetime.now(BEIJING).date()
 
 
 def _require_officer(actor: Actor) -> None:
@@ -150,7 +169,7 @@ def list_applications(conn, *, state: str | None = None, overdue: bool = False,
                       limit: int = 50, offset: int = 0, today: dt.date | None = None) -> list:
     """Applications, newest first, with due dates by the rules of each one's division;
     ``overdue`` keeps those past their filing or announcement date."""
-    today = today or dt.date.today()
+    today = today or beijing_today()
     out = []
     for row in fetch_all(conn, _Q["list"], {"state": state}):
         days = _deadlines(conn, row["division_code"])
@@ -176,38 +195,57 @@ def count_by_state(conn) -> dict[str, int]:
 def _findings(conn, app: dict) -> list[checks.Finding]:
     categories = gazetteer.categories(conn)
     target = fetch_one(conn, _Q["target"], {"id": app["target_id"]}) if app["target_id"] else None
-    return checks.run_checks(conn, app, categories.get(app["category_code"]), target)
+    return checks.run_checks(conn, app, categories.get(app["category_code"]), target,
+                             categories)
 
 
-def act(conn, actor: Actor, app_id: int, action: str, step: Step) -> dict:
-    """Apply ``action`` to an application; Conflict if the version is stale or a check blocks."""
+def act(conn, actor: Actor, app_id: int, action: str, step: Step,
+        today: dt.date | None = None) -> dict:
+    """Apply ``action`` to an application; Conflict if the version is stale or a check blocks.
+
+    The application's row is locked first and the version compared before anything else,
+    so that of two officers acting at once the second always hears that it changed.
+    """
     _require_officer(actor)
     if action not in ACTIONS:
         raise NotFound(f"no action {action!r}; actions: {', '.join(ACTIONS)}", field="action")
+    today = today or beijing_today()
+    locked = fetch_one(conn, _Q["lock"], {"id": app_id})
+    if locked is None:
+        raise NotFound(f"no naming application {app_id}", field="id")
+    if step.version != locked["version"]:
+        raise Conflict(f"the application changed since version {step.version} (now "
+                       f"{locked['version']}); reload it", field="version",
+                       current=locked["version"])
     app = get_application(conn, app_id)
     from_states, to_state = ACTIONS[action]
+    to_state = to_state or app["state"]
     if app["state"] not in from_states:
         raise Conflict(f"cannot {action} an application that is {app['state']}", field="state",
                        state=app["state"])
-    if step.version != app["version"]:
-        raise Conflict(f"the application changed since version {step.version} (now "
-                       f"{app['version']}); reload it", field="version", current=app["version"])
+    note = step.note
+    if action == "confirm-name":
+        app, note = _confirmed_name(app, step), _confirmation_note(app, step)
     findings = _checked(conn, app, action) if action in ("submit", "approve") else None
     if action == "approve":
         findings = _acknowledged(findings, step.acknowledgements or {})
-    changes = _changes(conn, app, action, step, findings)
+    changes = _changes(conn, app, action, step, findings, today)
     row = fetch_one(conn, _Q["transition"], {
         "id": app_id, "version": step.version, "from_states": list(from_states),
         "to_state": to_state, **changes})
-    if row is None:  # someone else moved it between our read and our write
+    if row is None:  # cannot happen under the row lock; kept as the last guard
         raise Conflict("the application was changed by someone else; reload it",
                        field="version")
-    if action == "approve":
-        _write_names(conn, app, step, changes["approved_on"])
     execute(conn, _Q["event"], {
         "id": app_id, "actor": actor.name, "action": action, "from_state": app["state"],
-        "to_state": to_state, "note": step.note,
+        "to_state": to_state, "note": note,
         "findings": None if findings is None else json.dumps(findings, ensure_ascii=False)})
+    if action == "approve":
+        approved = {**app, **{k: v for k, v in changes.items() if v is not None}}
+        execute(conn, _Q["record_announcement"], {"id": app_id,
+                                                  "text": announcement(conn, approved)})
+        if approved["effective_on"] <= today:
+            _bring_into_force(conn, actor, app_id, later=False)
     acks = {f["code"]: f["acknowledgement"] for f in findings or [] if "acknowledgement" in f}
     audit.record(conn, actor, f"names.application.{action}", "name_application", app_id,
                  before={"state": app["state"], "version": app["version"]},
@@ -248,7 +286,8 @@ def romanization(conn, name: str, category_code: str | None) -> dict:
         return {**out, "why": "minority"}
     category = gazetteer.categories(conn).get(category_code or "")
     try:
-        roman = rz.romanize(name, joined=bool(category and category["joined"]))
+        roman = rz.romanize(name, joined=bool(category and category["joined"]),
+                            category=category_code or None)
     except InvalidInput:
         return {**out, "why": "not_chinese"}
     return {**out, "roman": roman.plain, "roman_toned": roman.toned}
@@ -265,22 +304,35 @@ def _checked(conn, app: dict, action: str) -> list[dict]:
     return findings
 
 
-def _changes(conn, app: dict, action: str, step: Step, findings: list[dict] | None) -> dict:
+def _changes(conn, app: dict, action: str, step: Step, findings: list[dict] | None,
+             today: dt.date) -> dict:
     """The columns an action sets (each None when it leaves them as they are)."""
     changes: dict = {"findings": None, "reports": None, "approving_authority": None,
                      "approved_on": None, "document_no": None, "filed_on": None,
-                     "announced_on": None, "result_name_id": None, "announcement": None}
+                     "announced_on": None, "result_name_id": None, "announcement": None,
+                     "name": None, "name_as_filed": None, "effective_on": None}
     if findings is not None:
         changes["findings"] = json.dumps(findings, ensure_ascii=False)
+    if action == "confirm-name":
+        changes.update(name=app["name"], name_as_filed=app["name_as_filed"])
     if action == "assess":
         reports = _check_reports(step.reports) if step.reports is not None else app["reports"]
         _require_reports(conn, app, reports)
         changes["reports"] = json.dumps(reports, ensure_ascii=False)
-    on = step.on or dt.date.today()
+    on = step.on or today
+    what = {"approve": "approval", "file": "filing", "announce": "announcement"}.get(action)
+    if what and on > today:
+        raise InvalidInput(f"the {what} date ({on}) is in the future: today is {today} "
+                           "(Beijing); a name that comes into force later is approved with "
+                           "effective_on", field="on", today=str(today))
     if action == "approve":
         _check_approval(conn, app, step, on)
         changes.update(approving_authority=step.approving_authority, approved_on=on,
-                       document_no=step.document_no)
+                       document_no=step.document_no, effective_on=step.effective_on or on)
+    if action in ("file", "announce") and on < app["approved_on"]:
+        raise InvalidInput(f"the {what} date ({on}) is before the approval of "
+                           f"{app['approved_on']}", field="on",
+                           approved_on=str(app["approved_on"]))
     if action == "file":
         changes["filed_on"] = on
     if action == "announce":
@@ -288,17 +340,52 @@ def _changes(conn, app: dict, action: str, step: Step, findings: list[dict] | No
     return changes
 
 
+# How far ahead an approval may put a name into force: a day that is known (a plan, an
+# opening), not an open-ended reservation.
+MAX_EFFECTIVE_DELAY = dt.timedelta(days=366)
+
+
 def _check_approval(conn, app: dict, step: Step, on: dt.date) -> None:
-    """An approval names its authority and document, dated after the name it replaces."""
+    """An approval names its authority and document, dated after the name it replaces; it
+    comes into force on its date or on a later ``effective_on`` within a year."""
     if app["target_id"]:
         since = fetch_value(conn, _Q["valid_from"], {"id": app["target_id"]})
         if since is not None and on <= since:
             raise InvalidInput(f"the approval date must be after {since}, when the name it "
                                "replaces became valid", field="on")
+    effective = step.effective_on
+    if effective is not None and effective < on:
+        raise InvalidInput(f"the name cannot come into force ({effective}) before it is "
+                           f"approved ({on})", field="effective_on")
+    if effective is not None and effective > on + MAX_EFFECTIVE_DELAY:
+        raise InvalidInput(f"effective_on ({effective}) is more than a year after the "
+                           f"approval ({on})", field="effective_on")
     if not (step.approving_authority and step.document_no):
         raise InvalidInput("approval needs the approving authority and the document number",
                            field="approving_authority" if not step.approving_authority
                            else "document_no")
+
+
+def _confirmed_name(app: dict, step: Step) -> dict:
+    """The application with the standard form the officer confirms: the same name up to
+    the script (its simplified reading is the filed name's), the filed form kept."""
+    if app["kind"] == "abolition":
+        raise InvalidInput("an abolition proposes no name to confirm", field="name")
+    given = (step.name or "").strip()
+    if not given or len(given) > 50:
+        raise InvalidInput("name: the standard form of 1 to 50 characters is required",
+                           field="name")
+    filed = app["name_as_filed"] or app["name"]
+    if checks._t2s(given) != checks._t2s(filed):
+        raise InvalidInput(f"{given} is not {filed} in another script: its simplified form "
+                           f"is {checks._t2s(given)}, the filed name's is {checks._t2s(filed)}",
+                           field="name")
+    return {**app, "name": given, "name_as_filed": filed}
+
+
+def _confirmation_note(app: dict, step: Step) -> str:
+    note = f"{app['name']} → {(step.name or '').strip()}"
+    return f"{note}: {step.note}" if step.note else note
 
 
 def required_reports(conn, app: dict) -> list[str]:
@@ -319,18 +406,43 @@ def _require_reports(conn, app: dict, reports: list[dict]) -> None:
                            field="reports")
 
 
-def _write_names(conn, app: dict, step: Step, on: dt.date) -> None:
-    """Approval's effect on the gazetteer, in the caller's transaction."""
+def take_effect(conn, actor: Actor | None = None, today: dt.date | None = None) -> list[int]:
+    """Bring into force every approval whose date has come (``effective_on`` up to
+    ``today``, Beijing): the new name becomes standard, the old one historical or abolished.
+    Returns the applications changed; one that cannot be applied (the name it replaces was
+    changed meanwhile) is left waiting and logged. Safe to run from several processes."""
+    actor = actor or Actor("civgeo:effective-dates", "admin")
+    done = []
+    for row in fetch_all(conn, _Q["due"], {"today": today or beijing_today()}):
+        execute(conn, "SAVEPOINT take_effect")
+        try:
+            _bring_into_force(conn, actor, row["id"], later=True)
+        except Conflict as err:
+            execute(conn, "ROLLBACK TO SAVEPOINT take_effect")
+            _LOG.warning("application %s could not take effect: %s", row["id"], err.detail)
+            continue
+        execute(conn, "RELEASE SAVEPOINT take_effect")
+        done.append(row["id"])
+    return done
+
+
+def _bring_into_force(conn, actor: Actor, app_id: int, later: bool) -> None:
+    """An approved application's effect on the gazetteer, in the caller's transaction, on
+    its effective date: the new standard name valid from that date, the old name's validity
+    ending on it. ``later``: on a day after the approval (an event and an audit row of its
+    own; otherwise the approval's stand for it)."""
+    app = get_application(conn, app_id)
+    on = app["effective_on"]
     new_id = None
     if app["kind"] in ("naming", "renaming"):
-        name = checks._t2s(app["name"])
         [new_id] = gazetteer.add_names(conn, [gazetteer.NameRow(
-            name, app["category_code"], f"approved: {step.document_no}", app["division_code"],
+            app["name"], app["category_code"], f"approved: {app['document_no']}",
+            app["division_code"],
             shapely.from_wkt(app["geom_wkt"]) if app["geom_wkt"] else None,
             meaning=app["meaning"])], None)
         execute(conn, _Q["set_approval"], {
-            "id": new_id, "authority": step.approving_authority, "on": on,
-            "document_no": step.document_no, "meaning": app["meaning"],
+            "id": new_id, "authority": app["approving_authority"], "on": app["approved_on"],
+            "valid_from": on, "document_no": app["document_no"], "meaning": app["meaning"],
             "origin": app["origin"], "roman_manual": app["roman_manual"]})
     if app["kind"] in ("renaming", "abolition"):
         retired = fetch_one(conn, _Q["retire_name"], {
@@ -339,25 +451,52 @@ def _write_names(conn, app: dict, step: Step, on: dt.date) -> None:
         if retired is None:
             raise Conflict("the name to rename or abolish is no longer a current standard name",
                            field="target_id")
-    text = announcement(conn, app, new_id, step, on)
-    execute(conn, _Q["record_result"], {"name_id": new_id, "text": text, "id": app["id"]})
+    execute(conn, _Q["record_result"], {"name_id": new_id, "id": app_id})
+    if not later:
+        return
+    execute(conn, _Q["event"], {
+        "id": app_id, "actor": actor.name, "action": "take-effect", "from_state": app["state"],
+        "to_state": app["state"], "note": f"in force from {on}", "findings": None})
+    audit.record(conn, actor, "names.application.take-effect", "name_application", app_id,
+                 after={"effective_on": on, "result_name_id": new_id,
+                        "target_id": app["target_id"]})
 
 
-def announcement(conn, app: dict, new_id: int | None, step: Step, on: dt.date) -> str:
-    """公告 text: 标准名称、罗马字母拼写、所属政区、位置描述、批准机关、批准时间 (§14)."""
+def _roman(conn, app: dict) -> str:
+    """The romanization the approved name gets in the register (as ``gazetteer`` writes it)."""
+    if app["roman_manual"]:
+        return app["roman_manual"]
+    category = gazetteer.categories(conn).get(app["category_code"] or "")
+    try:
+        return rz.romanize(app["name"], joined=bool(category and category["joined"]),
+                           category=app["category_code"] or None).plain
+    except InvalidInput:
+        return ""
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def announcement(conn, app: dict) -> str:
+    """公告 text (§14): 标准名称、罗马字母拼写、所属政区、位置描述、批准机关、批准时间, and the
+    name's 含义 when it was given and its 启用时间 when it comes into force later."""
     within = fetch_value(conn, _Q["division_chain"], {"c": app["division_code"]})
     if app["kind"] == "abolition":
         target = fetch_one(conn, _Q["target"], {"id": app["target_id"]})
-        head = f"销名：{target['name']}（{target['roman'] or ''}）"
+        lines = [f"销名：{target['name']}" + (f"（{target['roman']}）" if target["roman"] else "")]
     else:
-        name = fetch_one(conn, _Q["target"], {"id": new_id})
-        head = f"标准名称：{name['name']}\n罗马字母拼写：{name['roman'] or ''}"
+        lines = [f"标准名称：{app['name']}", f"罗马字母拼写：{_roman(conn, app)}"]
         if app["kind"] == "renaming":
             old = fetch_one(conn, _Q["target"], {"id": app["target_id"]})
-            head += f"\n原名称：{old['name']}"
-    lines = [head, f"所属政区：{within or app['division_code']}",
-             f"位置描述：{app['location_description'] or '—'}",
-             f"批准机关：{step.approving_authority}",
-             f"批准时间：{on.year}年{on.month}月{on.day}日（{step.document_no}）"]
+            lines.append(f"原名称：{old['name']}")
+    lines += [f"所属政区：{within or app['division_code']}",
+              f"位置描述：{app['location_description'] or '—'}"]
+    if app["kind"] != "abolition" and (app["meaning"] or "").strip():
+        lines.append(f"地名含义：{app['meaning'].strip()}")
+    on, effective = app["approved_on"], app["effective_on"]
+    lines += [f"批准机关：{app['approving_authority']}",
+              f"批准时间：{_cn_date(on)}（{app['document_no']}）"]
+    if effective and effective != on:
+        lines.append(f"启用时间：{_cn_date(effective)}")
     return "\n".join(lines)
-

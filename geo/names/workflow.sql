@@ -15,9 +15,9 @@ SELECT a.*, ST_AsText(a.geom) AS geom_wkt, ST_AsGeoJSON(a.geom, 7, 0)::json AS g
 FROM name_applications a WHERE a.id = %(id)s
 
 -- name: list
-SELECT a.id, a.kind, a.state, a.name, a.division_code, a.category_code, a.applicant,
-       a.approved_on, a.filed_on, a.announced_on, a.version, a.updated_at,
-       t.name AS target_name
+SELECT a.id, a.kind, a.state, a.name, a.name_as_filed, a.division_code, a.category_code,
+       a.applicant, a.approved_on, a.effective_on, a.took_effect_at, a.filed_on,
+       a.announced_on, a.version, a.updated_at, t.name AS target_name
 FROM name_applications a
 LEFT JOIN place_names t ON t.id = a.target_id
 WHERE (%(state)s::text IS NULL OR a.state = %(state)s)
@@ -26,10 +26,18 @@ ORDER BY a.id DESC
 -- name: count_by_state
 SELECT state, count(*)::int AS n FROM name_applications GROUP BY state
 
+-- name: lock
+-- The application's row, locked until the caller's transaction ends: of two officers
+-- acting at once the second waits here, then reads the version the first one left.
+SELECT id, state, version FROM name_applications WHERE id = %(id)s FOR UPDATE
+
 -- name: transition
 -- Optimistic lock: the row changes only if nobody changed it since the caller read it.
 UPDATE name_applications
 SET state = %(to_state)s, version = version + 1, updated_at = now(),
+    name = coalesce(%(name)s, name),
+    name_as_filed = coalesce(name_as_filed, %(name_as_filed)s),
+    effective_on = coalesce(%(effective_on)s, effective_on),
     findings = coalesce(%(findings)s::jsonb, findings),
     reports = coalesce(%(reports)s::jsonb, reports),
     approving_authority = coalesce(%(approving_authority)s, approving_authority),
@@ -65,14 +73,26 @@ RETURNING id
 -- name: set_approval
 UPDATE place_names
 SET approved_by = %(authority)s, approved_on = %(on)s, document_no = %(document_no)s,
-    valid = daterange(%(on)s, NULL), meaning = %(meaning)s, origin = %(origin)s,
+    valid = daterange(%(valid_from)s, NULL), meaning = %(meaning)s, origin = %(origin)s,
     roman = coalesce(%(roman_manual)s, roman), roman_toned = coalesce(%(roman_manual)s, roman_toned),
     roman_manual = %(roman_manual)s IS NOT NULL
 WHERE id = %(id)s
 
+-- name: record_announcement
+UPDATE name_applications SET announcement = %(text)s WHERE id = %(id)s
+
 -- name: record_result
-UPDATE name_applications SET result_name_id = %(name_id)s, announcement = %(text)s
+UPDATE name_applications SET result_name_id = %(name_id)s, took_effect_at = now()
 WHERE id = %(id)s
+
+-- name: due
+-- Approvals whose date has come and whose name is not yet in force; one process at a time
+-- takes each (another one running the same change of day skips it).
+SELECT id FROM name_applications
+WHERE took_effect_at IS NULL AND effective_on <= %(today)s
+  AND state IN ('approved', 'filed', 'announced')
+ORDER BY effective_on, id
+FOR UPDATE SKIP LOCKED
 
 -- name: division_chain
 -- 所属政区: the names of the divisions above a code, province first, run together.

@@ -14,7 +14,7 @@ from typing import Any
 
 from geo.db import fetch_all, fetch_one, load_queries
 from geo.errors import InvalidInput, NotFound
-from geo.names.romanize import chinese_number
+from geo.names.romanize import chinese_number, romanize
 from geo.names.search import _t2s, check_point
 from geo.plates import rules
 
@@ -38,33 +38,86 @@ def _int(text: str) -> int:
 def compose(row: dict, building: int | None = None, unit: int | None = None,
             room: int | None = None) -> dict:
     """The standard address of a door row (from the ``addresses`` query), optionally down to
-    a building, unit and room: its parts, the full text and the standard names in it."""
+    a building, unit and room: its parts, the full text, the romanization of each part and
+    of the whole (``parts_roman``, ``address_roman``), and the standard names in it."""
     levels: dict[str, dict] = {}
     for d in row["divisions"]:
         levels.setdefault(d["level"], d)
     chain = [levels[lv] for lv in LEVELS if lv in levels]
-    names = [d["name"] for i, d in enumerate(chain) if i == 0 or d["name"] != chain[i - 1]["name"]]
-    text = "".join(names) + row["road"] + (row["number_label"] or "")
+    shown = [d for i, d in enumerate(chain) if i == 0 or d["name"] != chain[i - 1]["name"]]
+    text = "".join(d["name"] for d in shown) + row["road"] + (row["number_label"] or "")
     parts = {lv: levels[lv]["name"] if lv in levels else None for lv in LEVELS}
     parts.update(road=row["road"], number=row["number_label"], building=None, unit=None,
                  room=None)
-    if building:
-        parts["building"] = f"{building}栋"
-        text += parts["building"]
-    if unit:
-        parts["unit"] = f"{unit}单元"
-        text += parts["unit"]
-    if room:
-        parts["room"] = f"{room}室"
-        text += parts["room"]
-    standard_names = [{"level": d["level"], "name": d["name"], "roman": d["roman"],
-                       "code": d["code"]} for d in chain]
-    standard_names.append({"level": "road", "name": row["road"], "roman": row["road_roman"],
-                           "code": None})
+    romans = {d["code"]: _roman(d["name"], d["level"], d["roman"], d["roman_toned"])
+              for d in chain}
+    road_roman = _roman(row["road"], "road", row["road_roman"], row.get("road_roman_toned"))
+    parts_roman = {lv: romans[levels[lv]["code"]][0] if lv in levels else None
+                   for lv in LEVELS}
+    parts_roman.update(road=road_roman[0], number=_roman_label(row["number_label"]),
+                       building=None, unit=None, room=None)
+    below = {"building": (building, "栋"), "unit": (unit, "单元"), "room": (room, "室")}
+    for key, (value, generic) in below.items():
+        if value:
+            parts[key] = f"{value}{generic}"
+            parts_roman[key] = _roman_label(parts[key])
+            text += parts[key]
+    roman_words = [romans[d["code"]][0] for d in shown] + [road_roman[0]] + [
+        parts_roman[k] for k in ("number", "building", "unit", "room")]
+    standard_names = [{"level": d["level"], "name": d["name"], "roman": romans[d["code"]][0],
+                       "roman_toned": romans[d["code"]][1], "code": d["code"]} for d in chain]
+    standard_names.append({"level": "road", "name": row["road"], "roman": road_roman[0],
+                           "roman_toned": road_roman[1], "code": None,
+                           "name_id": row["name_id"],
+                           "districts": [x["name"] for x in row.get("road_districts") or []]})
     return {"entrance_id": row["entrance_id"], "road_id": row["road_id"], "address": text,
-            "parts": parts, "place": row["place"], "standard_names": standard_names,
+            "address_roman": " ".join(w for w in roman_words if w),
+            "parts": parts, "parts_roman": parts_roman, "place": _text(row["place"]),
+            "standard_names": standard_names,
             "division_code": chain[-1]["code"] if chain else None,
             "lon": row["lon"], "lat": row["lat"]}
+
+
+# The category a name of each address level is romanized as (geo.names.romanize) when the
+# gazetteer holds no romanization for it.
+_LEVEL_CATEGORY = {"province": "0401", "prefecture": "0402", "county": "0403",
+                   "township": "0404", "community": "0501", "road": "0801"}
+# The generics of the parts below a road, in Hanyu Pinyin (GB/T 16159: numbers stay digits).
+_LABEL_ROMAN = (("号", "Hao"), ("栋", "Dong"), ("单元", "Danyuan"), ("室", "Shi"))
+_MISSING = frozenset({"", "nan", "none", "null", "undefined", "nat", "<na>"})
+
+
+def _text(value: Any) -> str | None:
+    """Text, or None for a missing value however it was spelt (NaN, None, null...)."""
+    if not isinstance(value, str) or value.strip().lower() in _MISSING:
+        return None
+    return value
+
+
+def _roman(name: str, level: str, roman: str | None,
+           toned: str | None) -> tuple[str | None, str | None]:
+    """The romanization of a name in an address (plain, toned): the gazetteer's, else
+    worked out from the name by the 1984 rules (``geo.names.romanize``); None only for a
+    name that cannot be romanized by rule (a minority-language name the gazetteer lacks)."""
+    if _text(roman):
+        return roman, _text(toned) or roman
+    village = level == "community" and name.endswith("村")
+    category = "0502" if village else _LEVEL_CATEGORY.get(level)
+    try:
+        worked = romanize(name, category=category)
+    except InvalidInput:
+        return None, None
+    return worked.plain, worked.toned
+
+
+def _roman_label(label: str | None) -> str | None:
+    """12-1号 → 12-1 Hao, 3栋 → 3 Dong, 2单元 → 2 Danyuan, 101室 → 101 Shi."""
+    if not label:
+        return None
+    for generic, roman in _LABEL_ROMAN:
+        if label.endswith(generic):
+            return f"{label[:-len(generic)]} {roman}"
+    return label
 
 
 def addresses(conn, entrance_ids: list[int]) -> dict[int, dict]:
@@ -256,7 +309,11 @@ def search(conn, q: Any, *, limit: int = 20) -> dict:
             "division": smallest if smallest and len(smallest) > 6 else None,
             "limit": limit})]
     else:
-        return {"query": parsed, "results": []}
+        return {"query": parsed, "results": [], "nearest": None}
+    if not ids and match == "number" and parsed["road_ids"]:
+        return {"query": parsed, "results": [],
+                "nearest": nearest_numbers(conn, parsed["road_ids"], parsed["number"],
+                                           parsed["sub"])}
     found = addresses(conn, ids)
     blds = buildings(conn, ids)
     results = []
@@ -272,7 +329,73 @@ def search(conn, q: Any, *, limit: int = 20) -> dict:
             else:
                 a = {**a, **_below(conn, a, b, parsed)}
         results.append({**a, "match": match})
-    return {"query": parsed, "results": results}
+    return {"query": parsed, "results": results, "nearest": None}
+
+
+def nearest_numbers(conn, road_ids: list[int], number: int, sub: int | None = None
+                    ) -> dict | None:
+    """The existing numbers nearest one a road does not have, on both sides of the road.
+
+    ``by_number``: on the number's own side (its parity, ``same_side``) the next number
+    below and above it, and on the other side the same (``other_side``). ``along``: where
+    the missing number would stand (its place along the road interpolated between its
+    neighbours by number) and the door nearest that place on each side, with the distance
+    along the road. Of several roads of the name, the one with the closest number answers.
+    None when the roads have no numbered door."""
+    rows = fetch_all(conn, _Q["numbered_positions"], {
+        "roads": list(road_ids), "defaults": rules.defaults_json()})
+    best = None
+    for road_id in dict.fromkeys(r["road_id"] for r in rows):
+        doors = [r for r in rows if r["road_id"] == road_id]
+        gap = min(abs(d["number"] - number) for d in doors)
+        if best is None or gap < best[0]:
+            best = (gap, road_id, doors)
+    if best is None:
+        return None
+    _, road_id, doors = best
+    key = (number, sub or 0)
+    odd = number % 2 == 1
+    same = sorted((d for d in doors if d["number"] % 2 == number % 2), key=_number_key)
+    other = sorted((d for d in doors if d["number"] % 2 != number % 2), key=_number_key)
+
+    def around(group: list[dict]) -> list[dict]:
+        below = [d for d in group if _number_key(d) < key]
+        above = [d for d in group if _number_key(d) > key]
+        return [d for d in (below[-1] if below else None, above[0] if above else None) if d]
+
+    by_same, by_other = around(same), around(other)
+    anchors = by_same or by_other
+    if len(anchors) == 2 and anchors[1]["number"] != anchors[0]["number"]:
+        lo, hi = anchors
+        share = (number - lo["number"]) / (hi["number"] - lo["number"])
+        measure = lo["measure_m"] + share * (hi["measure_m"] - lo["measure_m"])
+    else:
+        measure = anchors[0]["measure_m"]
+    along = []
+    for side, on_side in (("same", True), ("other", False)):
+        there = [d for d in doors if d["odd_side"] == (odd if on_side else not odd)]
+        if there:
+            d = min(there, key=lambda x: (abs(x["measure_m"] - measure), _number_key(x)))
+            along.append({**_door(d), "side": side,
+                          "distance_m": round(abs(d["measure_m"] - measure), 1)})
+    found = addresses(conn, [d["entrance_id"] for d in by_same + by_other + along])
+    for d in (*by_same, *by_other, *along):
+        d["address"] = found[d["entrance_id"]]["address"]
+    return {"road_id": road_id, "road": doors[0]["road_name"],
+            "number": rules.label(number, sub), "parity": "odd" if odd else "even",
+            "by_number": {"same_side": [_door(d) | {"address": d["address"]} for d in by_same],
+                          "other_side": [_door(d) | {"address": d["address"]}
+                                         for d in by_other]},
+            "along": along, "estimated_measure_m": round(measure, 1)}
+
+
+def _number_key(door: dict) -> tuple[int, int]:
+    return door["number"], door["sub"] or 0
+
+
+def _door(d: dict) -> dict:
+    return {"entrance_id": d["entrance_id"], "number": d["label"],
+            "measure_m": round(d["measure_m"], 1), "lon": d["lon"], "lat": d["lat"]}
 
 
 def _below(conn, a: dict, b: dict, parsed: dict) -> dict:
@@ -288,7 +411,7 @@ def _below(conn, a: dict, b: dict, parsed: dict) -> dict:
                                              f"{b['floors']}{b['rooms_per_floor']:02d})"})
         room = None
     full = address(conn, a["entrance_id"], b["no"], unit, room)
-    return {"address": full["address"], "parts": full["parts"]}
+    return {k: full[k] for k in ("address", "address_roman", "parts", "parts_roman")}
 
 
 def reverse(conn, lon: float, lat: float) -> dict:

@@ -111,7 +111,9 @@ def _stage(conn, road: dict, request: dict) -> list[dict]:
         execute(conn, _Q["set_rule"], {"id": road_id, "rule": json.dumps(request["rule"])})
     if "name" in request:
         _name_free(conn, road_id, request["name"], "name")
-        execute(conn, _Q["set_name"], {"id": road_id, "name": request["name"]})
+        standard = roads.standard_name(conn, request["name"], road["division_code"])
+        execute(conn, _Q["set_name"], {"id": road_id, "name": request["name"],
+                                       "name_id": standard["id"]})
     affected = [(road_id, request["mode"])]
     if "split" in request:
         split = request["split"]
@@ -127,8 +129,10 @@ def _stage(conn, road: dict, request: dict) -> list[dict]:
             raise InvalidInput("split.name must differ from the road's name",
                                field="split.name")
         _name_free(conn, road_id, split["name"], "split.name")
+        standard = roads.standard_name(conn, split["name"], road["division_code"],
+                                       field="split.name")
         new_id = fetch_value(conn, _Q["split_road"], {
-            "id": road_id, "f": where["f"], "name": split["name"],
+            "id": road_id, "f": where["f"], "name": split["name"], "name_id": standard["id"],
             "reversed": roads.get(conn, road_id)["numbered_against_axis"]})
         affected.append((new_id, "renumber"))
     items: list[dict] = []

@@ -23,11 +23,7 @@ WHERE id = %(id)s
 UPDATE roads SET rule = rule || %(rule)s::jsonb, updated_at = now() WHERE id = %(id)s
 
 -- name: set_name
-UPDATE roads r SET name = %(name)s, updated_at = now(),
-       name_id = (SELECT n.id FROM place_names n
-                  WHERE n.name = %(name)s AND n.status = 'standard'
-                    AND n.category_code LIKE '08%%'
-                  ORDER BY n.geom <-> r.axis LIMIT 1)
+UPDATE roads r SET name = %(name)s, name_id = %(name_id)s, updated_at = now()
 WHERE id = %(id)s
 
 -- name: split_point
@@ -47,10 +43,7 @@ WITH o AS (SELECT *, CASE WHEN %(reversed)s THEN ST_LineSubstring(axis, 0, %(f)s
            FROM roads WHERE id = %(id)s),
 n AS (
     INSERT INTO roads (name, name_id, division_code, kind, geom, axis, length_m, rule, source)
-    SELECT %(name)s,
-           (SELECT p.id FROM place_names p WHERE p.name = %(name)s AND p.status = 'standard'
-              AND p.category_code LIKE '08%%' ORDER BY p.geom <-> o.axis LIMIT 1),
-           o.division_code, o.kind, ST_Multi(o.far), o.far, ST_Length(o.far::geography),
+    SELECT %(name)s, %(name_id)s, o.division_code, o.kind, ST_Multi(o.far), o.far, ST_Length(o.far::geography),
            o.rule, 'split from road ' || o.id
     FROM o RETURNING id
 ), u AS (

@@ -371,7 +371,8 @@ def by_token(conn, token: str) -> dict:
                                       "status_label": plate["status_label"],
                                       "being_replaced": plate["replaced_by"] is not None,
                                       "printed_address": plate["printed_address"]},
-            "address": a["address"], "parts": a["parts"], "place": a["place"],
+            "address": a["address"], "address_roman": a["address_roman"], "parts": a["parts"],
+            "parts_roman": a["parts_roman"], "place": a["place"],
             "standard_names": a["standard_names"], "lon": a["lon"], "lat": a["lat"]}
 
 

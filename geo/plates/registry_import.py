@@ -134,10 +134,11 @@ class _Roads(_Keys):
             report.note(row.number, key, "unchanged", entity_id=current["id"])
             return
         axis = roads.build_axis(parts, rules.defaults()["piece_gap_max_m"])
+        division_code = new.get("division_code", current["division_code"])
+        standard = roads.standard_name(self.conn, name, division_code, axis)
         execute(self.conn, _Q["update_road"], {
-            "id": current["id"], "name": name, "kind": new["kind"],
-            "division_code": new.get("division_code", current["division_code"]),
-            "geom": new["geom"].wkb, "axis": axis.wkb})
+            "id": current["id"], "name": name, "name_id": standard["id"], "kind": new["kind"],
+            "division_code": division_code, "geom": new["geom"].wkb, "axis": axis.wkb})
         audit.record(self.conn, self.actor, "road.import", "road", current["id"],
                      before={f: _shown(old[f]) for f in changed},
                      after={f: _shown(new[f]) for f in changed})

@@ -19,7 +19,7 @@ UPDATE entrances SET source = %(source)s, external_id = %(key)s, note = %(note)s
 WHERE id = %(id)s
 
 -- name: update_road
-UPDATE roads SET name = %(name)s, kind = %(kind)s, division_code = %(division_code)s,
+UPDATE roads SET name = %(name)s, name_id = %(name_id)s, kind = %(kind)s, division_code = %(division_code)s,
        geom = ST_Multi(ST_GeomFromWKB(%(geom)s, 4490)), axis = ST_GeomFromWKB(%(axis)s, 4490),
        length_m = ST_Length(ST_GeomFromWKB(%(axis)s, 4490)::geography),
        version = version + 1, updated_at = now()

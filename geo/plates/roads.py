@@ -113,12 +113,39 @@ def create(conn, actor: Actor, record: dict, *, source: str = "officer",
         rule.setdefault("start", "first")
     parts = pieces_of(record.get("geometry"))
     axis = build_axis(parts, rules.defaults()["piece_gap_max_m"])
+    division = record.get("division_code") or fetch_value(conn, _Q["county_of_line"],
+                                                          {"axis": axis.wkb})
+    standard = standard_name(conn, name.strip(), division, axis)
     row = fetch_one(conn, _Q["insert_road"], {
-        "name": name.strip(), "kind": kind, "geom": MultiLineString(parts).wkb,
-        "axis": axis.wkb, "rule": _json(rule), "source": source, "dataset": dataset,
-        "division": record.get("division_code")})
+        "name": name.strip(), "name_id": standard["id"], "kind": kind,
+        "geom": MultiLineString(parts).wkb, "axis": axis.wkb, "rule": _json(rule),
+        "source": source, "dataset": dataset, "division": division})
     audit.record(conn, actor, "create", "road", row["id"], after={"name": name, "rule": rule})
     return get(conn, row["id"])
+
+
+def standard_name(conn, name: str, division: str | None, line: Any = None,
+                  field: str = "name") -> dict:
+    """The standard street name (街路巷, status standard) a road is named by, filed in the
+    road's division or one above or below it (nearest the road's line first).
+
+    A road is always linked to its standard name: a name the gazetteer lacks there is
+    refused (422 naming ``field``), and the officer is told to have it named first
+    (地名申报, a naming application approved by the names officer), not guessed."""
+    row = fetch_one(conn, _Q["standard_street"], {
+        "name": name, "division": division,
+        "line": None if line is None else shapely.to_wkb(line)})
+    if row is not None:
+        return row
+    where = (fetch_value(conn, _Q["division_name"], {"code": division}) or division
+             if division else None)
+    place = f" in {where} ({division})" if where and where != division else (
+        f" in {division}" if division else "")
+    raise InvalidInput(f"{name} is not a standard name: the gazetteer has no street (街路巷) "
+                       f"of this name{place}. Name the road first: file a naming application "
+                       "(地名申报, POST /names/applications) and have it approved, then add "
+                       "the road under its standard name", field=field, name=name,
+                       division_code=division)
 
 
 def _json(value: Any) -> str:

@@ -1,21 +1,35 @@
 -- name: insert_road
 INSERT INTO roads (name, name_id, division_code, kind, geom, axis, length_m, rule, source, dataset)
-SELECT %(name)s,
-       (SELECT n.id FROM place_names n
-        WHERE n.name = %(name)s AND n.status = 'standard' AND n.category_code LIKE '08%%'
-        ORDER BY n.geom <-> a.axis LIMIT 1),
-       coalesce(%(division)s,
-                (SELECT d.code FROM current_divisions d
-                 WHERE d.level = 'county' AND ST_Intersects(d.geom, ST_PointOnSurface(a.axis))
-                 LIMIT 1)),
-       %(kind)s, g.geom, a.axis, ST_Length(a.axis::geography), %(rule)s::jsonb, %(source)s,
+SELECT %(name)s, %(name_id)s, %(division)s, %(kind)s, g.geom, a.axis, ST_Length(a.axis::geography), %(rule)s::jsonb, %(source)s,
        %(dataset)s
 FROM (SELECT ST_Multi(ST_GeomFromWKB(%(geom)s, 4490)) AS geom) g,
      (SELECT ST_GeomFromWKB(%(axis)s, 4490) AS axis) a
 RETURNING id
 
+-- name: county_of_line
+-- The county a road's line lies in (at a point on it).
+SELECT d.code FROM current_divisions d
+WHERE d.level = 'county' AND ST_Intersects(d.geom, ST_PointOnSurface(ST_GeomFromWKB(%(axis)s, 4490)))
+ORDER BY d.code LIMIT 1
+
+-- name: standard_street
+-- The standard street name (街路巷) of this spelling filed in the division, a division above
+-- it or one below it; nearest the road's line first.
+SELECT n.id, n.name, n.roman, n.division_code
+FROM place_names n
+WHERE n.name = %(name)s AND n.status = 'standard' AND n.category_code LIKE '08%%'
+  AND (%(division)s::text IS NULL OR n.division_code IS NULL
+       OR n.division_code LIKE civgeo_division_prefix(%(division)s) || '%%'
+       OR %(division)s LIKE civgeo_division_prefix(n.division_code) || '%%')
+ORDER BY n.geom <-> ST_GeomFromWKB(%(line)s::bytea, 4490) NULLS LAST, n.id
+LIMIT 1
+
+-- name: division_name
+SELECT name FROM current_divisions WHERE code = %(code)s
+
 -- name: road
-SELECT r.id, r.name, r.name_id, n.roman, r.division_code, d.name AS division_name, r.kind,
+SELECT r.id, r.name, r.name_id, n.roman, n.roman_toned, r.division_code,
+       d.name AS division_name, civgeo_road_districts(r.geom) AS districts, r.kind,
        r.status, r.rule, ru.rule AS rule_in_force,
        round(r.length_m::numeric, 1) AS length_m, r.source, r.version,
        r.created_at, r.updated_at,
@@ -33,7 +47,8 @@ LEFT JOIN current_divisions d ON d.code = r.division_code
 WHERE r.id = %(id)s
 
 -- name: roads
-SELECT r.id, r.name, r.division_code, r.kind, r.status, round(r.length_m::numeric, 1) AS length_m,
+SELECT r.id, r.name, r.name_id, r.division_code, civgeo_road_districts(r.geom) AS districts,
+       r.kind, r.status, round(r.length_m::numeric, 1) AS length_m,
        r.version, ST_AsGeoJSON(r.geom, 6)::json AS geometry,
        (SELECT count(*) FROM entrances e WHERE e.road_id = r.id AND e.status = 'current') AS doors
 FROM roads r

@@ -61,7 +61,7 @@ def test_search_page_on_a_phone_in_chinese(server):
             first("#hits li.meta", "请用汉字或拼音字母查询")
             assert page.evaluate("document.documentElement.scrollWidth") <= 390   # fits
             page.click("#lang")
-            page.wait_for_url("**/?lang=en")
+            page.wait_for_url("**/?q=%21%21&lang=en")    # the switch keeps the query
             assert page.get_attribute("html", "lang") == "en"
             page.fill("#q", "株州")
             first("li.hit .why", "homophone (same pinyin)")

@@ -13,12 +13,15 @@ import opencc
 
 from geo.db import connect, fetch_all, transaction
 from geo.names.gazetteer import search_keys
-from geo.names.search import search
+from geo.names.search import _generic_chars, search
 
 
 def query_set(conn, n: int = 50, seed: int = 7) -> list[tuple[str, str]]:
     """(kind, query) pairs drawn from real names: characters, traditional, pinyin with and
-    without spaces, initials, prefixes, one-character typos and pinyin typos."""
+    without spaces, initials, prefixes, one-character typos and pinyin typos; and (issue 17)
+    one character missing or too many, one pinyin syllable missing or too many, doubled
+    generics written once (花楼街道) and former names (株洲县, where the division history
+    made them)."""
     rng = random.Random(seed)
     names = [r["name"] for r in fetch_all(
         conn, "SELECT name FROM place_names TABLESAMPLE SYSTEM (1) REPEATABLE (7) "
@@ -37,6 +40,23 @@ def query_set(conn, n: int = 50, seed: int = 7) -> list[tuple[str, str]]:
         out += [("characters", name), ("traditional", s2t.convert(name)),
                 ("pinyin", keys.pinyin), ("pinyin spaced", spaced), ("initials", keys.initials),
                 ("prefix", name[:2]), ("typo", typo), ("pinyin typo", ptypo)]
+        if len(name) >= 3:   # inside the name: at either end it is a prefix or contains hit
+            k = rng.randrange(1, len(name) - 1)
+            syllables = spaced.split()
+            other = search_keys(rng.choice(han), "").pinyin or "an"
+            out += [("missing", name[:k] + name[k + 1:]),
+                    ("extra", name[:k] + rng.choice(han) + name[k:]),
+                    ("pinyin missing", "".join(syllables[:k] + syllables[k + 1:])),
+                    ("pinyin extra", "".join(syllables[:k] + [other] + syllables[k:]))]
+    doubled = fetch_all(conn, """
+        SELECT proper, generic FROM place_names TABLESAMPLE SYSTEM (5) REPEATABLE (7)
+        WHERE generic <> '' AND length(proper) >= 3
+          AND right(proper, 1) = ANY(%(chars)s) LIMIT %(n)s""",
+        {"chars": list(_generic_chars()), "n": n})
+    out += [("doubled generic", r["proper"][:-1] + r["generic"]) for r in doubled]
+    former = fetch_all(conn, "SELECT name FROM place_names WHERE status = 'historical' "
+                             "AND current_id IS NOT NULL ORDER BY id LIMIT %s", (n,))
+    out += [("former name", r["name"]) for r in former]
     return out
 
 
@@ -56,8 +76,8 @@ def run(url: str) -> None:
     print(f"names  search over {total:,} names, {len(every)} queries: p50 "
           f"{np.percentile(every, 50) * 1000:.1f} ms, p99 {np.percentile(every, 99) * 1000:.1f} ms")
     for kind, ts in times.items():
-        print(f"         {kind:<14} p50 {np.percentile(ts, 50) * 1000:5.1f} ms  "
-              f"p99 {np.percentile(ts, 99) * 1000:5.1f} ms")
+        print(f"         {kind:<15} p50 {np.percentile(ts, 50) * 1000:5.1f} ms  "
+              f"p99 {np.percentile(ts, 99) * 1000:5.1f} ms  ({len(ts)})")
     chinese = [q for kind, q in queries if kind == "characters"]
     naive = []
     for q in chinese:
@@ -132,3 +152,37 @@ def run_http(url: str, clients: int = 16, seconds: int = 15) -> None:
     print(f"names  HTTP /names/search, {clients} concurrent clients, 1 worker: {rps:,.0f} "
           f"requests/s, latency p50 {pct.get('50')}, p90 {pct.get('90')}, p99 {pct.get('99')}"
           + (f", {errors.group(1)} errors" if errors else ", no errors"))
+
+
+def main() -> None:
+    """``python -m tests.benchmarks.names [DBNAME]``: the in-database search figures alone,
+    on a database of their own (default ``civgeo_bench_names``: migrated, the Zhuzhou
+    sample for its division history, then the national list; kept between runs)."""
+    import sys
+
+    from fixtures.load import SAMPLES, load_city
+    from geo.migrate import migrate
+    from tests.conftest import url_for
+
+    dbname = sys.argv[1] if len(sys.argv) > 1 else "civgeo_bench_names"
+    from geo.db import connect as _connect
+
+    admin = _connect(url_for("postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{dbname}"')
+    admin.close()
+    url = url_for(dbname)
+    conn = _connect(url)
+    migrate(conn)
+    with transaction(conn):
+        load_city(conn, SAMPLES["zhuzhou"], progress=lambda _m: None)
+    conn.close()
+    ensure_national(url)
+    run(url)
+
+
+if __name__ == "__main__":
+    main()

@@ -95,8 +95,8 @@ def test_new_old_prefix_is_a_near_duplicate(conn, area):
     assert findings(conn, street("新荷香路"))["near-duplicate"] == "warn"
 
 
-def test_traditional_characters_warn(conn, area):
-    assert findings(conn, street("荷香東路"))["traditional"] == "warn"
+def test_traditional_characters_block_until_the_standard_form_is_confirmed(conn, area):
+    assert findings(conn, street("荷香東路"))["traditional"] == "block"
 
 
 @pytest.mark.parametrize(("name", "code"), [
@@ -238,44 +238,86 @@ def test_malformed_applications(conn, area):
         assert err.value.field == field
 
 
-def test_two_officers_approving_at_once_exactly_one_wins(db_url):
+def _assessed(db_url, name):
+    """An assessed application committed on its own connection (in 439951)."""
     setup = connect(db_url)
     with transaction(setup):
         gazetteer.load_categories(setup)
-        add_division(setup, "439951", MAP.polygon("A", "B", "E", "D"), kind="市辖区")
-        app = wf.create_application(setup, OFFICER, street("并发路", division="439951"))
+        if fetch_one(setup, "SELECT 1 AS x FROM divisions WHERE code = '439951'") is None:
+            add_division(setup, "439951", MAP.polygon("A", "B", "E", "D"), kind="市辖区")
+        app = wf.create_application(setup, OFFICER, street(name, division="439951"))
         a = wf.act(setup, OFFICER, app["id"], "submit", wf.Step(app["version"]))
         a = wf.act(setup, OFFICER, a["id"], "assess", wf.Step(
             a["version"], reports=[{"type": "expert_review", "title": "论证"}]))
-    results, barrier = [], threading.Barrier(2)
+    setup.close()
+    return a
 
-    def approve(who):
-        c = connect(db_url)
-        try:
+
+def _approve(db_url, who, a, results, barrier=None):
+    c = connect(db_url)
+    try:
+        if barrier is not None:
             barrier.wait()
-            with transaction(c):
-                wf.act(c, Actor(who, "names_officer"), a["id"], "approve", wf.Step(
-                    a["version"], approving_authority="市政府", document_no="1号"))
-            results.append("ok")
-        except Conflict:
-            results.append("conflict")
-        finally:
-            c.close()
+        with transaction(c):
+            wf.act(c, Actor(who, "names_officer"), a["id"], "approve", wf.Step(
+                a["version"], approving_authority="市政府", document_no="1号"))
+        results.append(("ok", None))
+    except Conflict as err:
+        results.append(("conflict", err))
+    finally:
+        c.close()
 
-    threads = [threading.Thread(target=approve, args=(w,)) for w in ("甲", "乙")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) == ["conflict", "ok"]
+
+def _clean_up(db_url, ids, names):
     check = connect(db_url)
-    assert fetch_one(check, "SELECT count(*) AS n FROM place_names WHERE name = '并发路'")["n"] == 1
     with transaction(check):
-        execute(check, "DELETE FROM name_application_events WHERE application_id = %s", (a["id"],))
-        execute(check, "DELETE FROM name_applications WHERE id = %s", (a["id"],))
-        execute(check, "DELETE FROM place_names WHERE name = '并发路'")
+        for app_id in ids:
+            execute(check, "DELETE FROM name_application_events WHERE application_id = %s",
+                    (app_id,))
+            execute(check, "DELETE FROM name_applications WHERE id = %s", (app_id,))
+        execute(check, "DELETE FROM place_names WHERE name = ANY(%s)", (names,))
         execute(check, "DELETE FROM divisions WHERE code = '439951'")
     check.close()
+
+
+def test_two_officers_approving_at_once_the_loser_always_hears_it_changed(db_url):
+    """Real concurrent connections, several rounds: one approval wins, and the other is
+    always the stale-version 409, never a check that sees the winner's new name."""
+    names = [f"并发{n}路" for n in "一二三四五六"]
+    apps = [_assessed(db_url, name) for name in names]
+    try:
+        for a, name in zip(apps, names, strict=True):
+            results, barrier = [], threading.Barrier(2)
+            threads = [threading.Thread(target=_approve, args=(db_url, w, a, results, barrier))
+                       for w in ("甲", "乙")]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sorted(kind for kind, _ in results) == ["conflict", "ok"]
+            [err] = [e for kind, e in results if kind == "conflict"]
+            assert err.field == "version", err.detail
+            assert err.detail.endswith("reload it") and "already has this name" not in err.detail
+            check = connect(db_url)
+            n = fetch_one(check, "SELECT count(*) AS n FROM place_names WHERE name = %s",
+                          (name,))["n"]
+            check.close()
+            assert n == 1
+    finally:
+        _clean_up(db_url, [a["id"] for a in apps], names)
+
+
+def test_the_second_approval_on_a_version_already_approved_is_stale_not_a_state_error(db_url):
+    a = _assessed(db_url, "先后路")
+    try:
+        results = []
+        _approve(db_url, "甲", a, results)
+        _approve(db_url, "乙", a, results)
+        assert results[0] == ("ok", None)
+        err = results[1][1]
+        assert err.field == "version" and err.extra["current"] == a["version"] + 1
+    finally:
+        _clean_up(db_url, [a["id"]], ["先后路"])
 
 
 def test_text_fields_cannot_break_the_bulk_insert(conn, area):

@@ -18,10 +18,33 @@ EAST_WEST = """
 """
 
 
+def standard_street(conn, name: str, geometry: dict) -> int:
+    """The standard street name (街路巷) a road drawn here is named by, filed in the county
+    its line lies in: a road can only be added under a name the gazetteer has."""
+    from shapely.geometry import shape
+
+    from geo.names import gazetteer
+
+    line = shape(geometry)
+    county = fetch_value(conn, "SELECT code FROM current_divisions WHERE level = 'county' "
+                         "AND ST_Intersects(geom, ST_GeomFromText(%s, 4490)) ORDER BY code "
+                         "LIMIT 1", (line.representative_point().wkt,))
+    known = fetch_value(conn, "SELECT id FROM place_names WHERE name = %s AND status = "
+                        "'standard' AND category_code = '0801' AND division_code "
+                        "IS NOT DISTINCT FROM %s LIMIT 1", (name, county))
+    if known is not None:
+        return known
+    if gazetteer.STREET_CATEGORY not in gazetteer.categories(conn):
+        gazetteer.load_categories(conn)
+    return gazetteer.add_names(conn, [gazetteer.NameRow(name, gazetteer.STREET_CATEGORY,
+                                                        "test", county, line)], None)[0]
+
+
 def road(conn, art: str, *labels: str, name: str = "测试路", rule: dict | None = None,
          kind: str = "road", step_m: float = 5.0) -> tuple[Grid, dict]:
     grid = Grid(art, step_m=step_m)
     record = {"name": name, "geometry": grid.line(*labels).__geo_interface__, "kind": kind}
+    standard_street(conn, name, record["geometry"])
     if rule:
         record["rule"] = rule
     return grid, roads.create(conn, ACTOR, record)

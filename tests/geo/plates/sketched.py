@@ -5,6 +5,7 @@ from fixtures.grid import Grid
 from geo.audit import Actor
 from geo.db import execute
 from geo.plates import roads
+from tests.geo.plates.drawn import standard_street
 
 # The road runs west to east; by default an east-west road is numbered from the east, odd
 # numbers on the right looking along the numbering: the north side. ``d`` is a second 3号,
@@ -22,6 +23,7 @@ def add_road(conn, name: str = "测试路", numbers: dict[str, str] = NUMBERS,
     record = {"name": name, "geometry": GRID.line("w", "e").__geo_interface__}
     if rule:
         record["rule"] = rule
+    standard_street(conn, name, record["geometry"])
     road_id = roads.create(conn, Actor.cli(), record)["id"]
     if numbers:
         roads.add_entrances(conn, Actor.cli(), road_id, [

@@ -6,7 +6,15 @@ import pytest
 from geo.errors import Conflict, InvalidInput
 from geo.plates import numbering, roads
 from geo.plates.rules import parse_number
-from tests.geo.plates.drawn import ACTOR, EAST_WEST, doors, numbers, raw_door, road
+from tests.geo.plates.drawn import (
+    ACTOR,
+    EAST_WEST,
+    doors,
+    numbers,
+    raw_door,
+    road,
+    standard_street,
+)
 
 SPACED = {"spacing_m": 7}  # no door falls on a slot boundary (50/7, 100/7 …)
 
@@ -102,6 +110,7 @@ def test_fill_uses_a_free_reserved_number_between_numbered_doors(conn):
 def test_apply_keeps_the_old_to_new_mapping_and_refuses_a_stale_proposal(conn):
     grid, r = road(conn, EAST_WEST, "w", "e", rule=SPACED)
     ids = doors(conn, grid, r["id"], "a", "d", numbers={"d": "1", "a": "3"})
+    standard_street(conn, "新测试路", r["geometry"])
     proposal = numbering.propose(conn, ACTOR, r["id"], {"mode": "renumber", "name": "新测试路"})
     doors(conn, grid, r["id"], "c")                  # the road changes meanwhile
     with pytest.raises(Conflict, match="propose again"):
@@ -119,6 +128,8 @@ def test_apply_keeps_the_old_to_new_mapping_and_refuses_a_stale_proposal(conn):
 def test_a_proposal_writes_nothing_but_the_proposal(conn):
     grid, r = road(conn, EAST_WEST, "w", "e", rule=SPACED)
     ids = doors(conn, grid, r["id"], "a", "d", numbers={"d": "1", "a": "3"})
+    for name in ("别的路", "另一路"):
+        standard_street(conn, name, r["geometry"])
     numbering.propose(conn, ACTOR, r["id"], {"mode": "renumber", "name": "别的路",
                                              "split": {"at": list(grid["c"]), "name": "另一路"}})
     assert roads.get(conn, r["id"])["name"] == "测试路"
@@ -128,6 +139,7 @@ def test_a_proposal_writes_nothing_but_the_proposal(conn):
 def test_split_moves_the_far_doors_to_a_new_road(conn):
     grid, r = road(conn, EAST_WEST, "w", "e", rule=SPACED)
     ids = doors(conn, grid, r["id"], "a", "d", "p", "r")
+    standard_street(conn, "西段路", r["geometry"])
     _, done = _apply(conn, r["id"], mode="renumber",
                      split={"at": list(grid["c"]), "name": "西段路"})
     (new_id,) = done["new_roads"]
@@ -221,3 +233,18 @@ def test_raw_door_helper_writes_what_an_old_register_holds(conn):
     grid, r = road(conn, EAST_WEST, "w", "e")
     raw_door(conn, grid, r["id"], "a", raw="12A")
     assert roads.get(conn, r["id"])["unnumbered"] == 1
+
+
+def test_a_road_is_renamed_or_split_only_under_a_standard_name(conn):
+    grid, r = road(conn, EAST_WEST, "w", "e", rule=SPACED)
+    assert r["name_id"] is not None and r["roman"] == "Ceshi Lu"
+    with pytest.raises(InvalidInput, match="not a standard name") as exc:
+        numbering.propose(conn, ACTOR, r["id"], {"name": "无名路"})
+    assert exc.value.field == "name" and "naming application" in exc.value.detail
+    with pytest.raises(InvalidInput, match="not a standard name") as exc:
+        numbering.propose(conn, ACTOR, r["id"], {"split": {"at": list(grid["c"]),
+                                                           "name": "无名路"}})
+    assert exc.value.field == "split.name"
+    renamed = standard_street(conn, "新测试路", r["geometry"])
+    _apply(conn, r["id"], name="新测试路")
+    assert roads.get(conn, r["id"])["name_id"] == renamed

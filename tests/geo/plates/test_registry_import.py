@@ -6,13 +6,14 @@ from __future__ import annotations
 import math
 
 import pytest
+import shapely
 
 from fixtures.grid import ZHUZHOU
 from geo.db import fetch_value, held
 from geo.errors import InvalidInput
 from geo.plates import registry_import
 from tests.factories import TEST_ACTOR
-from tests.geo.plates.drawn import EAST_WEST, road
+from tests.geo.plates.drawn import EAST_WEST, road, standard_street
 from tests.registers import csv_bytes, gpkg_bytes, xlsx_bytes
 
 SOURCE = "测试区门牌登记2024"
@@ -116,11 +117,36 @@ def test_doors_from_a_geopackage(conn, street, tmp_path):
     assert lon == pytest.approx(points[2][0], abs=1e-9)
 
 
+def _standard_names(conn, rows: list[dict]) -> None:
+    """The gazetteer names the roads of a register are filed under (roads are only
+    imported under standard names)."""
+    for row in rows:
+        line = shapely.from_wkt(row["WKT"])
+        standard_street(conn, row["道路名称"], line.__geo_interface__)
+
+
+def test_a_road_the_gazetteer_has_not_named_is_refused_with_its_row(conn):
+    rows = [{"道路编码": "R1", "道路名称": "荷香路", "道路类型": "路",
+             "WKT": "LINESTRING (113.15 27.85, 113.152 27.85)"},
+            {"道路编码": "R9", "道路名称": "未命名路", "道路类型": "路",
+             "WKT": "LINESTRING (113.15 27.851, 113.152 27.851)"}]
+    _standard_names(conn, rows[:1])
+    before = count(conn, "roads")
+    with pytest.raises(InvalidInput) as exc:
+        roads_(conn, csv_bytes(rows))
+    (error,) = exc.value.extra["errors"]
+    assert (error["row"], error["field"]) == (3, "道路名称")
+    assert "未命名路 is not a standard name" in error["reason"]
+    assert "naming application" in error["reason"]
+    assert count(conn, "roads") == before
+
+
 def test_roads_import_with_wkt_and_a_changed_line(conn):
     rows = [{"道路编码": "R1", "道路名称": "荷香路", "道路类型": "路",
              "WKT": "LINESTRING (113.15 27.85, 113.152 27.85)"},
             {"道路编码": "R2", "道路名称": "荷香一巷", "道路类型": "巷",
              "WKT": "LINESTRING (113.151 27.85, 113.151 27.849)"}]
+    _standard_names(conn, rows)
     report = roads_(conn, csv_bytes(rows))
     assert (report.added, report.changed) == (2, 0)
     assert fetch_value(conn, "SELECT kind FROM roads WHERE external_id = 'R2'") == "lane"
