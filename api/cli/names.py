@@ -14,8 +14,11 @@ def search(args) -> None:
     with session() as conn:
         hits = names.search(conn, args.query, division=args.division, limit=args.limit)
     for h in hits:
+        now = h.get("current")   # a former name: what it is called now, and since when
+        then = (f" → {now['name']}" + (f" ({now['since']})" if now.get("since") else "")
+                if now else "")
         print(f"{h['id']:>8}  {h['name']:<12} {h['roman'] or '':<24} {h['category']:<10} "
-              f"{h['within'] or '':<24} [{h['why']}]")
+              f"{h['within'] or '':<24} [{h['why']}]{then}")
 
 
 def register_page(args) -> None:

@@ -231,6 +231,13 @@ KNOWN = [
     N_("a user name has no slash and no control characters"),
     N_("user %(name)s is a %(role)s: only inspectors and administrators sign in to the "
        "field app"),
+    # geo.plates.roads
+    N_("%(name)s is not a standard name: the gazetteer has no street (街路巷) of this name in "
+       "%(division)s. Name the road first: file a naming application (地名申报, POST "
+       "/names/applications) and have it approved, then add the road under its standard name"),
+    N_("%(name)s is not a standard name: the gazetteer has no street (街路巷) of this name. "
+       "Name the road first: file a naming application (地名申报, POST /names/applications) "
+       "and have it approved, then add the road under its standard name"),
 ]
 
 # A detail of no known form: a lead sentence for its status, then the English text.

@@ -116,6 +116,11 @@ def create(conn, actor: Actor, record: dict, *, source: str = "officer",
     division = record.get("division_code") or fetch_value(conn, _Q["county_of_line"],
                                                           {"axis": axis.wkb})
     standard = standard_name(conn, name.strip(), division, axis)
+    # One standard name, one road: a second road of the same name would give every number
+    # on it two addresses. Pieces of a road are one road (a MultiLineString).
+    if (same := fetch_value(conn, _Q["road_of_name"], {"name_id": standard["id"]})) is not None:
+        raise Conflict(f"road {name.strip()} already exists (id {same}): add the piece to it "
+                       "or retire it first", field="name", road_id=same)
     row = fetch_one(conn, _Q["insert_road"], {
         "name": name.strip(), "name_id": standard["id"], "kind": kind,
         "geom": MultiLineString(parts).wkb, "axis": axis.wkb, "rule": _json(rule),
@@ -140,7 +145,7 @@ def standard_name(conn, name: str, division: str | None, line: Any = None,
     where = (fetch_value(conn, _Q["division_name"], {"code": division}) or division
              if division else None)
     place = f" in {where} ({division})" if where and where != division else (
-        f" in {division}" if division else "")
+        f" in {division}" if division else "")   # one of the two forms api.web.messages knows
     raise InvalidInput(f"{name} is not a standard name: the gazetteer has no street (街路巷) "
                        f"of this name{place}. Name the road first: file a naming application "
                        "(地名申报, POST /names/applications) and have it approved, then add "

@@ -6,6 +6,10 @@ FROM (SELECT ST_Multi(ST_GeomFromWKB(%(geom)s, 4490)) AS geom) g,
      (SELECT ST_GeomFromWKB(%(axis)s, 4490) AS axis) a
 RETURNING id
 
+-- name: road_of_name
+-- The current road named by a standard name, if there is one.
+SELECT id FROM roads WHERE name_id = %(name_id)s AND status = 'current' ORDER BY id LIMIT 1
+
 -- name: county_of_line
 -- The county a road's line lies in (at a point on it).
 SELECT d.code FROM current_divisions d

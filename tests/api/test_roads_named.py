@@ -20,6 +20,11 @@ def test_a_road_the_gazetteer_lacks_is_refused_naming_the_field(app, officer):
                             headers=officer), 422, "name")
     assert "not a standard name" in body["detail"]
     assert "玄武区 (320102)" in body["detail"] and "naming application" in body["detail"]
+    zh = problem(app.post("/roads", json={"name": "无名测试路", "geometry": LINE},
+                          headers={**officer, "Accept-Language": "zh-CN"}), 422, "name")
+    assert zh["detail"] == ("“无名测试路”不是标准地名：玄武区 (320102)没有这一名称的街路巷地名。"
+                            "请先为道路命名：提出地名申报（POST /names/applications）并经批准，"
+                            "再以标准名称登记道路。")
 
 
 def test_a_road_under_its_standard_name_is_linked_to_it(app, officer, db_url):
@@ -70,3 +75,9 @@ def test_names_search_places_a_road_in_its_district(app, sample):
     nanjing = next(f["properties"] for f in district if f["properties"]["division_code"]
                    == "320106")
     assert nanjing["within"].split() == ["江苏省", "南京市"]   # a division is not within itself
+
+
+def test_a_second_road_of_the_same_standard_name_is_refused(app, officer):
+    first = app.post("/roads", json={"name": "韩家巷", "geometry": LINE}, headers=officer)
+    body = problem(first, 409, "name")     # the sample already has 韩家巷 in 玄武区
+    assert "already exists" in body["detail"]

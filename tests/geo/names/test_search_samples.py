@@ -64,3 +64,14 @@ def test_the_road_santiaoxiang_before_its_community(db):
 def test_one_character_missing_or_too_many_in_the_samples(db, q, name, match):
     top = search.search(db, q)[0]
     assert (top["name"], top["match"]) == (name, match)
+
+
+def test_the_search_command_says_what_a_former_name_became(db_url, sample, monkeypatch,
+                                                           capsys):
+    from api.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    main(["names", "search", "株洲县"])
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.split()[1] == "株洲县"
+    assert line.endswith("[former name] → 渌口区 (2018-06-19)")

@@ -16,8 +16,8 @@ def _kinds(conn, road_id):
     return report, {(f["kind"], f["label"]) for f in report["findings"]}
 
 
-def _numbered(conn, numbers_north, numbers_south, rule=None):
-    grid, r = road(conn, ROW, "w", "e", rule=rule or {"spacing_m": 0})
+def _numbered(conn, numbers_north, numbers_south, rule=None, name="测试路"):
+    grid, r = road(conn, ROW, "w", "e", name=name, rule=rule or {"spacing_m": 0})
     north = "abcdEfghijk"[:len(numbers_north)]
     south = "lmnopqrstuv"[:len(numbers_south)]
     for label, n in zip(list(north) + list(south), numbers_north + numbers_south, strict=True):
@@ -44,7 +44,7 @@ def test_a_run_of_misplaced_doors_is_found(conn):
     _, r = _numbered(conn, [1, 3, 21, 23, 5, 7, 9], [])
     _, kinds = _kinds(conn, r["id"])
     assert {lb for k, lb in kinds if k == "out_of_order"} == {"21号", "23号"}
-    _, r2 = _numbered(conn, [11, 13, 3, 15, 17], [])
+    _, r2 = _numbered(conn, [11, 13, 3, 15, 17], [], name="测试二路")
     _, kinds2 = _kinds(conn, r2["id"])
     assert {lb for k, lb in kinds2 if k == "out_of_order"} == {"3号"}
 
@@ -61,7 +61,7 @@ def test_gaps_beyond_the_reserved_numbers(conn):
     _, r = _numbered(conn, [3, 7, 11, 61, 65], [], rule={"spacing_m": 4})
     _, kinds = _kinds(conn, r["id"])
     assert {lb for k, lb in kinds if k == "gap"} == {"61号"}
-    _, r2 = _numbered(conn, [1, 3, 9], [], rule={"spacing_m": 0})
+    _, r2 = _numbered(conn, [1, 3, 9], [], rule={"spacing_m": 0}, name="测试二路")
     _, kinds2 = _kinds(conn, r2["id"])
     assert {lb for k, lb in kinds2 if k == "gap"} == {"9号"}
 
