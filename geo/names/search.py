@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import geopandas as gpd
 
@@ -74,7 +74,7 @@ def syllables() -> frozenset[str]:
     return frozenset(x for x in found if x.isascii() and x.isalpha() and set(x) & set("aeiouv"))
 
 
-@cache
+@lru_cache(maxsize=4096)   # bounded: the texts come from the public's queries
 def _segmentable(text: str) -> bool:
     """Whether ``text`` is a run of whole pinyin syllables (or empty)."""
     if not text:
