@@ -25,9 +25,11 @@ from geo.plausible import point as check_point
 _Q = load_queries(__file__)
 MAX_QUERY = 50
 BRANCH_LIMIT = 50
+MIN_PINYIN_SCAN = 7  # letters: a shorter fixed head or tail matches thousands of names
 MIN_PINYIN_TYPO = 5  # shorter pinyin (one or two syllables) has too many one-edit neighbours
 _HAN = re.compile(f"[{HAN_CHARS}]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # A house number (and building, unit, room) after a name, as in 上海路82号 or 长白街1号2栋301室:
 # the name is what is left (the address search answers for the number). Only after a Chinese
 # character and at the end, so a numbered road such as 1号路 keeps its 号.
@@ -74,13 +76,50 @@ def syllables() -> frozenset[str]:
     return frozenset(x for x in found if x.isascii() and x.isalpha() and set(x) & set("aeiouv"))
 
 
-@lru_cache(maxsize=4096)   # bounded: the texts come from the public's queries
+def _reach(text: str) -> tuple[list[bool], list[bool]]:
+    """Where whole pinyin syllables can cut ``text``: ``head[i]`` when ``text[:i]`` is a run
+    of syllables, ``tail[i]`` when ``text[i:]`` is (both true for the empty run)."""
+    s, n = syllables(), len(text)
+    head, tail = [True] + [False] * n, [False] * n + [True]
+    for i in range(1, n + 1):
+        head[i] = any(head[i - k] and text[i - k:i] in s for k in range(1, min(6, i) + 1))
+    for i in range(n - 1, -1, -1):
+        tail[i] = any(tail[i + k] and text[i:i + k] in s for k in range(1, min(6, n - i) + 1))
+    return head, tail
+
+
 def _segmentable(text: str) -> bool:
     """Whether ``text`` is a run of whole pinyin syllables (or empty)."""
-    if not text:
-        return True
-    return any(text[:k] in syllables() and _segmentable(text[k:])
-               for k in range(1, min(6, len(text)) + 1))
+    return _reach(text)[0][-1]
+
+
+@lru_cache(maxsize=8192)   # bounded: the pieces come from the public's queries
+def _near_syllables(piece: str) -> frozenset[str]:
+    """The syllables one letter away from ``piece`` (a letter changed, added or left
+    out), and the empty string when ``piece`` is a single letter."""
+    near = {piece[:i] + c + piece[i + k:] for i in range(len(piece) + 1)
+            for c in _LETTERS for k in (0, 1)}
+    near |= {piece[:i] + piece[i + 1:] for i in range(len(piece))}
+    return frozenset(x for x in near - {piece} if not x or x in syllables())
+
+
+def one_letter_keys(text: str) -> list[str]:
+    """Every run of whole pinyin syllables one letter away from ``text`` (a letter changed,
+    added or left out): what a one-letter typo of a pinyin key can have been.
+
+    The pinyin keys of names are runs of syllables, so the typo sits in one piece
+    ``text[a:b]`` between two runs of syllables (``text[:a]`` and ``text[b:]``), and that
+    piece is one letter away from a syllable (or from nothing). Enumerating those keeps
+    the list to a few hundred keys, looked up exactly: a scan for the names within one
+    edit reads thousands."""
+    head, tail = _reach(text)
+    n = len(text)
+    out = {text[:a] + x + text[b:]
+           for a in range(n + 1) if head[a]
+           for b in range(a, min(n, a + 7) + 1) if tail[b]
+           for x in _near_syllables(text[a:b])}
+    out.discard(text)
+    return sorted(out)
 
 
 @cache
@@ -100,6 +139,12 @@ def _generic_pinyin() -> tuple[str, ...]:
     return tuple(sorted({search_keys(g, g).pinyin for g in generics()}, key=lambda p: -len(p)))
 
 
+@cache
+def _generic_char_pinyin() -> tuple[str, ...]:
+    """The pinyin of the generic-like characters (``_generic_chars``)."""
+    return tuple(p for p in (search_keys(c, c).pinyin for c in _generic_chars()) if p)
+
+
 def doubled_generic_candidates(q: Query) -> list[str]:
     """Names (or pinyin keys) a query would be if it had not merged a doubled generic: the
     query's 专名 with a generic-like character before its 通名, 花楼 + 街 + 街道 for 花楼街道,
@@ -109,11 +154,10 @@ def doubled_generic_candidates(q: Query) -> list[str]:
 
     out: set[str] = set()
     if q.latin:
-        chars = [search_keys(c, c).pinyin for c in _generic_chars()]
         for generic in _generic_pinyin():
             proper = q.text[: len(q.text) - len(generic)]
             if q.text.endswith(generic) and len(proper) >= 4 and _segmentable(proper):
-                out.update(proper + c + generic for c in chars if c)
+                out.update(proper + c + generic for c in _generic_char_pinyin())
     else:
         parts = split(q.text)
         proper = q.text[: len(q.text) - len(parts.generic)]
@@ -137,34 +181,41 @@ def _tail_weight(t: str, k: int, latin: bool) -> int:
 def _missing_branches(t: str, params: dict, *, latin: bool) -> list[str]:
     """Names with one character more than the query, inside it (a name that starts or ends
     with the query is a prefix or a contains hit): the name minus that character is the
-    query. In pinyin, one whole syllable inserted between two syllables of the query.
+    query. In pinyin, one whole syllable inserted at a cut between syllables of the query.
 
-    One scan per position, on (length, name) or (length, pinyin): by the fixed head, or by
-    the fixed tail (reversed) when the tail without its generic is longer than the head."""
+    One scan per cut, on (length, name) or (length, pinyin): by the fixed head, or by the
+    fixed tail (reversed) when the tail without its generic is longer than the head. In
+    pinyin a fixed part shorter than ``MIN_PINYIN_SCAN`` letters (``li`` of lishequ) would
+    read thousands of names: those cuts look up every syllable inserted there instead."""
     n = len(t)
-    col = "n.pinyin" if latin else "n.name"
     if latin:
-        cuts = [k for k in range(1, n) if _segmentable(t[:k]) and _segmentable(t[k:])]
+        head, tail = _reach(t)
+        cuts = [k for k in range(1, n) if head[k] and tail[k]]
+        length, col = "length(n.pinyin) = ANY(%(miss_lens)s)", "n.pinyin"
         params["miss_lens"] = list(range(n + 1, n + 7))
-        length = f"length({col}) = ANY(%(miss_lens)s)"
     else:
-        cuts = list(range(1, n))
-        length = f"length({col}) = {n + 1}"
-    out = []
+        cuts, length, col = list(range(1, n)), f"length(n.name) = {n + 1}", "n.name"
+    out, short = [], []
     for k in cuts:
-        params[f"miss_l{k}"], params[f"miss_r{k}"] = t[:k], t[k:]
-        if _tail_weight(t, k, latin) > k:
+        weight = _tail_weight(t, k, latin)
+        if latin and max(k, weight) < MIN_PINYIN_SCAN:
+            short.append(k)
+            continue
+        if weight > k:
             params[f"miss_s{k}"] = t[k:][::-1] + "%"
             scan = f"reverse({col}) LIKE %(miss_s{k})s"
         else:
             params[f"miss_s{k}"] = t[:k] + "%"
             scan = f"{col} LIKE %(miss_s{k})s"
-        if latin:
-            check = (f"left({col}, {k}) = %(miss_l{k})s AND right({col}, {n - k}) = %(miss_r{k})s")
-        else:
-            params[f"miss_p{k}"] = t[:k] + "_" + t[k:]
-            check = f"{col} LIKE %(miss_p{k})s"
-        out.append(f"{length} AND {scan} AND {check}")
+        params[f"miss_l{k}"], params[f"miss_r{k}"] = t[:k], t[k:]
+        out.append(f"{length} AND {scan} AND left({col}, {k}) = %(miss_l{k})s "
+                   f"AND right({col}, {n - k}) = %(miss_r{k})s")
+    if short:
+        params.update(miss_heads=[t[:k] for k in short], miss_tails=[t[k:] for k in short],
+                      syllables=sorted(syllables()))
+        out.append("n.pinyin IN (SELECT c.head || s.s || c.tail FROM unnest(%(miss_heads)s::"
+                   "text[], %(miss_tails)s::text[]) AS c(head, tail), "
+                   "unnest(%(syllables)s::text[]) AS s(s))")
     return out
 
 
@@ -176,14 +227,10 @@ def _extra_candidates(t: str, *, latin: bool) -> list[str]:
     if not latin:
         out = {t[:i] + t[i + 1:] for i in range(len(t))} if len(t) >= 3 else set()
         return sorted(out - {t} - set(generics()))   # 繁社区 is not 社区 with one too many
-    out = set()
-    for i in range(len(t)):
-        if not _segmentable(t[:i]):
-            continue
-        for j in range(i + 1, min(len(t), i + 6) + 1):
-            rest = t[:i] + t[j:]
-            if t[i:j] in syllables() and len(rest) >= 4 and _segmentable(t[j:]):
-                out.add(rest)
+    head, tail = _reach(t)
+    out = {t[:i] + t[j:] for i in range(len(t)) if head[i]
+           for j in range(i + 1, min(len(t), i + 6) + 1)
+           if tail[j] and t[i:j] in syllables() and len(t) - (j - i) >= 4}
     return sorted(out - set(_generic_pinyin()))
 
 
@@ -325,26 +372,14 @@ def _edit_branches(q: Query, params: dict, branch) -> None:
 
 
 def _pinyin_typo_branches(text: str, params: dict) -> list[str]:
-    """Candidates within one edit of ``text`` (pigeonhole rule, DESIGN note in 0005).
-
-    Cut the query in three: one edit leaves two of the pieces intact, so the name starts
-    with pieces 1–2, or ends with pieces 2–3, or starts with piece 1 and ends with piece 3.
-    Each is a prefix scan per name length on the pinyin or the reversed pinyin.
-    """
-    n = len(text)
-    a, b = n // 3, (2 * n) // 3
-    params.update(lengths=[n - 1, n, n + 1], head=text[:b] + "%",
-                  tail=text[a:][::-1] + "%", head1=text[:a] + "%", tail3=text[b:][::-1] + "%")
-    out = []
-    for col in ("pinyin", "proper_pinyin"):
-        dist = f"levenshtein_less_equal(n.{col}, %(q)s, 1)"
-        for cond in (f"n.{col} LIKE %(head)s", f"reverse(n.{col}) LIKE %(tail)s",
-                     f"n.{col} LIKE %(head1)s AND reverse(n.{col}) LIKE %(tail3)s"):
-            out.append(f"(SELECT n.id, (4 + {dist} / 10.0)::float AS score, "
-                       f"'pinyin_typo' AS match FROM place_names n "
-                       f"WHERE length(n.{col}) = ANY(%(lengths)s) "
-                       f"AND {cond} AND {dist} <= 1 {{filters}} LIMIT {BRANCH_LIMIT})")
-    return out
+    """Names whose pinyin, or the pinyin of their 专名, is one letter away from ``text``:
+    exact look-ups of ``one_letter_keys``."""
+    params["typo_keys"] = one_letter_keys(text)
+    if not params["typo_keys"]:
+        return []
+    return [f"(SELECT n.id, 4.1::float AS score, 'pinyin_typo' AS match FROM place_names n "
+            f"WHERE n.{col} IN (SELECT unnest(%(typo_keys)s::text[])) {{filters}} "
+            f"LIMIT {BRANCH_LIMIT})" for col in ("pinyin", "proper_pinyin")]
 
 
 def search(conn, q: str | None = None, *, division: str | None = None,

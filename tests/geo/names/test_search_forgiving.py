@@ -16,7 +16,7 @@ from tests.factories import add_name
 def names(conn):
     rows = [("湘江路", "0801"), ("建设南路", "0801"), ("青山街街道", "0404"), ("青石街道", "0404"),
             ("和平路社区", "0501"), ("三条巷", "0801"), ("三条巷社区", "0501"),
-            ("荷塘区", "0403")]
+            ("荷塘区", "0403"), ("长江新城路", "0801")]
     return {name: add_name(conn, name, category) for name, category in rows}
 
 
@@ -80,10 +80,28 @@ def test_one_character_too_many(conn, names, q, name):
     ("jianshenanlu", "建设南路", "pinyin"),          # the whole name: no edit
     ("xiangjiangdalu", "湘江路", "extra_char"),       # 大 (da) added
     ("hetanghequ", "荷塘区", "extra_char"),
-    ("xiangjianglv", "湘江路", "pinyin_typo"),        # one letter: as before
+    ("xiangjianglv", "湘江路", "pinyin_typo"),        # one letter changed
+    ("xiangjiaanglu", "湘江路", "pinyin_typo"),       # one letter added
+    ("xiangjanglu", "湘江路", "pinyin_typo"),         # one letter left out
+    ("changjiangchenglu", "长江新城路", "missing_char"),  # a long fixed head: scanned
 ])
 def test_a_pinyin_syllable_missing_or_too_many(conn, names, q, name, match):
     assert first(conn, q) == (name, match)
+
+
+def brute_one_letter(text):
+    """Every run of syllables one letter away from ``text``, by trying every edit."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    edits = {text[:i] + c + text[i + k:] for i in range(len(text) + 1) for c in letters
+             for k in (0, 1)} | {text[:i] + text[i + 1:] for i in range(len(text))}
+    return sorted(e for e in edits - {text} if search._segmentable(e))
+
+
+@pytest.mark.parametrize("text", [
+    "xiangjianglu", "shnbei", "tuanjiesaequ", "xian", "xan", "eerduosi", "a", "ao", "",
+    "lishequ", "hetanqu", "xiaozhencunweiyuanhui", "zhqu", "wudangdaolujiedao"])
+def test_one_letter_keys_are_every_run_of_syllables_one_letter_away(text):
+    assert search.one_letter_keys(text) == brute_one_letter(text)
 
 
 @pytest.mark.parametrize("q", ["湘江路82号", "湘江路 82 号", "湘江路82-1号", "湘江路８２號",
