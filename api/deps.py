@@ -28,6 +28,8 @@ SUSPECT_S = 30.0   # after a connection is found dead, check each one handed out
 @asynccontextmanager
 async def borrow(request: Request) -> AsyncIterator[psycopg2.extensions.connection]:
     """Borrow a pooled connection; roll back whatever was left uncommitted and return it.
+    Connections are in autocommit (``api.main.AutocommitPool``): each read is its own
+    statement, and ``transaction`` blocks (every write) open one transaction each.
 
     psycopg2's pool raises at once when every connection is out; the semaphore makes a
     request wait for one instead (up to the pool timeout, then 503). Getting a connection
@@ -54,6 +56,8 @@ async def borrow(request: Request) -> AsyncIterator[psycopg2.extensions.connecti
                 conn.rollback()  # only when a transaction was left open
             except psycopg2.Error:
                 broken = True
+        if not broken and not conn.autocommit:
+            conn.autocommit = True   # after a write that failed before its commit
         if broken:
             state.suspect_until = time.monotonic() + SUSPECT_S
         state.pool.putconn(conn, close=broken)

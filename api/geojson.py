@@ -3,8 +3,10 @@ with paging links (``next`` and ``prev``), in one place for every router."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+import orjson
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
@@ -14,10 +16,27 @@ from api.params import Page
 MEDIA_TYPE = "application/geo+json"
 
 
+class FastJSONResponse(JSONResponse):
+    """A JSON response serialised by orjson: dicts, lists, dataclasses, dates, times and
+    NumPy values directly, anything else (Decimal, sets, models) through FastAPI's
+    ``jsonable_encoder``. The same text as ``JSONResponse`` (UTF-8, compact), several times
+    faster on large GeoJSON; a NaN is written null where ``JSONResponse`` would fail."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, default=_encodable,
+                            option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+
+
+def _encodable(value: Any) -> Any:
+    if isinstance(value, Decimal):   # as jsonable_encoder: 30 stays an integer, 3.0 a float
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)
+    return jsonable_encoder(value)
+
+
 def json_response(body: Any, status: int = 200,
                   media_type: str = "application/json") -> JSONResponse:
     """``body`` (dicts, lists, dataclasses, dates…) as a JSON response."""
-    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=media_type)
+    return FastJSONResponse(body, status_code=status, media_type=media_type)
 
 
 class GeoJSONResponse(JSONResponse):

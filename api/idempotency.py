@@ -59,6 +59,7 @@ class Idempotency:
                               scope.get("query_string", b"").decode("latin-1"), body)
         try:
             async with borrow(Request(scope)) as conn:
+                conn.autocommit = False   # the key's lock, the writes and the answer: one
                 stored = await run_in_threadpool(_lock_and_find, conn, caller, key)
                 if stored is not None:
                     conn.rollback()

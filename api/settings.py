@@ -32,6 +32,12 @@ class Settings:
     facilities_public: bool = True
     # Browser sessions and the sign-in lock (DESIGN §4).
     sessions: Policy = field(default_factory=Policy)
+    # Network graphs loaded in the background at start-up, newest first, up to this many
+    # edges in all (about 50 MB per 100k edges); 0 loads each on its first use.
+    warm_graph_edges: int = 0
+    # At start-up, load what the public lookups read and keep it out of the garbage
+    # collector's scans (``gc.freeze``); off for the apps tests build by the hundred.
+    warm_start: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,4 +56,6 @@ class Settings:
                 max_failures=_int("CIVGEO_SIGN_IN_MAX_FAILURES", 5, 1, 100),
                 lock_minutes=_int("CIVGEO_SIGN_IN_LOCK_MINUTES", 15, 1, 24 * 60),
                 pairing_minutes=_int("CIVGEO_PAIRING_MINUTES", 10, 1, 60)),
+            warm_graph_edges=_int("CIVGEO_WARM_GRAPH_EDGES", 500_000, 0, 50_000_000),
+            warm_start=_int("CIVGEO_WARM_START", 1, 0, 1) == 1,
         )

@@ -61,21 +61,29 @@ def transaction(conn) -> Iterator[Any]:
     Inside another ``transaction`` or ``held`` block on the same connection, the block is a
     savepoint: its work is undone alone if it raises, and committed with the outer block.
     A rollback on a connection that has died is skipped: the error that killed it is the one
-    raised (the API answers it 503).
+    raised (the API answers it 503). A connection in autocommit (the API's, whose reads then
+    cost no BEGIN and no ROLLBACK) is in one transaction for the block and back after it.
     """
     depth = _DEPTH.get(id(conn))
     if depth is not None:
         yield from _savepoint(conn, depth)
         return
+    autocommit = conn.autocommit   # the API's connections: one statement, one transaction
+    if autocommit:
+        conn.autocommit = False
     _DEPTH[id(conn)] = 0
     try:
         yield conn
     except BaseException:
         _rollback(conn)
+        if autocommit and not conn.closed and conn.status == psycopg2.extensions.STATUS_READY:
+            conn.autocommit = True
         raise
     finally:
         del _DEPTH[id(conn)]
     conn.commit()
+    if autocommit:
+        conn.autocommit = True
 
 
 @contextmanager
@@ -85,6 +93,8 @@ def held(conn) -> Iterator[Any]:
     writes this way until it has stored the answer of an ``Idempotency-Key``)."""
     if id(conn) in _DEPTH:
         raise RuntimeError("the connection's transaction is owned already")
+    if conn.autocommit:
+        conn.autocommit = False   # the caller ends the transaction, and sets it back
     _DEPTH[id(conn)] = 0
     try:
         yield conn

@@ -23,7 +23,7 @@ from psycopg2 import sql
 
 from geo import cql
 from geo.cql import Queryable
-from geo.db import fetch_all, fetch_one
+from geo.db import fetch_all, fetch_one, transaction
 from geo.errors import Forbidden, InvalidInput, NotFound
 
 MAX_LIMIT = 10_000
@@ -615,7 +615,8 @@ def rows(conn, layer: Layer, q: Query, reader: Reader = Reader()) -> Iterator[di
                       *(f"{layer.props[n].sql} AS \"{n}\"" for n in names)])
     query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
         sql.SQL(cols), source, _order(layer, q.sortby))
-    with conn.cursor(name="civgeo_export") as cur:
+    # A server-side cursor lives in a transaction (the API's connections are in autocommit).
+    with transaction(conn), conn.cursor(name="civgeo_export") as cur:
         cur.execute(query, params)
         while batch := cur.fetchmany(5_000):
             names_out = [d[0] for d in cur.description]

@@ -4,7 +4,8 @@ folium's defaults load Leaflet, jQuery, Bootstrap and the marker plugins from pu
 CDNs, and FastAPI's /docs loads Swagger UI from one; on an intranet those pages stay
 blank. ``fetch_assets`` takes the same files from the npm registry (``npm pack``) into
 ``.civgeo/assets``, with protomaps-leaflet, which draws civgeo's own basemap
-(``maps.basemap``); the API serves them under ``/static/vendor`` and exported maps get
+(``maps.basemap``), and Leaflet.markercluster, which gathers facility markers at low zoom;
+the API serves them under ``/static/vendor`` and exported maps get
 a copy beside them.
 """
 
@@ -37,6 +38,9 @@ PACKAGES: dict[str, tuple[str, ...]] = {
                                               "LICENSE"),
     # the field app's offline queue in IndexedDB (api/field/)
     "idb@8.0.3": ("build/umd.js", "LICENSE"),
+    # facility markers gathered into clusters at low zoom (maps.base.clustered)
+    "leaflet.markercluster@1.5.3": ("dist/leaflet.markercluster.js", "dist/MarkerCluster.css",
+                                    "dist/MarkerCluster.Default.css", "MIT-LICENCE.txt"),
 }
 
 
@@ -97,8 +101,9 @@ def copy_beside(html_dir: Path, name: str = "vendor") -> Path:
     if todo := missing():
         raise SetupError(f"map assets missing ({', '.join(todo)}): run `civgeo assets fetch`")
     target = html_dir / name
-    if not target.exists():
-        shutil.copytree(assets_dir(), target)
+    for package in sorted(assets_dir().iterdir()):   # a folder from before gets new packages
+        if package.is_dir() and not (target / package.name).exists():
+            shutil.copytree(package, target / package.name)
     return target
 
 

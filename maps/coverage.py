@@ -22,12 +22,15 @@ from geo.errors import InvalidInput
 from maps.base import (
     N_,
     MapSettings,
+    Markers,
     add_legend,
     add_title_box,
     banner,
     base_map,
+    clustered,
     for_display,
     inert_text,
+    layer_data,
     popup,
 )
 
@@ -155,7 +158,7 @@ def _title_box(m: folium.Map, title: str, lines: list[str], header: dict,
 def _outline(m: folium.Map, frame: gpd.GeoDataFrame, code: str, settings: MapSettings) -> None:
     own = frame[frame["code"] == code]
     if len(own):
-        folium.GeoJson(for_display(own[["geometry"]], settings, 30),
+        folium.GeoJson(layer_data(for_display(own[["geometry"]], settings, 30), []),
                        name=settings.gettext("boundary"),
                        style_function=lambda _f: _OUTLINE, interactive=False).add_to(m)
 
@@ -178,18 +181,22 @@ def _communities(m: folium.Map, frame: gpd.GeoDataFrame, records: list[dict],
     polys = frame.loc[frame["level"] == "community", ["code", "geometry"]]
     shown = for_display(polys.merge(data, on="code"), settings, 15)
     if len(shown):
+        # The status colours the area and is not shown: looked up by feature id, not sent.
+        fills = [STATUS[status][0] for status in shown["status"]]
         folium.GeoJson(
-            shown, name=_("communities by status"),
-            style_function=lambda f: {"fillColor": STATUS[f["properties"]["status"]][0],
+            layer_data(shown, list(tip)), name=_("communities by status"),
+            style_function=lambda f: {"fillColor": fills[int(f["id"])],
                                       "fillOpacity": 0.55, "color": "#666", "weight": 0.5},
             tooltip=folium.GeoJsonTooltip(list(tip), list(tip.values()), sticky=True)).add_to(m)
 
 
 def _circle_sites(m: folium.Map, sites: list[dict], type_names: dict[str, str],
                   settings: MapSettings, name: str) -> None:
-    """Community eldercare sites counted by the circle, with their load; full ones ringed."""
+    """Community eldercare sites counted by the circle, with their load; full ones ringed;
+    clustered at low zoom."""
     _ = settings.gettext
-    group = folium.FeatureGroup(name=name)
+    markers = Markers([_("Type"), _("Places"), _("Capacity (elderly)"), _("Capacity used"),
+                       _("Catchment (elderly)"), _("Note")])
     for row, location in zip(sites, _locations(sites, settings), strict=True):
         served, cap = row["served_elderly"], row["capacity_elderly"]
         used = (f"{served:,} / {cap:,} ({served / cap:.0%})" if cap
@@ -198,40 +205,37 @@ def _circle_sites(m: folium.Map, sites: list[dict], type_names: dict[str, str],
             (row["full"], N_("FULL: its catchment exceeds its capacity")),
             (not row["inside"], N_("outside the division; serves it too")),
             (not row["on_network"], N_("not on the street network"))) if flag]
-        box = popup(row["name"], [(_("Type"), type_names.get(row["type"], row["type"])),
-                                  (_("Places"), row["places"]),
-                                  (_("Capacity (elderly)"), cap),
-                                  (_("Capacity used"), used),
-                                  (_("Catchment (elderly)"), row["catchment_elderly"]),
-                                  (_("Note"), "; ".join(flags) or None)])
-        folium.CircleMarker(
-            location, radius=6, weight=3 if row["full"] else 1,
-            color="#b30000" if row["full"] else "#fff", fill=True, fill_opacity=0.9,
-            fill_color=_SITE_COLOURS.get(row["type"], "#3f007d"), popup=box,
-            tooltip=inert_text(row["name"])).add_to(group)
+        markers.add(location, {"circle": {
+            "radius": 6, "weight": 3 if row["full"] else 1,
+            "color": "#b30000" if row["full"] else "#fff", "fill": True, "fillOpacity": 0.9,
+            "fillColor": _SITE_COLOURS.get(row["type"], "#3f007d")}}, row["name"],
+            [type_names.get(row["type"], row["type"]), row["places"], cap, used,
+             row["catchment_elderly"], "; ".join(flags)])
+    group = clustered(name, settings)
+    markers.add_to(group)
     group.add_to(m)
 
 
 def _facility_layer(m: folium.Map, rows: list[dict], name: str, settings: MapSettings, *,
                     show: bool = True) -> None:
-    """Facilities outside the circle as icon markers, with their capacities."""
+    """Facilities outside the circle as icon markers, with their capacities; clustered at
+    low zoom."""
     if not rows:
         return
     _ = settings.gettext
-    group = folium.FeatureGroup(name=name, show=show)
+    markers = Markers([_("Type"), _("Status"), _("Beds"), _("Nursing beds"), _("Places"),
+                       _("Meals per day"), _("Plots used / total"), _("Stock items"),
+                       _("Operator")])
     for row, location in zip(rows, _locations(rows, settings), strict=True):
         colour, icon = _MARKERS.get(row["type"]) or _MARKERS[row["kind"]]
-        box = popup(row["name"], [
-            (_("Type"), row["type_name"]), (_("Status"), row["status"]),
-            (_("Beds"), row["beds"]), (_("Nursing beds"), row["nursing_beds"]),
-            (_("Places"), row["places"]), (_("Meals per day"), row["meals_per_day"]),
-            (_("Plots used / total"), None if row["plots_total"] is None
-             else f"{row['plots_used'] or 0:,} / {row['plots_total']:,}"),
-            (_("Stock items"), len(row["stock"]) if row["kind"] == "relief" else None),
-            (_("Operator"), row["operator"])])
-        folium.Marker(location, popup=box,
-                      tooltip=inert_text(row["name"]),
-                      icon=folium.Icon(color=colour, icon=icon, prefix="fa")).add_to(group)
+        markers.add(location, {"icon": {"markerColor": colour, "iconColor": "white",
+                                        "icon": icon, "prefix": "fa"}}, row["name"], [
+            row["type_name"], row["status"], row["beds"], row["nursing_beds"], row["places"],
+            row["meals_per_day"], None if row["plots_total"] is None
+            else f"{row['plots_used'] or 0:,} / {row['plots_total']:,}",
+            len(row["stock"]) if row["kind"] == "relief" else None, row["operator"]])
+    group = clustered(name, settings, show=show)
+    markers.add_to(group)
     group.add_to(m)
 
 
@@ -268,7 +272,7 @@ def coverage_map(circle: CircleMap, *, settings: MapSettings,
     for i, tier in reversed(list(enumerate(tiers))):
         colour = _tier_colour(i)
         layer = gpd.GeoDataFrame(geometry=[tier["geometry"]], crs=4490)
-        folium.GeoJson(for_display(layer, settings, 10),
+        folium.GeoJson(layer_data(for_display(layer, settings, 10), []),
                        name=_("%(minutes)s min tier (%(kind)s)") % {
                            "minutes": f"{tier['minutes']:g}", "kind": kind},
                        interactive=False,
@@ -377,26 +381,26 @@ def indicators_map(result: dict, indicator: str, *, settings: MapSettings) -> fo
     values = frame[indicator] if indicator in frame else pd.Series([np.nan] * len(frame))
     fills, legend = _classes(values.astype(float), target, is_share, _)
     sla = targets["relief_sla_hours"]
-    rows = [{"name": inert_text(p["name"]), "code": p["code"], "fill": fill,
+    rows = [{"name": inert_text(p["name"]), "code": p["code"],
              "elderly": f"{p['elderly']:,}", "beds": f"{p['beds']:,}",
              **{k: _cell(p, k, targets, _) for k in INDICATORS},
              "relief": _("%(share)s, longest %(hours)s h") % {
                  "share": _share(p.get("relief_share_within_sla")),
                  "hours": _number(p.get("relief_max_hours"), False)}}
-            for p, fill in zip([f["properties"] for f in units], fills, strict=True)]
+            for p in [f["properties"] for f in units]]
     shown = for_display(gpd.GeoDataFrame(rows, geometry=frame.geometry.values, crs=4490),
                         settings, 30)
     fields = ["name", "code", "elderly", "beds", *INDICATORS, "relief"]
     aliases = [_("Name"), _("Code"), _("Elderly 60+"), _("Eldercare beds"),
                *[_(v[0]) for v in INDICATORS.values()],
                _("people within %(hours)s h of relief supplies") % {"hours": f"{sla:g}"}]
-    folium.GeoJson(shown, name=label,
-                   style_function=lambda f: {"fillColor": f["properties"]["fill"],
+    folium.GeoJson(layer_data(shown, fields), name=label,
+                   style_function=lambda f: {"fillColor": fills[int(f["id"])],
                                              "fillOpacity": 0.7, "color": "#444",
                                              "weight": 1},
                    tooltip=folium.GeoJsonTooltip(fields, aliases, sticky=True)).add_to(m)
     own = gpd.GeoDataFrame(geometry=[shape(features[0]["geometry"])], crs=4490)
-    folium.GeoJson(for_display(own, settings, 30), name=_("boundary"),
+    folium.GeoJson(layer_data(for_display(own, settings, 30), []), name=_("boundary"),
                    style_function=lambda _f: _OUTLINE, interactive=False).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     div, summary = result["division"], result["summary"]
@@ -429,7 +433,8 @@ def suggestions_map(picked: SuggestionsMap, *, settings: MapSettings) -> folium.
              for s in result["suggestions"] for c in s["communities"] if c["code"] in centres]
     if lines:
         folium.GeoJson(
-            for_display(gpd.GeoDataFrame(lines, crs=4490), settings),
+            layer_data(for_display(gpd.GeoDataFrame(lines, crs=4490), settings),
+                       ["rank", "name", "gain", "walk"]),
             name=_("newly covered communities"),
             style_function=lambda _f: {"color": "#08519c", "weight": 2, "dashArray": "5 4"},
             tooltip=folium.GeoJsonTooltip(["rank", "name", "gain", "walk"],

@@ -11,7 +11,7 @@ import numpy as np
 
 from geo.datasets import Overview
 from geo.divisions import division_prefix
-from maps.base import MapSettings, add_legend, base_map, for_display
+from maps.base import MapSettings, add_legend, base_map, for_display, layer_data
 
 _PALETTE = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
 _COUNTY_STYLE = {"color": "#222", "weight": 2.5, "fill": False}
@@ -50,16 +50,17 @@ def overview_map(view: Overview, *, settings: MapSettings) -> folium.Map:
     if len(communities):
         comm = for_display(_escaped(communities, ["name", "kind", "source"]), settings, 15)
         cls, breaks = _classes(comm["aged_60_plus"].fillna(0).to_numpy())
-        comm["fill"] = [_PALETTE[min(c, len(_PALETTE) - 1)] for c in cls]
+        # The class colours the area; looked up by feature id rather than sent as a property.
+        fills = [_PALETTE[min(c, len(_PALETTE) - 1)] for c in cls]
         folium.GeoJson(
-            comm.drop(columns=["population_source"]), name="社区/村 communities (synthetic areas)",
-            style_function=lambda f: {"fillColor": f["properties"]["fill"], "fillOpacity": 0.65,
+            layer_data(comm, tip), name="社区/村 communities (synthetic areas)",
+            style_function=lambda f: {"fillColor": fills[int(f["id"])], "fillOpacity": 0.65,
                                       "color": "#777", "weight": 0.4},
             tooltip=folium.GeoJsonTooltip(tip, aliases)).add_to(m)
     townships = frame[frame.level == "township"]
     if len(townships):
-        folium.GeoJson(for_display(_escaped(townships, ["name", "kind", "source"]), settings, 20)
-                       .drop(columns=["population_source"]),
+        folium.GeoJson(layer_data(for_display(_escaped(townships, ["name", "kind", "source"]),
+                                              settings, 20), tip),
                        name="乡镇/街道 townships (synthetic areas)",
                        style_function=lambda f: _TOWNSHIP_STYLE,
                        tooltip=folium.GeoJsonTooltip(tip, aliases)).add_to(m)
@@ -71,7 +72,7 @@ def overview_map(view: Overview, *, settings: MapSettings) -> folium.Map:
                                     (cty[~is_own], "neighbouring counties (real polygons)",
                                      _NEIGHBOUR_STYLE)):
             if len(subset):
-                folium.GeoJson(subset.drop(columns=["population_source"]), name=name,
+                folium.GeoJson(layer_data(subset, tip), name=name,
                                style_function=lambda f, s=style: s,
                                tooltip=folium.GeoJsonTooltip(tip, aliases)).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)

@@ -55,27 +55,34 @@ def _capacity(ctx: Context, sites: pd.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(places), places / share, np.inf)
 
 
-def allocate(costs: np.ndarray, demand: np.ndarray, capacity: np.ndarray):
-    """Share out site capacity nearest-first; return (elderly served per community, per
-    site × community matrix of who serves whom).
+def allocate(pairs: tuple[np.ndarray, np.ndarray, np.ndarray], demand: np.ndarray,
+             capacity: np.ndarray):
+    """Share out site capacity nearest-first; return the elderly served per community, the
+    site serving most of each community (-1: none; the first such site on a tie) and the
+    elderly each site serves.
 
-    ``costs`` is sites × communities (inf where out of reach). Pairs are taken in order of
-    distance; each takes what the community still needs, up to what the site has left.
+    ``pairs`` are (site, community, metres) within reach, in site then community order.
+    Pairs are taken in order of distance; each takes what the community still needs, up to
+    what the site has left.
     """
-    served = np.zeros(costs.shape[1])
-    by_site = np.zeros(costs.shape)
+    site_of, comm_of, metres = pairs
+    served = np.zeros(len(demand))
+    main = np.full(len(demand), -1)
+    most = np.zeros(len(demand))
+    load = np.zeros(len(capacity))
     left = capacity.astype(float).copy()
     need = demand.astype(float).copy()
-    i, j = np.nonzero(np.isfinite(costs))
-    for k in np.argsort(costs[i, j], kind="stable"):
-        site, comm = i[k], j[k]
+    for k in np.argsort(metres, kind="stable"):
+        site, comm = site_of[k], comm_of[k]
         take = min(left[site], need[comm])
         if take > 0:
             served[comm] += take
-            by_site[site, comm] = take
+            load[site] += take
+            if take > most[comm] or (take == most[comm] and site < main[comm]):
+                most[comm], main[comm] = take, site
             left[site] -= take
             need[comm] -= take
-    return served, by_site
+    return served, main, load
 
 
 @dataclass(frozen=True)
@@ -148,10 +155,8 @@ def serve(ctx: Context, sites: pd.DataFrame, *, capacity: bool = True) -> Served
     dist, nearest = ctx.model.nearest(placed, ctx.targets, ctx.limit_m)
     demand = ctx.communities["elderly"].to_numpy(float)
     if capacity and len(sites):
-        served, by_site = allocate(ctx.model.costs(placed, ctx.targets, ctx.limit_m), demand,
-                                   cap)
-        main = np.where(by_site.any(axis=0), by_site.argmax(axis=0), -1)
-        load = by_site.sum(axis=1)
+        served, main, load = allocate(ctx.model.pairs(placed, ctx.targets, ctx.limit_m),
+                                      demand, cap)
     else:
         served = np.where(np.isfinite(dist), demand, 0.0)
         main, load = nearest.copy(), np.zeros(len(sites))
@@ -209,22 +214,27 @@ def evaluate(conn, ctx: Context, sites: pd.DataFrame, *, capacity: bool = True) 
 
     status = status_of(ctx, s)
     names = sites["name"].tolist()
-    refs = [_site_ref(sites, i) for i in range(len(sites))]
+    refs = _site_refs(sites)
+    near_all = np.where(nearest >= 0, nearest, far_site).tolist()
+    metres_all = np.where(np.isfinite(dist), dist, far_dist).tolist()
+    cols = [comms[c].tolist() for c in ("code", "name", "urban", "township", "township_name",
+                                        "elderly", "total", "lon", "lat")]
     records = []
-    for k, row in enumerate(comms.itertuples(index=False)):
-        near = int(nearest[k]) if nearest[k] >= 0 else int(far_site[k])
-        metres = dist[k] if np.isfinite(dist[k]) else far_dist[k]
-        rec = {"code": row.code, "name": row.name, "urban": row.urban,
-               "township": row.township, "township_name": row.township_name,
-               "elderly": int(row.elderly), "total": int(row.total),
-               "lon": float(row.lon), "lat": float(row.lat), "status": str(status[k]),
+    for k, (code, name, urban, township, township_name, elderly, total, lon, lat) in \
+            enumerate(zip(*cols, strict=True)):
+        near, metres = near_all[k], metres_all[k]
+        known = np.isfinite(metres)
+        rec = {"code": code, "name": name, "urban": urban,
+               "township": township, "township_name": township_name,
+               "elderly": int(elderly), "total": int(total),
+               "lon": float(lon), "lat": float(lat), "status": str(status[k]),
                "covered_elderly": int(round(served[k])),
                "nearest_site": None if near < 0 else refs[near],
-               "distance_m": None if not np.isfinite(metres) else round(float(metres)),
-               "minutes": None if not np.isfinite(metres) else round(float(metres) / ctx.speed, 1),
+               "distance_m": round(metres) if known else None,
+               "minutes": round(metres / ctx.speed, 1) if known else None,
                "served_by": None if main[k] < 0 else refs[int(main[k])]}
         rec["reason"], rec["reason_code"], rec["reason_args"] = _reason(
-            ctx, status[k], metres, names[near] if near >= 0 else None, served[k], row.elderly)
+            ctx, status[k], metres, names[near] if near >= 0 else None, served[k], elderly)
         records.append(rec)
 
     site_rows = _site_rows(sites, refs, cap, s.load, nearest, demand, usable, capacity)
@@ -236,22 +246,27 @@ def _site_rows(sites: pd.DataFrame, refs: list[dict], cap: np.ndarray, load: np.
                nearest: np.ndarray, demand: np.ndarray, usable: np.ndarray,
                capacity: bool) -> list[dict]:
     """Each site with its capacity, catchment (the elderly it is nearest to) and load."""
-    catch = np.zeros(len(sites))
-    np.add.at(catch, nearest[nearest >= 0], demand[nearest >= 0])
-    return [{**refs[i], "lon": row.lon, "lat": row.lat,
-             "places": None if pd.isna(row.places) else int(row.places),
+    reached = nearest >= 0
+    catch = np.bincount(nearest[reached], weights=demand[reached], minlength=len(sites))
+    count = np.bincount(nearest[reached], minlength=len(sites))
+    return [{**refs[i], "lon": lon, "lat": lat,
+             "places": None if pd.isna(places) else int(places),
              "capacity_elderly": None if not np.isfinite(cap[i]) else round(float(cap[i])),
              "catchment_elderly": int(catch[i]), "served_elderly": int(round(load[i])),
-             "catchment_communities": int((nearest == i).sum()),
+             "catchment_communities": int(count[i]),
              "full": bool(capacity and np.isfinite(cap[i]) and catch[i] > cap[i]),
-             "on_network": bool(usable[i]), "inside": bool(row.inside)}
-            for i, row in enumerate(sites.itertuples(index=False))]
+             "on_network": bool(usable[i]), "inside": bool(inside)}
+            for i, (lon, lat, places, inside) in enumerate(zip(
+                sites["lon"], sites["lat"], sites["places"], sites["inside"], strict=True))]
 
 
-def _site_ref(sites: pd.DataFrame, i: int) -> dict:
-    row = sites.iloc[i]
-    return {"id": None if pd.isna(row["id"]) else int(row["id"]), "name": row["name"],
-            "type": row["type"], "planned": bool(row.get("planned", False))}
+def _site_refs(sites: pd.DataFrame) -> list[dict]:
+    """Each site as communities and site rows name it: id, name, type, planned."""
+    planned = sites["planned"] if "planned" in sites else [False] * len(sites)
+    return [{"id": None if pd.isna(i) else int(i), "name": name, "type": type_,
+             "planned": bool(p)}
+            for i, name, type_, p in zip(sites["id"], sites["name"], sites["type"], planned,
+                                         strict=True)]
 
 
 def _reason(ctx: Context, status: str, metres: float, site: str | None, served: float,

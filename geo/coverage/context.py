@@ -1,9 +1,12 @@
 """What every coverage analysis of a division starts from: its settings, its travel model
-(network or straight-line), its communities with their elderly, and the sites serving it."""
+(network or straight-line), its communities with their elderly, and the sites serving it.
+The division, its travel model, its communities and its sites are kept while their tables
+are unchanged (``geo.coverage.versions``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -11,6 +14,7 @@ import pandas as pd
 from geo.coverage import graph as graphs
 from geo.coverage import method as methods
 from geo.coverage import settings as cs
+from geo.coverage import versions
 from geo.coverage.method import Method
 from geo.db import fetch_all, load_queries
 from geo.divisions import check_code, division_prefix, get_division
@@ -29,6 +33,7 @@ class Context:
     minutes: float
     communities: pd.DataFrame    # code, name, urban, township, lon, lat, total, elderly
     targets: object              # the communities placed on the model
+    version: str = field(default="", compare=False)   # data_version when it was built
 
     @property
     def limit_m(self) -> float:
@@ -49,13 +54,15 @@ class Context:
         return np.ones(len(placed), dtype=bool)
 
     def sites(self, conn, types: list[str]) -> pd.DataFrame:
-        reach = self.limit_m
-        rows = fetch_all(conn, _Q["sites"], {
-            "code": self.division["code"], "prefix": division_prefix(self.division["code"]),
-            "types": types, "reach_m": reach})
-        return pd.DataFrame(rows, columns=["id", "name", "type", "type_name", "division_code",
-                                           "places", "beds", "nursing_beds", "status", "lon",
-                                           "lat", "inside"])
+        """Open facilities of ``types`` that can serve the division (a fresh copy)."""
+        code = self.division["code"]
+        key = ("sites", code, tuple(types), self.limit_m,
+               self.version or versions.data_version(conn))
+        return versions.keep(key, lambda: pd.DataFrame(fetch_all(conn, _Q["sites"], {
+            "code": code, "prefix": division_prefix(code), "types": types,
+            "reach_m": self.limit_m}), columns=[
+                "id", "name", "type", "type_name", "division_code", "places", "beds",
+                "nursing_beds", "status", "lon", "lat", "inside"])).copy()
 
     def header(self) -> dict:
         return {"division": {"code": self.division["code"], "name": self.division["name"],
@@ -93,11 +100,23 @@ def settings_of(conn, code: str) -> dict:
 def build(conn, code: str, *, minutes: float | None = None, speed: float | None = None,
           profile: str | None = None, road: bool = False) -> Context:
     """The context of a division; ``road`` uses every street (relief trucks), not walking."""
-    div = division(conn, code)
+    version = versions.data_version(conn)
     s = cs.for_division(conn, code)
+    div, how, comms, model = versions.keep(
+        ("context", code, road, version, json.dumps(s, sort_keys=True, default=str)),
+        lambda: _base(conn, code, s, road))
     mins = cs.check_range(float(minutes if minutes is not None else s["circle_minutes"]),
                           "minutes", cs.MINUTES_RANGE if not road else (1, 48 * 60), "minutes")
     v = cs.walk_speed(s, speed, profile)
+    ctx = Context(div, s, how, model, v, mins, comms.copy(), None, version)
+    ctx.targets = ctx.place(comms["lon"].to_numpy(float), comms["lat"].to_numpy(float))
+    return ctx
+
+
+def _base(conn, code: str, s: dict, road: bool) -> tuple:
+    """What a context of ``code`` takes from the database: the division, its travel method,
+    its communities and the travel model."""
+    div = division(conn, code)
     how = methods.for_division(conn, code, s)
     comms = pd.DataFrame(fetch_all(conn, _Q["communities"], {"prefix": division_prefix(code)}),
                          columns=["code", "name", "urban", "township", "township_name", "lon",
@@ -108,6 +127,4 @@ def build(conn, code: str, *, minutes: float | None = None, speed: float | None 
         lon, lat = (comms["lon"].mean(), comms["lat"].mean()) if len(comms) else (
             div["centre"]["coordinates"] if div["centre"] else (0.0, 0.0))
         model = graphs.StraightLine(float(lon), float(lat), how.detour)
-    ctx = Context(div, s, how, model, v, mins, comms, None)
-    ctx.targets = ctx.place(comms["lon"].to_numpy(float), comms["lat"].to_numpy(float))
-    return ctx
+    return div, how, comms, model

@@ -1,11 +1,14 @@
-"""Walking isochrones (5/10/15-minute tiers, GB 50180) from one point, with pgRouting.
+"""Walking isochrones (5/10/15-minute tiers, GB 50180) from one point.
 
 The point is snapped part-way along its nearest walkable edge (never farther than
-``snap_max_m``; the straight leg to the street is walked too). A virtual node joined to
-that edge's two ends is the root of ``pgr_drivingDistance`` (``pgr_withPointsDD`` gives
-the same costs three times slower), run on the edges inside a box that holds every path
-within the budget, so one isochrone costs the same on a district or a province
-(PEERS §4.4). Reach and polygon pieces come back in one round trip.
+``snap_max_m``; the straight leg to the street is walked too). ``isochrone`` walks the
+network held in memory (``geo.coverage.graph``: a Dijkstra on the part of the graph within
+the budget, well under a millisecond). The same walk in SQL, for SQL users and as the
+reference the in-memory one is checked against: a virtual node joined to the snapped
+edge's two ends is the root of ``pgr_drivingDistance`` (``pgr_withPointsDD`` gives the
+same costs three times slower), run on the edges inside a box that holds every path within
+the budget, so one isochrone costs the same on a district or a province (PEERS §4.4);
+``reach`` gives its nodes, ``network_polygons`` its polygons in one round trip.
 
 The polygon follows the streets reached, partial edges included. ``shape='hull'`` (the
 default, a few milliseconds) is the concave hull of points every 25 m along the reached
@@ -27,8 +30,10 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping
 
+from geo.coverage import graph as graphs
 from geo.coverage import method as methods
 from geo.coverage import settings as cs
+from geo.coverage import versions
 from geo.crs import local_projection, project, to_metres
 from geo.db import fetch_all, fetch_one, load_queries
 from geo.errors import InvalidInput
@@ -78,9 +83,8 @@ def fill_holes(poly, hole_max_m2: float):
     return MultiPolygon(out) if len(out) > 1 else (out[0] if out else Polygon())
 
 
-def _outline(lines_wkb: bytes, tr, shape: str, s: dict):
-    lines = shapely.from_wkb(lines_wkb)
-    metric = to_metres(tr, lines)
+def _outline(metric, shape: str, s: dict):
+    """The polygon around reached streets (a geometry in metres)."""
     if shape == "streets":
         pieces = shapely.buffer(shapely.get_parts(metric), float(s["isochrone_buffer_m"]),
                                 quad_segs=2)
@@ -110,9 +114,40 @@ def network_polygons(conn, network_id: int, lon: float, lat: float, budgets: lis
     tr = local_projection(lon, lat)
     pieces = {r["tier"] - 1: bytes(r["geom"]) for r in rows}
     reached = {r["tier"] - 1: r["nodes"] for r in rows}
-    polys = [_to_lonlat(tr, _outline(pieces[i], tr, shape, s)) if i in pieces else Polygon()
-             for i in range(len(budgets))]
+    polys = [_to_lonlat(tr, _outline(to_metres(tr, shapely.from_wkb(pieces[i])), shape, s))
+             if i in pieces else Polygon() for i in range(len(budgets))]
     return polys, [reached.get(i, 0) for i in range(len(budgets))], leg
+
+
+def graph_polygons(graph: graphs.Graph, lon: float, lat: float, budgets: list[float],
+                   s: dict, *, shape: str = "hull"):
+    """What ``network_polygons`` gives, from the network held in memory, by the same
+    construction: the point's place along its edge and the cut ends of the reached streets
+    are fractions of the stored lines in degrees (as ST_LineLocatePoint and
+    ST_LineSubstring take them), the outline is drawn in the metres of a projection centred
+    on the point. InvalidInput (``lon``) when no walkable street is within ``snap_max_m``."""
+    snap_max = float(s["snap_max_m"])
+    p = graph.snap(np.array([lon]), np.array([lat]), snap_max)
+    if not p.on_network[0]:
+        nearest = graph.snap(np.array([lon]), np.array([lat]), math.inf).leg[0]
+        leg = f"{nearest:.0f} m" if np.isfinite(nearest) else "any distance"
+        raise InvalidInput(f"no walkable street within {snap_max:g} m of {lon:.6f}, {lat:.6f} "
+                           f"(nearest at {leg})", field="lon", snap_max_m=snap_max)
+    frac = shapely.line_locate_point(graph.lonlat[p.edge[0]], shapely.Point(lon, lat),
+                                     normalized=True)
+    p = graphs.Snapped(p.edge, np.array([frac]), p.leg)
+    nodes, dist = graph.reach(p, budgets[-1])
+    tr = local_projection(lon, lat)
+    polys, reached = [], []
+    for b in budgets:
+        edge, start, end = graph.stretches(p, nodes, dist, b)
+        reached.append(int((dist <= b).sum()))
+        if not len(edge):
+            polys.append(Polygon())
+            continue
+        lines = shapely.multilinestrings(graphs.substrings(graph.lonlat[edge], start, end))
+        polys.append(_to_lonlat(tr, _outline(to_metres(tr, lines), shape, s)))
+    return polys, reached, float(p.leg[0])
 
 
 def isochrone(conn, lon: float, lat: float, *, minutes: list[float] | None = None,
@@ -134,12 +169,16 @@ def isochrone(conn, lon: float, lat: float, *, minutes: list[float] | None = Non
         raise InvalidInput("shape must be hull or streets", field="shape")
     v = cs.walk_speed(s, speed, profile)
     budgets = [m * v for m in tiers]
-    how = methods.for_division(conn, division[:6], s)    # the county's travel model
+    county = division[:6]                                 # the county's travel model
+    how = versions.keep(("method", county, versions.data_version(conn),
+                         float(s["network_min_share"]), float(s["detour_factor"])),
+                        lambda: methods.for_division(conn, county, s))
     tr = local_projection(lon, lat)
     extra: dict = {}
     if how.kind == "network":
-        polys, nodes, leg = network_polygons(conn, how.network_id, lon, lat, budgets, s,
-                                             shape=shape, inbound=direction == "inbound")
+        # Every walking street is two-way, so inbound and outbound walks are the same.
+        polys, nodes, leg = graph_polygons(graphs.load_graph(conn, how.network_id), lon, lat,
+                                           budgets, s, shape=shape)
         extra = {"snapped_leg_m": round(leg, 1)}
     else:
         centre = shapely.points(project(tr, lon, lat))[0]

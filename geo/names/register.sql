@@ -38,8 +38,8 @@ SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_co
           AND ST_Length(ST_Intersection(x.geom, n.geom)::geography) >= 20) AS runs_through,
        (SELECT string_agg(f.name, '、' ORDER BY upper(f.valid) DESC NULLS LAST, f.id)
         FROM place_names f WHERE f.current_id = n.id) AS former,
-       round(ST_X(ST_PointOnSurface(n.geom))::numeric, 5) AS lon,
-       round(ST_Y(ST_PointOnSurface(n.geom))::numeric, 5) AS lat
+       round(ST_X(n.label)::numeric, 5) AS lon,
+       round(ST_Y(n.label)::numeric, 5) AS lat
 FROM ids
 JOIN place_names n ON n.id = ids.id
 JOIN place_categories c ON c.code = n.category_code

@@ -382,6 +382,15 @@ def _pinyin_typo_branches(text: str, params: dict) -> list[str]:
             f"LIMIT {BRANCH_LIMIT})" for col in ("pinyin", "proper_pinyin")]
 
 
+def warm() -> None:
+    """Load what a first search would: the converters, the syllables, the generics, the
+    pinyin dictionaries (a service calls it at start-up, before its first request)."""
+    for q in ("荷塘区", "hetangqu"):
+        query = normalise(q)
+        _branches(query, 1)
+        _branches(query, 2)
+
+
 def search(conn, q: str | None = None, *, division: str | None = None,
            category: str | None = None, bbox: tuple[float, ...] | None = None,
            near: tuple[float, float] | None = None, radius_m: float = 5000,

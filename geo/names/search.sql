@@ -25,7 +25,7 @@ SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_co
           -- a division is not within itself; a road is within the district it is filed in
           AND (p.division_code <> n.division_code OR n.category_code !~ '^0[45]')
           AND p.category_code LIKE '04%%' AND p.status = 'standard') AS within,
-       ST_AsGeoJSON(ST_PointOnSurface(n.geom), 6, 0)::json AS point,
+       ST_AsGeoJSON(n.label, 6, 0)::json AS point,
        CASE WHEN %(lon)s::float8 IS NOT NULL AND n.geom IS NOT NULL THEN
             round(ST_Distance(n.geom::geography,
                   ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490)::geography))::int
@@ -45,7 +45,7 @@ LIMIT %(limit)s
 SELECT * FROM (
     SELECT n.id, n.name, n.roman, n.category_code, c.name AS category, n.division_code,
            n.status, 'near' AS match, 9 AS score, NULL::json AS current, NULL AS within,
-           ST_AsGeoJSON(ST_PointOnSurface(n.geom), 6, 0)::json AS point,
+           ST_AsGeoJSON(n.label, 6, 0)::json AS point,
            round(ST_Distance(n.geom::geography, p::geography))::int AS distance_m
     FROM place_names n
     JOIN place_categories c ON c.code = n.category_code,

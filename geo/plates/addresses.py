@@ -261,7 +261,7 @@ def _read_below(conn, out: dict, s: str) -> str:
 
 
 def _division_at(conn, text: str, parent: dict | None) -> dict | None:
-    rows = fetch_all(conn, _Q["division_prefixes"], {"text": text})
+    rows = fetch_all(conn, _Q["division_prefixes"], {"prefixes": _prefixes(text)})
     if parent is not None:  # only divisions below the one already read
         rows = [r for r in rows if r["code"].startswith(_prefix(parent["code"]))
                 and r["code"] != parent["code"]]

@@ -37,16 +37,14 @@ SELECT b.id, b.entrance_id, b.no, b.units, b.floors, b.rooms_per_floor
 FROM buildings b WHERE b.entrance_id = ANY(%(ids)s) ORDER BY b.entrance_id, b.no
 
 -- name: division_prefixes
--- Divisions whose name (or the name without its generic: 南京 for 南京市) starts the text.
-SELECT d.code, d.name, d.level, d.parent_code,
-       CASE WHEN left(%(text)s, length(d.name)) = d.name THEN length(d.name)
-            ELSE length(d.short) END AS matched
-FROM (SELECT code, name, level, parent_code,
-             regexp_replace(name, '(省|市|自治区|自治州|地区|区|县|街道|镇|乡|社区|居委会|村委会|村)$', '') AS short
-      FROM current_divisions) d
-WHERE left(%(text)s, length(d.name)) = d.name
-   OR (length(d.short) >= 2 AND left(%(text)s, length(d.short)) = d.short)
-ORDER BY matched DESC, length(d.code)
+-- Divisions whose name (or the name without its generic: 南京 for 南京市) starts the text:
+-- look-ups of the text's leading parts (migration 0024).
+SELECT code, name, level, parent_code,
+       CASE WHEN name = ANY(%(prefixes)s::text[]) THEN length(name)
+            ELSE length(civgeo_division_short(name)) END AS matched
+FROM current_divisions
+WHERE name = ANY(%(prefixes)s::text[]) OR civgeo_division_short(name) = ANY(%(prefixes)s::text[])
+ORDER BY matched DESC, length(code)
 
 -- name: road_prefixes
 -- Current roads whose name starts the text (the text's leading parts, by index), within a

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from geo.db import connect
 from geo.migrate import MIGRATIONS
 from tests.factories import committed_token
 
@@ -79,3 +80,60 @@ def test_planner_gets_the_divisions_map(app, db_url, sample):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "/static/vendor/leaflet/dist/leaflet.js" in r.text
     assert "SYNTHETIC" in r.text and "荷塘区" in r.text
+
+
+def test_health_sees_a_new_migration_level_at_once(app, db_url):
+    # The versions and datasets are kept for a few seconds; the migration level is read on
+    # every call, so a database migrated (or rolled back) behind the service shows at once.
+    assert app.get("/health").json()["status"] == "ok"
+    with connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO schema_migrations (version) VALUES ('9999')")
+    try:
+        body = app.get("/health").json()
+        assert body["status"] == "degraded"
+        assert body["database"]["migration"] == "9999"
+        assert body["database"]["migrations_pending"] is True
+    finally:
+        with connect(db_url) as conn, conn.cursor() as cur:
+            cur.execute("DELETE FROM schema_migrations WHERE version = '9999'")
+    assert app.get("/health").json()["status"] == "ok"
+
+
+def test_reads_cost_no_transaction_and_writes_still_have_one(app, db_url, sample):
+    # The API's connections are in autocommit: a read costs no BEGIN and no ROLLBACK round
+    # trip, and a connection goes back to the pool that way, after a write that failed too.
+    token = committed_token(db_url, "admin", "root")
+    assert app.get("/names/search", params={"q": "荷塘"}).status_code == 200
+    refused = app.post("/users", json={"name": "", "role": "planner"},
+                       headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 422
+    pool = app.app.state.pool
+    held = [pool.getconn() for _ in range(4)]
+    try:
+        assert all(c.autocommit for c in held)
+    finally:
+        for c in held:
+            pool.putconn(c)
+    with connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'civgeo-api'"
+                    " AND state = 'idle in transaction'")
+        assert cur.fetchone()[0] == 0
+
+
+def test_a_warm_start_loads_the_lookups_and_freezes_what_it_loaded(db_url, sample):
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    gc.unfreeze()
+    try:
+        with TestClient(create_app(Settings(database_url=db_url, pool_max=2,
+                                            warm_start=True))) as client:
+            assert gc.get_freeze_count() > 0      # kept out of the collector's scans
+            hits = client.get("/names/search", params={"q": "hetangqu"}).json()["features"]
+            assert hits[0]["properties"]["name"] == "荷塘区"
+    finally:
+        gc.unfreeze()

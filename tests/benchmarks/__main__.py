@@ -7,7 +7,8 @@ baseline measured in the same run; the machine is shared, so read them as orders
 4. A 15-minute walk (900 m) from one point with pgRouting: whole edge table against a
    bounding-box prefilter (PERF.md says the prefilter is ~12× faster).
 5. ``GET /health`` through the full app stack.
-6. Place-name search with the national list loaded (``tests/benchmarks/names.py``).
+6. Place-name search with the national list loaded (``tests/benchmarks/names.py``), and
+   the public lookups over HTTP against the code before issue 18 (``http.py``).
 7. Coverage: isochrones, city circle, what-if, multi-source vs networkx (``coverage.py``).
 8. Boundaries: patrolled share of a 100 km line by a 10,000-point track, GPX reading, and
    topology checks on every real county of China against shapely (``boundaries*.py``).
@@ -17,6 +18,8 @@ baseline measured in the same run; the machine is shared, so read them as orders
     boundary, the cost of an Idempotency-Key (``reliability.py``).
 11. Vector tiles: z14 streets and basemap tiles over central Wuhan, cold and warm, against
     a hand-written ST_AsMVT query (``tiles.py``).
+11b. Maps in headless Chromium: the coverage map and the Zhuzhou overview, size and load
+    time before and after, against an empty map; same features by layer (``maps.py``).
 12. OGC API – Features against tipg and pygeoapi on the same table (1,000-feature pages,
     8 clients), and ``ogr2ogr`` of ``network_edges`` over OAPIF (``ogc_peers.py``).
 13. The field app's sync: ``/field/data``, a queue sent twice, a photo in parts, a day's
@@ -121,7 +124,8 @@ def main() -> None:
 
     names.ensure_national(url)
     names.run(url)
-    names.run_http(url)
+    from tests.benchmarks import http
+    http.run(url)
     from tests.benchmarks import coverage
     coverage.run(url)
     from tests.benchmarks import boundaries, boundaries_topology
@@ -135,6 +139,8 @@ def main() -> None:
     plates.run()
     from tests.benchmarks import tiles
     tiles.run(url)
+    from tests.benchmarks import maps
+    maps.run(url)
     from tests.benchmarks import ogc_peers
     ogc_peers.run()  # the project's database (make fixtures), as the peers would serve it
 

@@ -118,42 +118,6 @@ end
 """
 
 
-def run_http(url: str, clients: int = 16, seconds: int = 15) -> None:
-    """wrk (closed loop) with ``clients`` connections against one `civgeo serve` worker (on
-    two cores, a second worker only competes with PostgreSQL and wrk for CPU)."""
-    import os
-    import re
-    import subprocess
-    import tempfile
-    from urllib.parse import urlencode
-
-    from tests.serving import served
-
-    conn = connect(url)
-    conn.autocommit = True
-    paths = [f"/names/search?{urlencode({'q': q})}" for _k, q in query_set(conn)]
-    conn.close()
-    with served(url, "--workers", "1", "--log-level", "warning", CIVGEO_POOL_MAX="8") as base, \
-            tempfile.TemporaryDirectory() as tmp:
-        time.sleep(1)
-        lua = os.path.join(tmp, "paths.lua")
-        with open(lua, "w") as fh:
-            fh.write(_WRK_SCRIPT)
-        with open(os.path.join(tmp, "paths.txt"), "w") as fh:
-            fh.write("\n".join(paths) + "\n")
-        run_env = {**os.environ, "CIVGEO_PATHS": os.path.join(tmp, "paths.txt")}
-        wrk = ["wrk", "-t1", f"-c{clients}", "-s", lua, base]
-        subprocess.run([*wrk, "-d3s"], env=run_env, capture_output=True)  # warm up
-        out = subprocess.run([*wrk, f"-d{seconds}s", "--latency"], env=run_env,
-                             capture_output=True, text=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    pct = dict(re.findall(r"^\s+(50|90|99)%\s+([\d.]+\w+)", out, re.M))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    print(f"names  HTTP /names/search, {clients} concurrent clients, 1 worker: {rps:,.0f} "
-          f"requests/s, latency p50 {pct.get('50')}, p90 {pct.get('90')}, p99 {pct.get('99')}"
-          + (f", {errors.group(1)} errors" if errors else ", no errors"))
-
-
 def main() -> None:
     """``python -m tests.benchmarks.names [DBNAME]``: the in-database search figures alone,
     on a database of their own (default ``civgeo_bench_names``: migrated, the Zhuzhou
