@@ -20,7 +20,8 @@ def served(database_url: str, *extra_args: str, **env: str) -> Iterator[str]:
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port), *extra_args],
-        env={**os.environ, "DATABASE_URL": database_url, **env},
+        # Test servers load no network graphs at start-up: a test that needs one loads it.
+        env={**os.environ, "DATABASE_URL": database_url, "CIVGEO_WARM_GRAPH_EDGES": "0", **env},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):
