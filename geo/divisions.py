@@ -115,7 +115,8 @@ def population_under(conn, code: str, level: str, year: int = 2020) -> dict:
 
 def containing(conn, lon: float, lat: float, on: dt.date | None = None) -> list[dict]:
     """Divisions containing the point, province first."""
-    return fetch_all(conn, _Q["containing"], {"lon": lon, "lat": lat, "on": on or dt.date.today()})
+    return fetch_all(conn, _Q["containing"], {"lon": lon, "lat": lat,
+                                              "on": on or dt.date.today()}, prepared=True)
 
 
 def population_of(conn, codes: Sequence[str], year: int = 2020) -> dict:

@@ -11,7 +11,6 @@ import hmac
 import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -21,10 +20,10 @@ from api.deps import SESSION_COOKIE, borrow
 from api.web import i18n
 from api.web.pages import home_of, page
 from geo import sessions
+from geo.clock import BEIJING
 from geo.db import transaction
 
 router = APIRouter(include_in_schema=False)
-CHINA = ZoneInfo("Asia/Shanghai")   # the time a lock ends is shown in Beijing time
 LOGIN_COOKIE = "civgeo_login"
 MAX_FIELD = 256
 
@@ -83,7 +82,7 @@ async def login(request: Request,
         result = await run_in_threadpool(attempt)
     if not result.ok:
         if result.reason == "locked":
-            until = result.locked_until.astimezone(CHINA).strftime("%H:%M")
+            until = result.locked_until.astimezone(BEIJING).strftime("%H:%M")
             error = i18n.gettext(locale, "Too many failed sign-ins: this account is locked "
                                  "until %(time)s. Try again later or ask an administrator.",
                                  time=until)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
@@ -23,11 +22,11 @@ from api.web.pages import desk_page
 from geo import divisions
 from geo.audit import Actor
 from geo.boundaries import attachments, inspections, lines, report, teams
+from geo.clock import BEIJING
 from geo.errors import NotFound
 
 router = APIRouter(prefix="/app/boundaries", include_in_schema=False)
 N_ = i18n.N_
-BEIJING = ZoneInfo("Asia/Shanghai")
 Inspector = Annotated[Actor, Depends(require("inspector"))]
 Admin = Annotated[Actor, Depends(require("admin"))]
 

@@ -13,6 +13,7 @@ Chinese when none says otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext as _gettext
 import io
 from functools import cache
@@ -22,6 +23,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from geo.clock import BEIJING
 
 LOCALES = ("zh", "en")
 DEFAULT = "zh"
@@ -108,8 +111,17 @@ def environment(locale: str) -> Environment:
                       autoescape=select_autoescape(["html"]),
                       extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(translations(locale), newstyle=True)
-    env.globals.update(lang=locale, html_lang=HTML_LANG[locale])
+    env.globals.update(lang=locale, html_lang=HTML_LANG[locale], when=when)
     return env
+
+
+def when(value: dt.datetime | dt.date | None) -> str:
+    """A time as the pages show it, in Beijing time to the minute (a date as it is)."""
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
 
 
 def render(locale: str, template: str, **context) -> str:

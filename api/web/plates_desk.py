@@ -13,7 +13,6 @@ import datetime as dt
 import math
 import re
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
@@ -28,7 +27,6 @@ from geo.plates import campaigns, numbering, plates, roads, rules, validation
 router = APIRouter(prefix="/app/plates", include_in_schema=False)
 N_ = i18n.N_
 Officer = Annotated[Actor, Depends(require("plates_officer"))]
-CHINA = ZoneInfo("Asia/Shanghai")
 PAGE = 50
 
 STATUS = {"planned": N_("planned"), "ordered": N_("ordered"), "installed": N_("installed"),
@@ -131,15 +129,6 @@ MESSAGES = {
     "no_number": N_("no number"),
     **{f"how_{k}": v for k, v in HOW.items()},
 }
-
-
-def when(value: dt.datetime | dt.date | None) -> str:
-    """A time in China time (or a date), as the desk shows it."""
-    if value is None:
-        return "—"
-    if isinstance(value, dt.datetime):
-        return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-    return value.isoformat()
 
 
 def _said(locale: str, text: str | None, table: list) -> str | None:
@@ -271,7 +260,7 @@ def _common(conn, locale: str) -> dict:
     """What every page of the desk shows: the subnav's count of waiting reports."""
     return {"waiting": plates.list_plates(conn, reported=True, limit=1)[1],
             "sep": "；" if locale == "zh" else "; ",
-            "STATUS": STATUS, "STATUS_CLASS": STATUS_CLASS, "KIND": KIND, "when": when}
+            "STATUS": STATUS, "STATUS_CLASS": STATUS_CLASS, "KIND": KIND}
 
 
 def _render(request: Request, conn, actor: Actor, template: str, tab: str, **context):

@@ -288,3 +288,54 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
           WHERE d.level = 'county' AND d.geom && line AND ST_Intersects(d.geom, line)) x
     WHERE inside >= least(20.0, total / 2)
 $$;
+
+-- roads.districts holds civgeo_road_districts(geom) (migration 0026): set when a road's
+-- line is written, and again for the roads near a county whose outline, validity or name
+-- changed. A change to the rule above comes with a migration that sets the column to NULL
+-- (the last statement of this file fills it).
+CREATE OR REPLACE FUNCTION civgeo_roads_set_districts() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.districts := civgeo_road_districts(NEW.geom);
+    RETURN NEW;
+END $$;
+
+CREATE OR REPLACE TRIGGER roads_districts BEFORE INSERT OR UPDATE OF geom ON roads
+    FOR EACH ROW EXECUTE FUNCTION civgeo_roads_set_districts();
+
+CREATE OR REPLACE FUNCTION civgeo_divisions_reset_road_districts() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE changed geometry[] := '{}';
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE roads SET districts = '[]'::jsonb;
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        changed := changed || ARRAY(SELECT geom FROM old_rows
+                                    WHERE level = 'county' AND geom IS NOT NULL);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        changed := changed || ARRAY(SELECT geom FROM new_rows
+                                    WHERE level = 'county' AND geom IS NOT NULL);
+    END IF;
+    IF cardinality(changed) > 0 THEN
+        UPDATE roads r SET districts = civgeo_road_districts(r.geom)
+        WHERE EXISTS (SELECT 1 FROM unnest(changed) AS c(g) WHERE c.g && r.geom);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER divisions_road_districts_insert AFTER INSERT ON divisions
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION civgeo_divisions_reset_road_districts();
+CREATE OR REPLACE TRIGGER divisions_road_districts_update AFTER UPDATE ON divisions
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION civgeo_divisions_reset_road_districts();
+CREATE OR REPLACE TRIGGER divisions_road_districts_delete AFTER DELETE ON divisions
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION civgeo_divisions_reset_road_districts();
+CREATE OR REPLACE TRIGGER divisions_road_districts_truncate AFTER TRUNCATE ON divisions
+    FOR EACH STATEMENT EXECUTE FUNCTION civgeo_divisions_reset_road_districts();
+
+UPDATE roads SET districts = civgeo_road_districts(geom) WHERE districts IS NULL;

@@ -76,7 +76,8 @@ def syllables() -> frozenset[str]:
     return frozenset(x for x in found if x.isascii() and x.isalpha() and set(x) & set("aeiouv"))
 
 
-def _reach(text: str) -> tuple[list[bool], list[bool]]:
+@lru_cache(maxsize=4096)   # asked up to four times a query; bounded: the public writes them
+def _reach(text: str) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
     """Where whole pinyin syllables can cut ``text``: ``head[i]`` when ``text[:i]`` is a run
     of syllables, ``tail[i]`` when ``text[i:]`` is (both true for the empty run)."""
     s, n = syllables(), len(text)
@@ -85,7 +86,7 @@ def _reach(text: str) -> tuple[list[bool], list[bool]]:
         head[i] = any(head[i - k] and text[i - k:i] in s for k in range(1, min(6, i) + 1))
     for i in range(n - 1, -1, -1):
         tail[i] = any(tail[i + k] and text[i:i + k] in s for k in range(1, min(6, n - i) + 1))
-    return head, tail
+    return tuple(head), tuple(tail)
 
 
 def _segmentable(text: str) -> bool:
@@ -291,6 +292,20 @@ def _filters(division: str | None, category: str | None,
     return "".join(f" AND {s}" for s in sql), params
 
 
+def after_prefix(prefix: str) -> str:
+    """The first text, in byte order, above every text that starts with ``prefix``: the
+    upper end of the index range a prefix search reads (what PostgreSQL makes of
+    ``LIKE 'prefix%'`` with a constant, here for a parameter).
+
+    >>> after_prefix("hetang")
+    'hetanh'
+    >>> after_prefix("荷塘")
+    '荷塙'
+    """
+    last = ord(prefix[-1]) + 1 if prefix else 1
+    return prefix[:-1] + chr(0xE000 if 0xD800 <= last < 0xE000 else min(last, 0x10FFFF))
+
+
 def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
     """One indexed SELECT per way of matching, with its score and ``match`` code.
 
@@ -300,7 +315,7 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
     Scores: below 1 is the top tier (exact, or exact 专名 with the 通名 folded), ordered
     inside by status and category rank.
     """
-    out, params = [], {"q": q.text, "q_prefix": q.text + "%"}
+    out, params = [], {"q": q.text, "q_prefix": q.text + "%", "q_after": after_prefix(q.text)}
 
     def branch(score: float, match: str, cond: str) -> None:
         out.append(f"(SELECT n.id, {score}::float AS score, '{match}'::text AS match "
@@ -317,9 +332,9 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
         if phase == 1:
             branch(1, "pinyin", "n.pinyin = %(q)s")
             branch(1.1, "proper_pinyin", "n.proper_pinyin = %(q)s AND n.pinyin <> %(q)s")
-            branch(2, "pinyin_prefix", "n.pinyin LIKE %(q_prefix)s AND n.pinyin <> %(q)s")
+            branch(2, "pinyin_prefix", "n.pinyin ~>~ %(q)s AND n.pinyin ~<~ %(q_after)s")
             if len(q.text) <= 8:
-                branch(2.5, "initials", "n.initials LIKE %(q_prefix)s")
+                branch(2.5, "initials", "n.initials ~>=~ %(q)s AND n.initials ~<~ %(q_after)s")
         elif len(q.text) >= MIN_PINYIN_TYPO:
             out += _pinyin_typo_branches(q.text, params)
             _edit_branches(q, params, branch)
@@ -328,7 +343,7 @@ def _branches(q: Query, phase: int) -> tuple[list[str], dict]:
     if phase == 1:
         branch(0, "exact", "n.name = %(q)s")
         branch(0.5, "proper", "n.proper = %(q)s AND n.name <> %(q)s")
-        branch(2, "prefix", "n.name LIKE %(q_prefix)s AND n.name <> %(q)s")
+        branch(2, "prefix", "n.name ~>~ %(q)s AND n.name ~<~ %(q_after)s")
         return out, params
     if len(t) < 2:
         return out, params
@@ -409,7 +424,8 @@ def search(conn, q: str | None = None, *, division: str | None = None,
     if not q or not q.strip():
         if near is None:
             raise InvalidInput("give a query (q) or a point (near)", field="q")
-        return _explained(fetch_all(conn, _Q["nearby"].replace("{filters}", filters), params),
+        return _explained(fetch_all(conn, _Q["nearby"].replace("{filters}", filters), params,
+                                    prepared=True),
                           traditional=False)
     query = normalise(q)
     rows = _ranked(conn, query, 1, filters, params)
@@ -428,6 +444,12 @@ def _explained(rows: list[dict], *, traditional: bool) -> list[dict]:
     return rows
 
 
+# A hit's distance from ``near``, in the query only when a point was given: a plan made once
+# for every search would otherwise carry its cost.
+_DISTANCE = ("round(ST_Distance(n.geom::geography, "
+             "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490)::geography))::int")
+
+
 def _ranked(conn, query: Query, phase: int, filters: str, params: dict,
             earlier: list[dict] | None = None) -> list[dict]:
     branches, bparams = _branches(query, phase)
@@ -441,8 +463,11 @@ def _ranked(conn, query: Query, phase: int, filters: str, params: dict,
                        earlier_match=[r["match"] for r in earlier])
     if not branches:
         return earlier or []
-    sql = _Q["rank_hits"].replace("{branches}", "\n    UNION ALL ".join(branches))
-    return fetch_all(conn, sql.replace("{filters}", filters), {**params, **bparams})
+    sql = (_Q["rank_hits"].replace("{branches}", "\n    UNION ALL ".join(branches))
+           .replace("{filters}", filters)
+           .replace("{distance}", _DISTANCE if params["lon"] is not None else "NULL::int"))
+    # Phase 1 looks up values and ranges only: planned once per connection (``prepared``).
+    return fetch_all(conn, sql, {**params, **bparams}, prepared=phase == 1)
 
 
 def check_bbox(bbox: tuple[float, ...]) -> None:
@@ -458,7 +483,7 @@ def reverse(conn, lon: float, lat: float, limit: int = 5) -> dict:
     check_point(lon, lat)
     return {"divisions": containing(conn, lon, lat),
             "nearest": fetch_all(conn, _Q["nearest_features"],
-                                 {"lon": lon, "lat": lat, "limit": limit})}
+                                 {"lon": lon, "lat": lat, "limit": limit}, prepared=True)}
 
 
 @dataclass(frozen=True)

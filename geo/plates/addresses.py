@@ -124,7 +124,7 @@ def addresses(conn, entrance_ids: list[int]) -> dict[int, dict]:
     """Standard addresses of doors by id."""
     if not entrance_ids:
         return {}
-    rows = fetch_all(conn, _Q["addresses"], {"ids": list(entrance_ids)})
+    rows = fetch_all(conn, _Q["addresses"], {"ids": list(entrance_ids)}, prepared=True)
     return {r["entrance_id"]: compose(r) for r in rows}
 
 
@@ -132,7 +132,7 @@ def address(conn, entrance_id: int, building: int | None = None, unit: int | Non
             room: int | None = None) -> dict:
     """The standard address of a door, or of a building, unit or room below it; NotFound for
     an unknown door."""
-    row = fetch_one(conn, _Q["addresses"], {"ids": [entrance_id]})
+    row = fetch_one(conn, _Q["addresses"], {"ids": [entrance_id]}, prepared=True)
     if row is None:
         raise NotFound(f"no door {entrance_id}", field="entrance_id")
     return compose(row, building, unit, room)
@@ -141,7 +141,7 @@ def address(conn, entrance_id: int, building: int | None = None, unit: int | Non
 def buildings(conn, entrance_ids: list[int]) -> dict[int, list[dict]]:
     """The buildings behind each door, by door id."""
     out: dict[int, list[dict]] = {}
-    for b in fetch_all(conn, _Q["buildings"], {"ids": list(entrance_ids)}):
+    for b in fetch_all(conn, _Q["buildings"], {"ids": list(entrance_ids)}, prepared=True):
         out.setdefault(b["entrance_id"], []).append(b)
     return out
 
@@ -216,7 +216,8 @@ def _read_road(conn, out: dict, s: str) -> str:
         name = roads[0]["name"]
         out["road"], out["road_ids"] = name, [r["id"] for r in roads if r["name"] == name]
         return s[len(name):]
-    if compounds := fetch_all(conn, _Q["compound_prefixes"], {"prefixes": _prefixes(s)}):
+    if compounds := fetch_all(conn, _Q["compound_prefixes"], {"prefixes": _prefixes(s)},
+                               prepared=True):
         name = compounds[0]["name"]  # 小区 / a named compound instead of road and number
         out["compound"] = name
         out["compound_ids"] = [c["id"] for c in compounds if c["name"] == name]
@@ -261,7 +262,8 @@ def _read_below(conn, out: dict, s: str) -> str:
 
 
 def _division_at(conn, text: str, parent: dict | None) -> dict | None:
-    rows = fetch_all(conn, _Q["division_prefixes"], {"prefixes": _prefixes(text)})
+    rows = fetch_all(conn, _Q["division_prefixes"], {"prefixes": _prefixes(text)},
+                     prepared=True)
     if parent is not None:  # only divisions below the one already read
         rows = [r for r in rows if r["code"].startswith(_prefix(parent["code"]))
                 and r["code"] != parent["code"]]
@@ -279,7 +281,7 @@ def _prefixes(text: str) -> list[str]:
 def _roads_at(conn, text: str, division: str | None) -> list[dict]:
     """Current roads whose name starts the text (longest first), within a division."""
     return fetch_all(conn, _Q["road_prefixes"], {"prefixes": _prefixes(text),
-                                                  "division": division})
+                                                  "division": division}, prepared=True)
 
 
 def _prefix(code: str) -> str:
@@ -307,7 +309,7 @@ def search(conn, q: Any, *, limit: int = 20) -> dict:
         ids = [r["id"] for r in fetch_all(conn, _Q["find_doors"], {
             "roads": parsed["road_ids"], "number": parsed["number"], "sub": parsed["sub"],
             "division": smallest if smallest and len(smallest) > 6 else None,
-            "limit": limit})]
+            "limit": limit}, prepared=True)]
     else:
         return {"query": parsed, "results": [], "nearest": None}
     if not ids and match == "number" and parsed["road_ids"]:
@@ -418,7 +420,7 @@ def reverse(conn, lon: float, lat: float) -> dict:
     """The nearest standard address (a numbered door) to a point."""
     check_point(lon, lat)
     radius = rules.defaults()["reverse_radius_m"]
-    row = fetch_one(conn, _Q["nearest_door"], {"lon": lon, "lat": lat})
+    row = fetch_one(conn, _Q["nearest_door"], {"lon": lon, "lat": lat}, prepared=True)
     if row is None or row["distance_m"] > radius:
         raise NotFound(f"no numbered door within {radius:.0f} m of {lon:.6f}, {lat:.6f}",
                        field="lon")

@@ -6,7 +6,7 @@
 -- value spelt out (NaN, None, null).
 SELECT e.id AS entrance_id, e.road_id, r.name AS road, coalesce(n.roman, rn.roman) AS road_roman,
        coalesce(n.roman_toned, rn.roman_toned) AS road_roman_toned,
-       r.name_id, civgeo_road_districts(r.geom) AS road_districts,
+       r.name_id, r.districts AS road_districts,
        e.number, e.sub, civgeo_house_number(e.number, e.sub) AS number_label,
        CASE WHEN lower(btrim(e.name)) IN ('', 'nan', 'none', 'null', 'undefined', 'nat', '<na>')
             THEN NULL ELSE e.name END AS place,

@@ -33,7 +33,7 @@ SELECT name FROM current_divisions WHERE code = %(code)s
 
 -- name: road
 SELECT r.id, r.name, r.name_id, n.roman, n.roman_toned, r.division_code,
-       d.name AS division_name, civgeo_road_districts(r.geom) AS districts, r.kind,
+       d.name AS division_name, r.districts, r.kind,
        r.status, r.rule, ru.rule AS rule_in_force,
        round(r.length_m::numeric, 1) AS length_m, r.source, r.version,
        r.created_at, r.updated_at,
@@ -51,7 +51,7 @@ LEFT JOIN current_divisions d ON d.code = r.division_code
 WHERE r.id = %(id)s
 
 -- name: roads
-SELECT r.id, r.name, r.name_id, r.division_code, civgeo_road_districts(r.geom) AS districts,
+SELECT r.id, r.name, r.name_id, r.division_code, r.districts,
        r.kind, r.status, round(r.length_m::numeric, 1) AS length_m,
        r.version, ST_AsGeoJSON(r.geom, 6)::json AS geometry,
        (SELECT count(*) FROM entrances e WHERE e.road_id = r.id AND e.status = 'current') AS doors

@@ -5,6 +5,7 @@ person would write them, in Chinese (超出 … 米 / 平方米 by geometry)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -103,3 +104,21 @@ def test_new_findings_read_in_chinese():
                        "荷香路 (430202, application 7) is approved with this name in the same "
                        "built-up area and comes into force on 2027-01-01"}) == \
         "同一范围内已批准同名地名：荷香路（区划代码 430202），将于 2027-01-01 启用。"
+
+
+def test_the_desk_shows_times_in_beijing_time(client, officer, db_url):  # noqa: F811
+    from geo.clock import BEIJING
+    from geo.db import connect, fetch_value
+
+    a = new(client, officer, name="栀子巷")
+    conn = connect(db_url)
+    try:
+        made = fetch_value(conn, "SELECT created_at FROM name_applications WHERE id = %s",
+                           (a["id"],))
+    finally:
+        conn.close()
+    sign_in(client, OFFICER, PASSWORD)
+    page = client.get(f"/app/names/{a['id']}", headers=HTML).text
+    beijing = made.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    utc = made.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    assert f"· {beijing}</dd>" in page and utc not in page   # eight hours apart

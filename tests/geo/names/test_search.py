@@ -170,3 +170,27 @@ def test_reverse_gives_divisions_and_nearest_names(conn, names):
     assert "株洲市" not in [n["name"] for n in ours]  # the containing area is a division
     assert [n["distance_m"] for n in result["nearest"]] == sorted(
         n["distance_m"] for n in result["nearest"])
+
+
+def test_reverse_measures_only_the_candidates_that_can_be_nearest(conn, sample):
+    """The nearest names are those the metres of every candidate would give (the query
+    skips the candidates that cannot be among them)."""
+    from geo.db import fetch_all
+
+    every_candidate = """
+        SELECT * FROM (
+            SELECT n.id, n.name, n.roman, c.name AS category, n.division_code,
+                   round(ST_Distance(n.geom::geography, p::geography))::int AS distance_m
+            FROM place_names n JOIN place_categories c ON c.code = n.category_code,
+                 ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) AS p
+            WHERE n.geom IS NOT NULL AND n.status = 'standard'
+              AND NOT (left(n.category_code, 2) IN ('04', '05') AND ST_Intersects(n.geom, p))
+            ORDER BY n.geom <-> p LIMIT %(limit)s * 4) near
+        ORDER BY distance_m, id LIMIT %(limit)s"""
+    points = fetch_all(conn, "SELECT ST_X(label) + (id % 7 - 3) / 100.0 AS lon, "
+                             "ST_Y(label) + (id % 5 - 2) / 100.0 AS lat FROM place_names "
+                             "WHERE label IS NOT NULL ORDER BY id LIMIT 150")
+    for i, p in enumerate(points):
+        limit = (1, 5, 20)[i % 3]
+        got = search.reverse(conn, p["lon"], p["lat"], limit)["nearest"]
+        assert got == fetch_all(conn, every_candidate, {**p, "limit": limit}), p
