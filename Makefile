@@ -8,6 +8,10 @@ VENV := .venv
 CIVGEO := $(VENV)/bin/civgeo
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run REPLICAS=1`: public lookups read from that many streaming replicas of the
+# embedded cluster (made once, started with the cluster); WORKERS API processes.
+REPLICAS ?= 0
+WORKERS ?= 1
 # QR codes printed by `make run` open the plate pages of the server it starts.
 export CIVGEO_PUBLIC_URL ?= http://$(HOST):$(PORT)
 # Debian packages: the database server with PostGIS and pgRouting, GDAL tools, and npm
@@ -30,7 +34,9 @@ run: deps venv assets db fixtures  ## install, start the database, load the samp
 	$(CIVGEO) map road 三条巷 --out maps-out/road-三条巷.html
 	$(CIVGEO) plates qr-sheet 1 --out maps-out/qr-sheet-campaign-1.html
 	@echo "serving on http://$(HOST):$(PORT)  (health: /health, docs: /docs, staff: /app/, field app for phones: /field/); Ctrl-C stops the API, the database keeps running (make stop)"
-	$(CIVGEO) serve --host $(HOST) --port $(PORT)
+	@if [ $(REPLICAS) -gt 0 ]; then $(CIVGEO) db replica ensure $(REPLICAS) && \
+	  export DATABASE_URL_READ="$$($(CIVGEO) db replica urls)"; fi; \
+	  $(CIVGEO) serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: deps venv assets db  ## the test suite, on its own database of the same server
 	$(CIVGEO) fixtures fetch

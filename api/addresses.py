@@ -23,6 +23,7 @@ from api.geojson import (
     point,
 )
 from api.params import FormatRenamed, LonLat
+from api.reads import ReadConn
 from api.web import messages
 from geo.db import transaction
 from geo.errors import Gone, NotFound
@@ -46,7 +47,7 @@ def _address_feature(a: dict) -> dict:
 
 
 @router.get("/addresses/search", response_class=GeoJSONResponse, summary="Find standard addresses")
-def search_addresses(request: Request, conn: Conn, q: Address,
+def search_addresses(request: Request, conn: ReadConn, q: Address,
                      limit: Annotated[int, Query(ge=1, le=100)] = 20) -> JSONResponse:
     """Doors whose standard address matches, best first, with how the query was read.
     Each says how it matched: ``match``, a stable code (``number``: the road and house
@@ -67,7 +68,7 @@ def search_addresses(request: Request, conn: Conn, q: Address,
 
 
 @router.get("/addresses/parse", summary="Split an address into its parts")
-def parse_address(conn: Conn, q: Address) -> JSONResponse:
+def parse_address(conn: ReadConn, q: Address) -> JSONResponse:
     """Divisions, road (or compound), number, building, unit and room, what was left over,
     and the problems found (a road not in the register, a malformed number)."""
     return json_response(addresses.parse(conn, q))
@@ -75,7 +76,7 @@ def parse_address(conn: Conn, q: Address) -> JSONResponse:
 
 @router.get("/addresses/reverse", response_class=GeoJSONResponse,
             summary="The nearest standard address to a point")
-def reverse_address(conn: Conn, at: LonLat) -> JSONResponse:
+def reverse_address(conn: ReadConn, at: LonLat) -> JSONResponse:
     """The door nearest the point, with its standard address and the names in it."""
     return geojson_response(_address_feature(addresses.reverse(conn, *at)))
 
@@ -92,7 +93,7 @@ def _wants_json(request: Request, format: str | None) -> bool:
                        **also(410, "text/html", description="the QR code was withdrawn")},
             summary="What a QR plate shows: the standard address (HTML; JSON when asked)",
             dependencies=[FormatRenamed])
-def qr_page(request: Request, conn: Conn, token: str,
+def qr_page(request: Request, conn: ReadConn, token: str,
             format: Annotated[Literal["html", "json"] | None, Query()] = None) -> Response:
     """The plate's standard address and its standard names with romanization, as a page for
     a phone (in the reader's language: Chinese, English by its switch), or JSON with

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import select
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -27,7 +28,15 @@ SUSPECT_S = 30.0   # after a connection is found dead, check each one handed out
 
 @asynccontextmanager
 async def borrow(request: Request) -> AsyncIterator[psycopg2.extensions.connection]:
-    """Borrow a pooled connection; roll back whatever was left uncommitted and return it.
+    """Borrow a connection to the primary (``borrow_from`` the app's own pool)."""
+    async with borrow_from(request.app.state, request.app.state.settings) as conn:
+        yield conn
+
+
+@asynccontextmanager
+async def borrow_from(source, settings) -> AsyncIterator[psycopg2.extensions.connection]:
+    """Borrow a pooled connection of ``source`` (the primary: the app's state; or a read
+    replica, ``api.reads.Replica``); roll back whatever was left uncommitted and return it.
     Connections are in autocommit (``api.main.AutocommitPool``): each read is its own
     statement, and ``transaction`` blocks (every write) open one transaction each.
 
@@ -37,15 +46,14 @@ async def borrow(request: Request) -> AsyncIterator[psycopg2.extensions.connecti
     while after one is (the database restarted: its siblings are dead too), each connection
     is checked before it is handed out, so that one outage costs few requests.
     """
-    state = request.app.state
     try:
-        await asyncio.wait_for(state.pool_slots.acquire(), state.settings.pool_timeout_s)
+        await asyncio.wait_for(source.pool_slots.acquire(), settings.pool_timeout_s)
     except TimeoutError:
         raise psycopg2.pool.PoolError("no database connection became free in time") from None
     try:
-        conn = await _live_connection(state)
+        conn = await _live_connection(source, settings)
     except BaseException:
-        state.pool_slots.release()
+        source.pool_slots.release()
         raise
     try:
         yield conn
@@ -59,23 +67,41 @@ async def borrow(request: Request) -> AsyncIterator[psycopg2.extensions.connecti
         if not broken and not conn.autocommit:
             conn.autocommit = True   # after a write that failed before its commit
         if broken:
-            state.suspect_until = time.monotonic() + SUSPECT_S
-        state.pool.putconn(conn, close=broken)
-        state.pool_slots.release()
+            source.suspect_until = time.monotonic() + SUSPECT_S
+        source.pool.putconn(conn, close=broken)
+        source.pool_slots.release()
 
 
-async def _live_connection(state) -> psycopg2.extensions.connection:
-    """A connection from the pool; while connections are suspect, one that answers."""
-    for _ in range(state.settings.pool_max + 1):
-        conn = state.pool.getconn()
-        if time.monotonic() >= getattr(state, "suspect_until", 0.0):
+async def _live_connection(source, settings) -> psycopg2.extensions.connection:
+    """A connection from the pool: never one the server has closed (an idle connection
+    with something to read was told goodbye: the server stopped or restarted); while
+    connections are suspect, one that answers a ping."""
+    for _ in range(settings.pool_max + 1):
+        conn = source.pool.getconn()
+        if _closed_by_server(conn):
+            source.suspect_until = time.monotonic() + SUSPECT_S
+            source.pool.putconn(conn, close=True)
+            continue
+        if time.monotonic() >= getattr(source, "suspect_until", 0.0):
             return conn
         try:
             await run_in_threadpool(_ping, conn)
             return conn
         except psycopg2.Error:
-            state.pool.putconn(conn, close=True)
-    return state.pool.getconn()   # every idle one was dead: this one is new
+            source.pool.putconn(conn, close=True)
+    return source.pool.getconn()   # every idle one was dead: this one is new
+
+
+def _closed_by_server(conn) -> bool:
+    """Whether an idle connection has something to read: nothing is in flight, so it is
+    the server's goodbye (a shutdown's FATAL, or the socket closed). No round trip."""
+    if conn.closed:
+        return True
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg2.Error):
+        return True
+    return bool(readable)
 
 
 def _ping(conn) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from fastapi import APIRouter, Request
@@ -31,5 +32,15 @@ def health(conn: Conn, request: Request) -> JSONResponse:
         request.app.state.health_details = cached
     db = {**cached[2], "migration": level, "migrations_pending": level != newest_migration()}
     status = "ok" if not db["migrations_pending"] else "degraded"
-    return JSONResponse({"status": status, "version": request.app.version, "database": db},
-                        status_code=200)
+    # The process that answered: behind a load balancer with several API processes
+    # (`civgeo serve --workers N`) each keeps only caches it can rebuild (api.reads).
+    found = {"status": status, "version": request.app.version, "process": os.getpid(),
+             "database": db}
+    if (routing := getattr(request.app.state, "reads", None)) is not None:
+        routing.check_if_due()
+        # Each replica as this process last found it (checked at most every
+        # CIVGEO_REPLICA_CHECK_MS; a replica out of rotation says why).
+        found["replicas"] = routing.describe()
+        if not any(r["in_rotation"] for r in found["replicas"]):
+            found["status"] = "degraded"
+    return JSONResponse(found, status_code=200)

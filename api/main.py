@@ -37,6 +37,7 @@ from api import (
     pairing,
     plates,
     problems,
+    reads,
     roads,
     teams,
     tiles,
@@ -48,7 +49,7 @@ from api.web import admin_desk, boundaries_desk, names_desk, plates_desk
 from api.web import auth as web_auth
 from api.web import desks as web_desks
 from geo.coverage import graph as graphs
-from geo.db import connect
+from geo.db import connect as connect_db
 from geo.names import search as names_search
 from maps.assets import assets_dir
 from maps.printing import print_slots
@@ -69,15 +70,22 @@ class AutocommitPool(ThreadedConnectionPool):
         return conn
 
 
-def make_pool(settings: Settings) -> ThreadedConnectionPool:
-    """A thread-safe pool whose connections carry the statement timeout."""
-    connect(settings.database_url).close()  # fail with one clear line if unreachable
+def make_pool(settings: Settings, url: str | None = None, *,
+              connect: bool = True) -> ThreadedConnectionPool:
+    """A thread-safe pool whose connections carry the statement timeout: to the primary,
+    or to ``url`` (a read replica, whose connections open on first use: a replica that is
+    down at start-up is only out of rotation)."""
+    url = url or settings.database_url
+    if connect:
+        connect_db(url).close()  # fail with one clear line if unreachable
     # psycopg2's pool closes any returned connection beyond `minconn`, so a smaller minconn
     # would open a new backend for every concurrent request: keep them all.
-    return AutocommitPool(
-        settings.pool_max, settings.pool_max, settings.database_url,
+    pool = AutocommitPool(
+        settings.pool_max if connect else 0, settings.pool_max, url,
         options=f"-c statement_timeout={settings.statement_timeout_ms}",
-        application_name="civgeo-api", connect_timeout=10)
+        application_name="civgeo-api", connect_timeout=10 if connect else 2)
+    pool.minconn = settings.pool_max
+    return pool
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -88,6 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = make_pool(settings)
         app.state.pool_slots = asyncio.Semaphore(settings.pool_max)
+        app.state.reads = (reads.ReadRouting(settings, make_pool)
+                           if settings.database_url_read else None)
+        if app.state.reads is not None:
+            app.state.reads.check()   # the replicas' state before the first read
         app.state.print_limiter = anyio.CapacityLimiter(print_slots())
         # What every request reads (dictionaries, converters, the app itself) is loaded
         # now and kept out of the garbage collector's scans: a full collection over it
@@ -102,6 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             app.state.pool.closeall()
+            if app.state.reads is not None:
+                app.state.reads.close()
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = FastAPI(title="civgeo", version=VERSION, lifespan=lifespan, docs_url=None,
@@ -111,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     # Outermost last: the input boundary checks a request before anything else reads it.
+    app.add_middleware(reads.ReadYourWrites)
     app.add_middleware(idempotency.Idempotency)
     app.add_middleware(boundary.InputBoundary)
     for module in (health, admin, name_applications, names, boundaries, inspections,

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api import pages
-from api.deps import Conn
 from api.geojson import GeoJSONResponse, collection, feature
 from api.params import BBoxInCrs, Id, LonLat, Near, OptionalDivision
 from api.printing import PRINTED, printable
+from api.reads import ReadConn
 from api.web import messages
 from api.web.pages import wants_html
 from geo.names import gazetteer, search
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/names", tags=["place names (public)"])
 
 @router.get("/search", response_class=GeoJSONResponse, summary="Search standard names")
 def search_names(
-    request: Request, conn: Conn, bbox: BBoxInCrs, near: Near,
+    request: Request, conn: ReadConn, bbox: BBoxInCrs, near: Near,
     division: OptionalDivision = None,
     q: Annotated[str | None, Query(description="characters (简/繁), pinyin, initials")] = None,
     category: Annotated[str | None, Query(description="category code prefix, e.g. 0801")] = None,
@@ -54,7 +54,7 @@ def search_names(
 
 
 @router.get("/reverse", summary="Divisions and names at a point")
-def reverse_names(conn: Conn, point: LonLat,
+def reverse_names(conn: ReadConn, point: LonLat,
                   limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict:
     """The divisions containing the point (province → community) and the nearest names."""
     lon, lat = point
@@ -76,7 +76,7 @@ async def register(request: Request,
 @router.get("/{name_id}", summary="One name with its history", response_model=dict,
             responses={200: {"content": {"text/html": {}},
                              "description": "JSON; a browser gets the name's page"}})
-def get_name(request: Request, response: Response, conn: Conn, name_id: Id) -> Any:
+def get_name(request: Request, response: Response, conn: ReadConn, name_id: Id) -> Any:
     """Standard name, romanization, category, meaning/origin/history, former names, and the
     current standard name when this one is historical. A browser (``Accept: text/html``
     and no bearer token) gets the public page of the name instead, the URL people share;

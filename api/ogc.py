@@ -23,9 +23,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security.http import HTTPAuthorizationCredentials
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.deps import SESSION_COOKIE, Conn, Credentials, _authenticate
+from api.deps import SESSION_COOKIE, Credentials, _authenticate
 from api.geojson import MEDIA_TYPE as GEOJSON
 from api.geojson import also
+from api.reads import PublicReadConn
 from geo import export, features
 from geo.features import DEFAULT_LIMIT, MAX_LIMIT, Layer, Reader
 from geo.features import Query as ItemsQuery
@@ -227,7 +228,8 @@ def _extent(conn, layer: Layer, reader: Reader) -> list[float] | None:
 
 @router.get("/collections", summary="Published collections",
             responses=also(200, "text/html"))
-def collections(conn: Conn, request: Request, creds: Credentials, f: F = None) -> Response:
+def collections(conn: PublicReadConn, request: Request, creds: Credentials,
+                f: F = None) -> Response:
     """Every layer the caller may read, with its extent and CRSs (officers' layers need a
     token)."""
     kind = _format(request, f)
@@ -242,7 +244,7 @@ def collections(conn: Conn, request: Request, creds: Credentials, f: F = None) -
 
 @router.get("/collections/{collection_id}", summary="One collection",
             responses=also(200, "text/html"))
-def collection(conn: Conn, request: Request, collection_id: str, creds: Credentials,
+def collection(conn: PublicReadConn, request: Request, collection_id: str, creds: Credentials,
                f: F = None) -> Response:
     """A layer's description, extent, CRSs and links."""
     kind = _format(request, f)
@@ -256,7 +258,7 @@ def collection(conn: Conn, request: Request, collection_id: str, creds: Credenti
 
 @router.get("/collections/{collection_id}/queryables", summary="Queryable properties",
             responses=also(200, "application/schema+json"))
-def queryables(conn: Conn, request: Request, collection_id: str,
+def queryables(conn: PublicReadConn, request: Request, collection_id: str,
                creds: Credentials) -> JSONResponse:
     """The properties a ``filter``, ``sortby`` and ``properties`` may name (JSON Schema)."""
     layer = _layer(collection_id, _reader(request, conn, creds))
@@ -272,7 +274,7 @@ def queryables(conn: Conn, request: Request, collection_id: str,
 
 
 @router.get("/collections/{collection_id}/schema", summary="The schema of a feature")
-def schema(conn: Conn, request: Request, collection_id: str,
+def schema(conn: PublicReadConn, request: Request, collection_id: str,
            creds: Credentials) -> JSONResponse:
     """JSON Schema of one feature: every property with its type, so GDAL and QGIS give
     fields the same types whatever the first page holds (sent as application/json, which
@@ -290,7 +292,7 @@ Text = Annotated[str | None, Query(max_length=2000)]
 @router.get("/collections/{collection_id}/items", summary="Features, paged",
             responses={**also(200, GEOJSON, "text/html", *(m for m, _ in EXPORTS.values())),
                        304: {"description": "Not modified since the ETag sent"}})
-def items(conn: Conn, request: Request, collection_id: str, creds: Credentials,
+def items(conn: PublicReadConn, request: Request, collection_id: str, creds: Credentials,
           f: F = None,
           limit: Annotated[int, Query(ge=1, le=MAX_LIMIT,
                                       description="features per page")] = DEFAULT_LIMIT,
@@ -475,7 +477,7 @@ def _zipped(shp: Path) -> bytes:
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature",
             responses=also(200, GEOJSON, "text/html"))
-def item(conn: Conn, request: Request, collection_id: str, feature_id: str,
+def item(conn: PublicReadConn, request: Request, collection_id: str, feature_id: str,
          creds: Credentials, f: F = None,
          crs: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     """A single GeoJSON Feature."""

@@ -23,6 +23,11 @@ class Settings:
     """Everything the service reads from its environment."""
 
     database_url: str
+    # Read replicas for public lookups (``DATABASE_URL_READ``, comma-separated; api.reads).
+    database_url_read: tuple[str, ...] = ()
+    replica_max_lag_s: float = 30.0     # a replica further behind gets no reads
+    replica_check_s: float = 1.0        # how often each process checks its replicas
+    read_your_writes_s: int = 300       # how long a client's last write position is kept
     pool_max: int = 10
     statement_timeout_ms: int = 30_000
     pool_timeout_s: float = 10.0
@@ -44,6 +49,11 @@ class Settings:
         """Read the settings; an unusable value raises SetupError naming the variable."""
         return cls(
             database_url=localdb.database_url(),
+            database_url_read=tuple(u.strip() for u in os.environ.get(
+                "DATABASE_URL_READ", "").split(",") if u.strip()),
+            replica_max_lag_s=_int("CIVGEO_REPLICA_MAX_LAG_S", 30, 1, 3600),
+            replica_check_s=_int("CIVGEO_REPLICA_CHECK_MS", 1000, 100, 60_000) / 1000,
+            read_your_writes_s=_int("CIVGEO_READ_YOUR_WRITES_S", 300, 1, 86_400),
             pool_max=_int("CIVGEO_POOL_MAX", 10, 1, 50),  # the embedded server allows 60
             statement_timeout_ms=_int("CIVGEO_STATEMENT_TIMEOUT_MS", 30_000, 100, 3_600_000),
             pool_timeout_s=_int("CIVGEO_POOL_TIMEOUT_S", 10, 1, 600),

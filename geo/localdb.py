@@ -278,3 +278,106 @@ def up() -> Cluster:
     start(c)
     ensure_database(c)
     return c
+
+
+# ---- streaming replicas of the embedded cluster (DESIGN §8) ------------------------------
+#
+# A replica is a hot standby made by ``pg_basebackup -R`` over a physical replication slot
+# (the primary keeps the WAL a stopped replica still needs), in ``.civgeo/pg-replica-N`` on
+# its own port. Long reads on a replica are not cancelled by the primary's vacuum
+# (``hot_standby_feedback``: the replica tells the primary which rows it still reads), and
+# a replica whose replay waits for a long read waits at most ``max_standby_streaming_delay``
+# before cancelling it; ``statement_timeout`` on the replica bounds every read there.
+REPLICA_CONF = """
+hot_standby = on
+hot_standby_feedback = on
+max_standby_streaming_delay = '30s'
+wal_receiver_status_interval = '1s'
+statement_timeout = '60s'
+"""
+
+
+def replica(n: int) -> Cluster:
+    """Replica number ``n`` of the embedded cluster (its port is kept beside its data)."""
+    root = home() / f"pg-replica-{n}"
+    port_file = root / "port"
+    port = int(port_file.read_text()) if port_file.exists() else cluster().port + n
+    return Cluster(root, port)
+
+
+def replicas() -> list[tuple[int, Cluster]]:
+    """The replicas made so far, by number."""
+    found = []
+    for path in home().glob("pg-replica-*"):
+        suffix = path.name.rsplit("-", 1)[-1]
+        if suffix.isdigit() and (path / "port").exists():
+            found.append((int(suffix), replica(int(suffix))))
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def slot_name(n: int) -> str:
+    return f"civgeo_replica_{n}"
+
+
+def add_replica(port: int | None = None) -> tuple[int, Cluster]:
+    """Make a streaming replica of the running embedded cluster and start it."""
+    primary = cluster()
+    if server_pid(primary) is None:
+        raise SetupError("the embedded cluster is not running: `civgeo db up` first")
+    taken = {n for n, _ in replicas()}
+    n = next(i for i in range(1, 100) if i not in taken)
+    port = port or next(p for p in range(primary.port + n, primary.port + 200)
+                        if _port_free(p) and p not in {c.port for _, c in replicas()})
+    c = Cluster(home() / f"pg-replica-{n}", port)
+    shutil.rmtree(c.root, ignore_errors=True)
+    c.root.mkdir(parents=True)
+    c.run.mkdir()
+    for p in (c.root, c.run):
+        _chown(p)
+    password = primary.password_file.read_text().strip()
+    env_before = os.environ.get("PGPASSWORD")
+    os.environ["PGPASSWORD"] = password   # pg_basebackup reads it; -R writes it to the replica
+    try:
+        _run([str(bindir() / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port),
+              "-U", SUPERUSER, "-D", str(c.data), "-X", "stream", "-R", "-C",
+              "-S", slot_name(n), "--checkpoint=fast", "--no-password"])
+    except SetupError:
+        shutil.rmtree(c.root, ignore_errors=True)
+        _drop_slot(primary, n)
+        raise
+    finally:
+        if env_before is None:
+            os.environ.pop("PGPASSWORD", None)
+        else:
+            os.environ["PGPASSWORD"] = env_before
+    with open(c.data / "postgresql.conf", "a", encoding="utf-8") as fh:
+        fh.write("\n# civgeo streaming replica\n" + REPLICA_CONF)
+    (c.root / "port").write_text(f"{port}\n")
+    start(c)
+    return n, c
+
+
+def _drop_slot(primary: Cluster, n: int) -> None:
+    from geo.db import connect
+
+    conn = connect(primary.url("postgres"))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                        "WHERE slot_name = %s AND NOT active", (slot_name(n),))
+    finally:
+        conn.close()
+
+
+def remove_replica(n: int) -> bool:
+    """Stop replica ``n``, delete its data and drop its slot on the primary (so the primary
+    stops keeping WAL for it); False when there is no such replica."""
+    c = replica(n)
+    if not c.root.exists():
+        return False
+    stop(c)
+    shutil.rmtree(c.root)
+    if server_pid(cluster()) is not None:
+        _drop_slot(cluster(), n)
+    return True

@@ -9,6 +9,9 @@ baseline measured in the same run; the machine is shared, so read them as orders
 5. ``GET /health`` through the full app stack.
 6. Place-name search with the national list loaded (``tests/benchmarks/names.py``), and
    the public lookups over HTTP against the code before issue 18 (``http.py``).
+6b. Beyond one machine: public lookups with 1 and 2 API processes and with a streaming
+    replica (CPU split), replica lag under writes, names partitioned by province
+    (``scale.py``).
 7. Coverage: isochrones, city circle, what-if, multi-source vs networkx (``coverage.py``).
 8. Boundaries: patrolled share of a 100 km line by a 10,000-point track, GPX reading, and
    topology checks on every real county of China against shapely (``boundaries*.py``).
@@ -126,6 +129,8 @@ def main() -> None:
     names.run(url)
     from tests.benchmarks import http
     http.run(url)
+    from tests.benchmarks import scale
+    scale.run(url)
     from tests.benchmarks import coverage
     coverage.run(url)
     from tests.benchmarks import boundaries, boundaries_topology

@@ -108,12 +108,13 @@ def bare_endpoint():
 
 
 @contextmanager
-def api(url: str, workers: int = 1, revision: str | None = None):
+def api(url: str, workers: int = 1, revision: str | None = None, **more_env: str):
     """`civgeo serve` on ``url`` with ``workers`` processes: this checkout's code, or the
     code of ``revision`` (``git archive`` into a temporary folder, run from there)."""
     args = ["-m", "api.cli", "serve", "--port", "{port}", "--workers", str(workers),
             "--log-level", "warning"]
-    env = {"DATABASE_URL": url, "CIVGEO_POOL_MAX": "8", "CIVGEO_WARM_GRAPH_EDGES": "0"}
+    env = {"DATABASE_URL": url, "CIVGEO_POOL_MAX": "8", "CIVGEO_WARM_GRAPH_EDGES": "0",
+           **more_env}
     if revision is None:
         with _child(args, **env) as base:
             yield base
