@@ -49,6 +49,7 @@ LSN_HEADER = "X-Civgeo-LSN"
 MIN_LSN_HEADER = "X-Civgeo-Min-LSN"
 READ_HEADER = "X-Civgeo-Read"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+NOT_CHECKED = "not checked yet"
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Replica:
     pool_slots: asyncio.Semaphore
     suspect_until: float = 0.0
     in_rotation: bool = False
-    reason: str | None = "not checked yet"
+    reason: str | None = NOT_CHECKED
     replayed: int | None = None
     lag_bytes: int | None = None
     lag_s: float | None = None
@@ -147,7 +148,7 @@ class ReadRouting:
                 self.take_out(r, f"{r.lag_s:.1f} s behind the primary "
                                   f"(more than {self.settings.replica_max_lag_s} s)")
             else:
-                if not r.in_rotation:
+                if not r.in_rotation and r.reason != NOT_CHECKED:
                     log.info("%s back in rotation", r.name)
                 r.in_rotation, r.reason = True, None
         self._checked = time.monotonic()

@@ -112,6 +112,11 @@ def test_public_reads_land_on_the_replica_and_answer_as_the_primary(db_url, samp
     got = client.get("/ogc/collections/facilities/items?limit=2",
                      headers={"Authorization": f"Bearer {token}"})
     assert got.status_code == 200 and "x-civgeo-read" not in got.headers
+    # A planner's read-only analysis: checked on the primary, computed on the replica.
+    analysis = client.get("/coverage/indicators", params={"division": "430202"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert analysis.status_code == 200, analysis.text
+    assert analysis.headers["x-civgeo-read"] == "replica 1"
     health = client.get("/health").json()
     [state] = health["replicas"]
     assert state["in_rotation"] and state["lag_s"] is not None and "url" not in state
