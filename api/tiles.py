@@ -12,8 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import Conn, Credentials, current_actor
+from api.deps import Conn, Credentials, borrow, current_actor
+from api.reads import PublicReadConn
 from geo import tiles
 from geo.db import transaction
 from geo.errors import Forbidden, NotFound
@@ -69,10 +71,27 @@ def _layer(request: Request, conn, creds, layer_id: str) -> tiles.Layer:
     return layer
 
 
-def _tile_response(conn, layer: tiles.Layer, z: int, x: int, y: int,
-                   if_none_match: str | None) -> Response:
+def _drawn(conn, layer_id: str, z: int, x: int, y: int) -> tiles.Tile:
     with transaction(conn):
-        tile = tiles.get_tile(conn, layer.id, z, x, y)
+        return tiles.get_tile(conn, layer_id, z, x, y)
+
+
+async def _served(request: Request, conn, layer: tiles.Layer, z: int, x: int, y: int,
+                  if_none_match: str | None) -> Response:
+    """The tile: on a read replica (api.reads) from the shared cache when it holds it, else
+    drawn and cached on the primary; without replicas, from the request's connection."""
+    if getattr(request.state, "read_from", "primary") != "primary":
+        tile = await run_in_threadpool(tiles.cached_tile, conn, layer.id, z, x, y)
+        if tile is None:
+            async with borrow(request) as primary:
+                tile = await run_in_threadpool(_drawn, primary, layer.id, z, x, y)
+    else:
+        tile = await run_in_threadpool(_drawn, conn, layer.id, z, x, y)
+    return _tile_response(layer, tile, if_none_match)
+
+
+def _tile_response(layer: tiles.Layer, tile: tiles.Tile,
+                   if_none_match: str | None) -> Response:
     etag = f'"{tile.etag}"'
     headers = {"ETag": etag, "Cache-Control": ("no-cache" if layer.public else
                                                "private, no-cache"),
@@ -91,13 +110,13 @@ IfNoneMatch = Annotated[str | None, Header(include_in_schema=False)]
 
 @router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response,
             responses=_MVT_RESPONSES, summary="A vector tile")
-def tile(request: Request, conn: Conn, creds: Credentials, layer: str, z: int, x: int,
-         y: int, if_none_match: IfNoneMatch = None) -> Response:
+async def tile(request: Request, conn: PublicReadConn, creds: Credentials, layer: str,
+               z: int, x: int, y: int, if_none_match: IfNoneMatch = None) -> Response:
     """Tile z/x/y (WebMercatorQuad, XYZ order) of a layer as Mapbox Vector Tile; 204 when
     it holds nothing. ``boundary_markers`` needs an inspector or planner, ``plates`` a
     plates officer."""
-    found = _layer(request, conn, creds, layer)
-    return _tile_response(conn, found, z, x, y, if_none_match)
+    found = await run_in_threadpool(_layer, request, conn, creds, layer)
+    return await _served(request, conn, found, z, x, y, if_none_match)
 
 
 def _base(request: Request) -> str:
@@ -187,11 +206,11 @@ def _tileset(conn, layer: tiles.Layer, base: str, geodata: str | None) -> dict:
             "links": links}
 
 
-def _ogc_tile(conn, layer: tiles.Layer, tms: str, z: int, row: int, col: int,
-              if_none_match: str | None) -> Response:
+async def _ogc_tile(request: Request, conn, layer: tiles.Layer, tms: str, z: int, row: int,
+                    col: int, if_none_match: str | None) -> Response:
     _check_tms(tms)
     try:
-        return _tile_response(conn, layer, z, col, row, if_none_match)
+        return await _served(request, conn, layer, z, col, row, if_none_match)
     except NotFound as exc:
         names = {"z": "tileMatrix", "x": "tileCol", "y": "tileRow"}
         if exc.field in names:
@@ -222,13 +241,14 @@ def collection_tileset(request: Request, conn: Conn, creds: Credentials, collect
 @router.get("/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/"
             "{tileRow}/{tileCol}", response_class=Response, responses=_MVT_RESPONSES,
             summary="A vector tile of a collection")
-def collection_tile(request: Request, conn: Conn, creds: Credentials, collectionId: str,
-                    tileMatrixSetId: str, tileMatrix: int, tileRow: int, tileCol: int,
-                    if_none_match: IfNoneMatch = None) -> Response:
+async def collection_tile(request: Request, conn: PublicReadConn, creds: Credentials,
+                          collectionId: str, tileMatrixSetId: str, tileMatrix: int,
+                          tileRow: int, tileCol: int,
+                          if_none_match: IfNoneMatch = None) -> Response:
     """A tile of the collection (row = y, column = x); 204 when it holds nothing."""
-    layer = _collection(conn, request, creds, collectionId)
-    return _ogc_tile(conn, layer, tileMatrixSetId, tileMatrix, tileRow, tileCol,
-                     if_none_match)
+    layer = await run_in_threadpool(_collection, conn, request, creds, collectionId)
+    return await _ogc_tile(request, conn, layer, tileMatrixSetId, tileMatrix, tileRow,
+                           tileCol, if_none_match)
 
 
 @router.get("/ogc/tiles", summary="Tilesets of the whole dataset (the basemap)")
@@ -248,11 +268,12 @@ def dataset_tileset(request: Request, conn: Conn, tileMatrixSetId: str) -> dict:
 
 @router.get("/ogc/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
             response_class=Response, responses=_MVT_RESPONSES, summary="A basemap tile")
-def dataset_tile(conn: Conn, tileMatrixSetId: str, tileMatrix: int, tileRow: int,
-                 tileCol: int, if_none_match: IfNoneMatch = None) -> Response:
+async def dataset_tile(request: Request, conn: PublicReadConn, tileMatrixSetId: str,
+                       tileMatrix: int, tileRow: int, tileCol: int,
+                       if_none_match: IfNoneMatch = None) -> Response:
     """A basemap tile; 204 when it holds nothing."""
-    return _ogc_tile(conn, tiles.LAYERS["basemap"], tileMatrixSetId, tileMatrix, tileRow,
-                     tileCol, if_none_match)
+    return await _ogc_tile(request, conn, tiles.LAYERS["basemap"], tileMatrixSetId,
+                           tileMatrix, tileRow, tileCol, if_none_match)
 
 
 def _matrix(z: int) -> dict:

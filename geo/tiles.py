@@ -213,16 +213,24 @@ def render(conn, layer: Layer, z: int, x: int, y: int) -> bytes:
 _last_prune = [0.0]
 
 
+def cached_tile(conn, layer_id: str, z: int, x: int, y: int) -> Tile | None:
+    """Tile (z, x, y) of a layer from the cache, if it is there and nothing under it has
+    changed since; None otherwise. Only reads (a read replica can answer it)."""
+    layer = get_layer(layer_id)
+    check_tile(layer, z, x, y)
+    row = fetch_one(conn, _Q["cached"], _params(layer, z, x, y))
+    return Tile(bytes(row["data"]), row["etag"], True) if row is not None else None
+
+
 def get_tile(conn, layer_id: str, z: int, x: int, y: int) -> Tile:
     """Tile (z, x, y) of a layer: from the cache while nothing under it has changed, else
     drawn and cached in the same statement. Writes the cache: run inside a transaction
     the caller commits."""
+    hit = cached_tile(conn, layer_id, z, x, y)
+    if hit is not None:
+        return hit
     layer = get_layer(layer_id)
-    check_tile(layer, z, x, y)
     params = _params(layer, z, x, y)
-    row = fetch_one(conn, _Q["cached"], params)
-    if row is not None:
-        return Tile(bytes(row["data"]), row["etag"], True)
     if time.monotonic() - _last_prune[0] > PRUNE_EVERY_S:
         _last_prune[0] = time.monotonic()
         prune(conn)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
-from geo import localdb
+from geo import localdb, tiles
 from geo.db import connect, fetch_one, fetch_value
 from geo.replicas import Lag, lsn_text, lsn_value
 from tests import conftest
@@ -155,6 +155,23 @@ def test_a_writer_reads_its_write_while_the_replica_is_paused(db_url, sample, re
     again = _lands_on_the_replica(client, "/names/search?q=荷香路")   # a check saw the replay
     assert again.headers["x-civgeo-read"] == "replica 1"
     assert "荷香路" in [f["properties"]["name"] for f in again.json()["features"]]
+
+
+def test_tiles_are_read_from_the_replica_cache_and_drawn_on_the_primary(db_url, sample,
+                                                                       replica, routed):
+    client, _ = routed
+    x, y = tiles.tile_at(113.17, 27.86, 10)
+    path = f"/tiles/divisions/10/{x}/{y}.mvt"
+    first = client.get(path)   # not cached yet: drawn, and cached, on the primary
+    assert first.status_code == 200 and first.headers["x-tile-cache"] == "miss"
+    assert first.headers["x-civgeo-read"] == "replica 1"
+    _caught_up(db_url, replica[2])
+    second = client.get(path)   # the replica now holds the cached tile
+    assert second.headers["x-tile-cache"] == "hit" and second.content == first.content
+    assert second.headers["x-civgeo-read"] == "replica 1"
+    ogc = client.get(f"/ogc/collections/divisions/tiles/WebMercatorQuad/10/{y}/{x}")
+    assert ogc.status_code == 200 and ogc.content == first.content
+    assert ogc.headers["x-tile-cache"] == "hit" and ogc.headers["x-civgeo-read"] == "replica 1"
 
 
 def test_reads_fall_back_to_the_primary_when_the_replica_stops(db_url, sample, replica, routed):
