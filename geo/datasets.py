@@ -3,6 +3,7 @@ and the overview of what a loaded area holds."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +29,16 @@ def list_datasets(conn) -> list[dict]:
 
 
 def remove_dataset(conn, name: str) -> None:
-    """Delete a dataset and the rows it created."""
+    """Delete a dataset and the rows it created (a population grid's cells are a table of
+    their own: it goes too)."""
     execute(conn, _Q["remove_dataset"], {"name": name})
+    execute(conn, f"DROP TABLE IF EXISTS {cells_partition(name)}")
+
+
+def cells_partition(name: str) -> str:
+    """The table holding the cells of the population grid loaded as dataset ``name``
+    (a partition of ``population_cells``; named from a hash: any characters are fine)."""
+    return "population_cells_" + hashlib.sha256(name.encode()).hexdigest()[:16]
 
 
 def begin_dataset(conn, name: str, title: str, params: dict[str, Any],

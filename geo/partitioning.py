@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from geo.db import execute, fetch_all, fetch_value
+from geo.divisions import division_prefix
 
 SCHEMA = "by_province"
 # What a partition keeps of place_names: the columns lookups read, with their indexes.
@@ -71,8 +72,5 @@ def scanned_partitions(conn, sql: str, params=None) -> tuple[list[str], float, f
 def province_range(code: str) -> tuple[str, str]:
     """The codes under division ``code`` as a half-open range: ``'4302'`` → ``('4302',
     '4303')`` (how a division-scoped query lets the planner prune)."""
-    stripped = code.rstrip("0") or code
-    # Division codes nest at 2, 4, 6, 9 and 12 digits (province … village).
-    size = next((n for n in (2, 4, 6, 9, 12) if n >= len(stripped)), len(stripped))
-    prefix = code[:size].ljust(size, "0")
+    prefix = division_prefix(code)
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)

@@ -28,7 +28,7 @@ eldercare coverage, on PostGIS. The database is the embedded cluster, or DATABAS
 `civgeo COMMAND --help` tells more about a command."""
 # The command groups, in the order ``civgeo --help`` lists them.
 GROUPS = ("db", "fixtures", "users", "names", "network", "facilities", "coverage",
-          "boundaries", "plates", "imports", "export", "maps", "serve")
+          "population", "boundaries", "plates", "imports", "export", "maps", "serve")
 
 
 @contextmanager
