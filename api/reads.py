@@ -156,7 +156,8 @@ class ReadRouting:
     def _open(self, conn, url):
         if conn is not None and not conn.closed:
             return conn
-        conn = psycopg2.connect(url, connect_timeout=2, application_name="civgeo-check")
+        conn = psycopg2.connect(url, connect_timeout=2, application_name="civgeo-check",
+                                options="-c statement_timeout=2000")
         conn.autocommit = True
         return conn
 
@@ -206,7 +207,8 @@ async def get_read_conn(request: Request) -> AsyncIterator[psycopg2.extensions.c
         except (psycopg2.Error, psycopg2.pool.PoolError) as exc:
             if entered:   # the route's own error, not the replica's connection
                 raise
-            routing.take_out(replica, f"no connection: {str(exc).strip()[:120]}")
+            if isinstance(exc, psycopg2.Error):   # down; a busy pool only sends this read on
+                routing.take_out(replica, f"no connection: {str(exc).strip()[:120]}")
     if routing:
         request.state.read_from = "primary"
     async with borrow(request) as conn:
