@@ -28,7 +28,9 @@ from geo.errors import InvalidInput
 router = APIRouter(prefix="/coverage", tags=["coverage (planner)"])
 Planner = Annotated[Actor, Depends(require("planner"))]
 # Read-only analyses: the caller is checked on the primary (a connection given back at
-# once), the analysis reads from a replica when there is one (api.reads).
+# once), the analysis reads from a replica when there is one (api.reads). ``Analyst``
+# comes before the connection in a route's parameters: dependencies are solved in that
+# order, so a request never holds one connection while it waits for another.
 Analyst = Annotated[Actor, Depends(require("planner", hold=False))]
 Minutes = Annotated[float | None, Query(allow_inf_nan=False,
                                         description="walking time limit, 1–60 minutes")]
@@ -99,7 +101,7 @@ class WhatIfIn(Walk):
 @router.get("/isochrone", response_class=GeoJSONResponse,
             summary="Walking isochrone (5/10/15-minute tiers) from a point")
 def get_isochrone(
-    conn: ReadConn, actor: Analyst, at: LonLat,
+    actor: Analyst, conn: ReadConn, at: LonLat,
     minutes: Annotated[str | None, Query(description="tiers, e.g. 5,10,15 (1–60 each)")] = None,
     speed: Speed = None, profile: Profile = None,
     direction: Annotated[Literal["inbound", "outbound"], Query()] = "inbound",
@@ -115,7 +117,7 @@ def get_isochrone(
 
 @router.get("/circle", response_class=GeoJSONResponse,
             summary="The 15-minute eldercare circle of a division")
-def get_circle(conn: ReadConn, actor: Analyst, division: Division, minutes: Minutes = None,
+def get_circle(actor: Analyst, conn: ReadConn, division: Division, minutes: Minutes = None,
                speed: Speed = None, profile: Profile = None, capacity: bool = True,
                uncovered_only: bool = False) -> JSONResponse:
     """Communities (points) with status covered / over_capacity / too_far / off_network and
@@ -129,7 +131,7 @@ def get_circle(conn: ReadConn, actor: Analyst, division: Division, minutes: Minu
 
 @router.get("/indicators", response_class=GeoJSONResponse,
             summary="Indicators of a division and its counties/townships")
-def get_indicators(conn: ReadConn, actor: Analyst, division: Division, minutes: Minutes = None,
+def get_indicators(actor: Analyst, conn: ReadConn, division: Division, minutes: Minutes = None,
                    speed: Speed = None, profile: Profile = None) -> JSONResponse:
     """Beds per 1000 aged 60+, nursing-bed share, community facility coverage urban/rural,
     circle share, public-cemetery coverage of villages, relief reach; each with its target."""
@@ -139,7 +141,7 @@ def get_indicators(conn: ReadConn, actor: Analyst, division: Division, minutes: 
 
 @router.get("/accessibility", response_class=GeoJSONResponse,
             summary="2SFCA / E2SFCA accessibility of eldercare places")
-def get_accessibility(conn: ReadConn, actor: Analyst, division: Division,
+def get_accessibility(actor: Analyst, conn: ReadConn, division: Division,
                       method: Annotated[Literal["2sfca", "e2sfca"], Query()] = "e2sfca",
                       minutes: Minutes = None, speed: Speed = None,
                       profile: Profile = None) -> JSONResponse:
@@ -220,7 +222,7 @@ def get_scenario_table(conn: Conn, actor: Planner, scenario_id: Id, format: Form
 
 @router.get("/tables", summary="A division's coverage tables for download",
             response_class=Response, responses=TABLE_FILES)
-def get_tables(conn: ReadConn, actor: Analyst, division: Division, format: Format = "xlsx",
+def get_tables(actor: Analyst, conn: ReadConn, division: Division, format: Format = "xlsx",
                table: Annotated[Literal["indicators", "communities", "sites"] | None,
                                 Query(description="one sheet only (CSV: communities by "
                                                   "default)")] = None,
@@ -244,7 +246,7 @@ def _file(content: bytes, named: tables.Tables, format: str) -> Response:
 
 @router.get("/burial", response_class=GeoJSONResponse,
             summary="Graves and cemeteries inside burial-prohibited zones (三沿六区)")
-def get_burial(conn: ReadConn, actor: Analyst, division: Division) -> JSONResponse:
+def get_burial(actor: Analyst, conn: ReadConn, division: Division) -> JSONResponse:
     """Each grave or cemetery inside a zone, with the zones and how far inside."""
     return geojson_response(burial.report(conn, division))
 

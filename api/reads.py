@@ -94,6 +94,8 @@ class ReadRouting:
         self._running: asyncio.Task | None = None
         self._primary_conn = None
         self._check_lock = threading.Lock()
+        self._position_conn = None
+        self._position_lock = threading.Lock()
 
     # -- checks ------------------------------------------------------------------------
     async def refresh_if_due(self) -> None:
@@ -153,6 +155,20 @@ class ReadRouting:
                 r.in_rotation, r.reason = True, None
         self._checked = time.monotonic()
 
+    def position(self) -> int | None:
+        """The primary's WAL position now (after a write committed), on a connection of its
+        own: not one of the pool's, which the writing request still holds while its
+        response starts. None when the primary does not answer."""
+        with self._position_lock:
+            for _ in range(2):   # once more on a new connection after a restart
+                try:
+                    self._position_conn = self._open(self._position_conn,
+                                                     self.settings.database_url)
+                    return primary_lsn(self._position_conn)
+                except psycopg2.Error:
+                    self._position_conn = None
+            return None
+
     def _open(self, conn, url):
         if conn is not None and not conn.closed:
             return conn
@@ -182,8 +198,9 @@ class ReadRouting:
             r.pool.closeall()
             if r.check_conn is not None:
                 r.check_conn.close()
-        if self._primary_conn is not None:
-            self._primary_conn.close()
+        for conn in (self._primary_conn, self._position_conn):
+            if conn is not None:
+                conn.close()
 
 
 def client_wrote(request: Request) -> int | None:
@@ -252,18 +269,16 @@ class ReadYourWrites:
                 if read_from:
                     headers.append((READ_HEADER.lower().encode(), read_from.encode()))
                 if writes and message["status"] < 400:
-                    at = lsn_text(await _primary_position(scope["app"]))
-                    # An LSN's characters are all cookie-safe (RFC 6265): no quoting.
-                    max_age = scope["app"].state.settings.read_your_writes_s
-                    headers.append((b"set-cookie", f"{WROTE_COOKIE}={at}; Max-Age={max_age}; "
-                                    "Path=/; HttpOnly; SameSite=Lax".encode()))
-                    headers.append((LSN_HEADER.lower().encode(), at.encode()))
+                    wrote = await run_in_threadpool(scope["app"].state.reads.position)
+                    if wrote is not None:
+                        at = lsn_text(wrote)
+                        # An LSN's characters are all cookie-safe (RFC 6265): no quoting.
+                        max_age = scope["app"].state.settings.read_your_writes_s
+                        headers.append((b"set-cookie", f"{WROTE_COOKIE}={at}; "
+                                        f"Max-Age={max_age}; Path=/; HttpOnly; "
+                                        "SameSite=Lax".encode()))
+                        headers.append((LSN_HEADER.lower().encode(), at.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_position)
-
-
-async def _primary_position(app) -> int:
-    async with borrow_from(app.state, app.state.settings) as conn:
-        return await run_in_threadpool(primary_lsn, conn)

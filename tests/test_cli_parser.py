@@ -10,11 +10,12 @@ from api.cli import build_parser, main
 
 # Every command of the command line; a command that disappears breaks scripts and the docs.
 COMMANDS = {
-    "db": {"up", "down", "status", "migrate"},
+    "db": {"up", "down", "status", "migrate", "replica"},
     "fixtures": {"fetch", "load", "load-national", "load-city"},
     "users": {"add", "list", "token", "revoke", "passwd", "unlock", "sessions"},
     "names": {"search", "register", "romanize", "crosscheck", "take-effect"},
     "network": {"import"},
+    "population": {"import", "list"},
     "facilities": {"import", "export"},
     "import": {"markers", "roads", "doors"},
     "coverage": {"circle", "suggest", "indicators", "burial", "set"},
