@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import OfflinePage
 from tests.factories import committed_staff
@@ -47,13 +48,27 @@ def shot(view: OfflinePage, name: str) -> None:
 
 
 def click_at(view: OfflinePage, lonlat: tuple[float, float]) -> None:
+    """Click the map at a point, as a planner would, and wait for the what-if to list one
+    more site. The map is first put at zoom 15 over the point and left to settle; if the
+    click did not add a site (the view moved under it: the map can still be settling after
+    its first draw), the point is found again and clicked again, at most three times."""
     page = view.page
     page.wait_for_function("() => { const w = document.getElementById('map').contentWindow;"
                            " return w && w.L && Object.keys(w).some(k => k.startsWith('map_')); }",
                            timeout=30_000)
-    x, y = page.evaluate(SCREEN_POINT, list(lonlat))
-    page.wait_for_timeout(300)
-    page.mouse.click(x, y)
+    listed = page.locator("#whatif-sites li").count()
+    for _ in range(3):
+        page.evaluate(SCREEN_POINT, list(lonlat))
+        page.wait_for_timeout(300)
+        x, y = page.evaluate(SCREEN_POINT, list(lonlat))   # where it is once settled
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_function(f"() => document.querySelectorAll('#whatif-sites li')"
+                                   f".length > {listed}", timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")   # a popup the click may have opened
+    raise AssertionError(f"three clicks at {lonlat} added no what-if site")
 
 
 def map_loaded(view: OfflinePage) -> None:
