@@ -8,6 +8,7 @@ under each tile (geo/tiles.py), so a client asks again and mostly gets a 304.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
@@ -76,17 +77,23 @@ def _drawn(conn, layer_id: str, z: int, x: int, y: int) -> tiles.Tile:
         return tiles.get_tile(conn, layer_id, z, x, y)
 
 
-async def _served(request: Request, conn, layer: tiles.Layer, z: int, x: int, y: int,
-                  if_none_match: str | None) -> Response:
-    """The tile: on a read replica (api.reads) from the shared cache when it holds it, else
-    drawn and cached on the primary; without replicas, from the request's connection."""
-    if getattr(request.state, "read_from", "primary") != "primary":
-        tile = await run_in_threadpool(tiles.cached_tile, conn, layer.id, z, x, y)
-        if tile is None:
-            async with borrow(request) as primary:
-                tile = await run_in_threadpool(_drawn, primary, layer.id, z, x, y)
-    else:
-        tile = await run_in_threadpool(_drawn, conn, layer.id, z, x, y)
+async def _served(request: Request, conn, find: Callable[[], tiles.Layer], z: int, x: int,
+                  y: int, if_none_match: str | None) -> Response:
+    """The tile of the layer ``find`` admits (one trip to the thread pool): on a read
+    replica (api.reads) from the shared cache when it holds it, else drawn and cached on the
+    primary; without replicas, drawn or taken from the cache on the request's connection."""
+    on_replica = getattr(request.state, "read_from", "primary") != "primary"
+
+    def layer_and_tile() -> tuple[tiles.Layer, tiles.Tile | None]:
+        layer = find()
+        if on_replica:
+            return layer, tiles.cached_tile(conn, layer.id, z, x, y)
+        return layer, _drawn(conn, layer.id, z, x, y)
+
+    layer, tile = await run_in_threadpool(layer_and_tile)
+    if tile is None:
+        async with borrow(request) as primary:
+            tile = await run_in_threadpool(_drawn, primary, layer.id, z, x, y)
     return _tile_response(layer, tile, if_none_match)
 
 
@@ -115,8 +122,8 @@ async def tile(request: Request, conn: PublicReadConn, creds: Credentials, layer
     """Tile z/x/y (WebMercatorQuad, XYZ order) of a layer as Mapbox Vector Tile; 204 when
     it holds nothing. ``boundary_markers`` needs an inspector or planner, ``plates`` a
     plates officer."""
-    found = await run_in_threadpool(_layer, request, conn, creds, layer)
-    return await _served(request, conn, found, z, x, y, if_none_match)
+    return await _served(request, conn, lambda: _layer(request, conn, creds, layer), z, x, y,
+                         if_none_match)
 
 
 def _base(request: Request) -> str:
@@ -206,11 +213,11 @@ def _tileset(conn, layer: tiles.Layer, base: str, geodata: str | None) -> dict:
             "links": links}
 
 
-async def _ogc_tile(request: Request, conn, layer: tiles.Layer, tms: str, z: int, row: int,
-                    col: int, if_none_match: str | None) -> Response:
+async def _ogc_tile(request: Request, conn, find: Callable[[], tiles.Layer], tms: str, z: int,
+                    row: int, col: int, if_none_match: str | None) -> Response:
     _check_tms(tms)
     try:
-        return await _served(request, conn, layer, z, col, row, if_none_match)
+        return await _served(request, conn, find, z, col, row, if_none_match)
     except NotFound as exc:
         names = {"z": "tileMatrix", "x": "tileCol", "y": "tileRow"}
         if exc.field in names:
@@ -246,9 +253,8 @@ async def collection_tile(request: Request, conn: PublicReadConn, creds: Credent
                           tileRow: int, tileCol: int,
                           if_none_match: IfNoneMatch = None) -> Response:
     """A tile of the collection (row = y, column = x); 204 when it holds nothing."""
-    layer = await run_in_threadpool(_collection, conn, request, creds, collectionId)
-    return await _ogc_tile(request, conn, layer, tileMatrixSetId, tileMatrix, tileRow,
-                           tileCol, if_none_match)
+    return await _ogc_tile(request, conn, lambda: _collection(conn, request, creds, collectionId),
+                           tileMatrixSetId, tileMatrix, tileRow, tileCol, if_none_match)
 
 
 @router.get("/ogc/tiles", summary="Tilesets of the whole dataset (the basemap)")
@@ -272,7 +278,7 @@ async def dataset_tile(request: Request, conn: PublicReadConn, tileMatrixSetId: 
                        tileMatrix: int, tileRow: int, tileCol: int,
                        if_none_match: IfNoneMatch = None) -> Response:
     """A basemap tile; 204 when it holds nothing."""
-    return await _ogc_tile(request, conn, tiles.LAYERS["basemap"], tileMatrixSetId,
+    return await _ogc_tile(request, conn, lambda: tiles.LAYERS["basemap"], tileMatrixSetId,
                            tileMatrix, tileRow, tileCol, if_none_match)
 
 

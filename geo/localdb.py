@@ -135,13 +135,15 @@ def _user_exists(name: str) -> bool:
         return False
 
 
-def _run(args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run a server program, as the unprivileged server user when we are root."""
+def _run(args: list[str], *, check: bool = True,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a server program, as the unprivileged server user when we are root, with
+    ``env`` added to the environment."""
     user = _server_user()
-    kwargs: dict = {}
+    kwargs: dict = {"env": {**os.environ, **(env or {})}}
     if user is not None:
         kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": [],
-                  "env": {**os.environ, "HOME": str(home())}}
+                  "env": {**kwargs["env"], "HOME": str(home())}}
     proc = subprocess.run(args, capture_output=True, text=True, cwd=home(), **kwargs)
     if check and proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
@@ -335,21 +337,15 @@ def add_replica(port: int | None = None) -> tuple[int, Cluster]:
     for p in (c.root, c.run):
         _chown(p)
     password = primary.password_file.read_text().strip()
-    env_before = os.environ.get("PGPASSWORD")
-    os.environ["PGPASSWORD"] = password   # pg_basebackup reads it; -R writes it to the replica
-    try:
+    try:   # -R writes the connection (with the password) into the replica's settings
         _run([str(bindir() / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port),
               "-U", SUPERUSER, "-D", str(c.data), "-X", "stream", "-R", "-C",
-              "-S", slot_name(n), "--checkpoint=fast", "--no-password"])
+              "-S", slot_name(n), "--checkpoint=fast", "--no-password"],
+             env={"PGPASSWORD": password})
     except SetupError:
         shutil.rmtree(c.root, ignore_errors=True)
         _drop_slot(primary, n)
         raise
-    finally:
-        if env_before is None:
-            os.environ.pop("PGPASSWORD", None)
-        else:
-            os.environ["PGPASSWORD"] = env_before
     with open(c.data / "postgresql.conf", "a", encoding="utf-8") as fh:
         fh.write("\n# civgeo streaming replica\n" + REPLICA_CONF)
     (c.root / "port").write_text(f"{port}\n")

@@ -22,6 +22,7 @@ CGCS2000, and compared with each county's 2020 census total.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import time
@@ -262,8 +263,6 @@ def _warnings(districts: list[dict], settings: Settings) -> list[str]:
 
 
 def _json(value) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 

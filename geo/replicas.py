@@ -37,13 +37,6 @@ def primary_lsn(conn) -> int:
     return lsn_value(fetch_one(conn, "SELECT pg_current_wal_lsn()::text AS lsn")["lsn"])
 
 
-def replay_lsn(conn) -> int | None:
-    """What a replica has applied; ``None`` when the server is not a replica."""
-    row = fetch_one(conn, "SELECT pg_is_in_recovery() AS standby, "
-                          "pg_last_wal_replay_lsn()::text AS lsn")
-    return lsn_value(row["lsn"]) if row["standby"] else None
-
-
 def standby_state(conn) -> dict:
     """A replica's own view: whether it is one, what it applied and received, paused."""
     row = fetch_one(conn, """

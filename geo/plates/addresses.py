@@ -13,6 +13,7 @@ import unicodedata
 from typing import Any
 
 from geo.db import fetch_all, fetch_one, load_queries
+from geo.divisions import division_prefix
 from geo.errors import InvalidInput, NotFound
 from geo.names.romanize import chinese_number, romanize
 from geo.names.search import _t2s, check_point
@@ -265,7 +266,7 @@ def _division_at(conn, text: str, parent: dict | None) -> dict | None:
     rows = fetch_all(conn, _Q["division_prefixes"], {"prefixes": _prefixes(text)},
                      prepared=True)
     if parent is not None:  # only divisions below the one already read
-        rows = [r for r in rows if r["code"].startswith(_prefix(parent["code"]))
+        rows = [r for r in rows if r["code"].startswith(division_prefix(parent["code"]))
                 and r["code"] != parent["code"]]
     else:  # with nothing above it, a township or community must be written in full
         rows = [r for r in rows if r["level"] in ("province", "prefecture", "county")
@@ -282,12 +283,6 @@ def _roads_at(conn, text: str, division: str | None) -> list[dict]:
     """Current roads whose name starts the text (longest first), within a division."""
     return fetch_all(conn, _Q["road_prefixes"], {"prefixes": _prefixes(text),
                                                   "division": division}, prepared=True)
-
-
-def _prefix(code: str) -> str:
-    if len(code) > 6:
-        return code
-    return code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
 
 
 # ------------------------------------------------------------------ search, reverse

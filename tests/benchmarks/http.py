@@ -60,7 +60,8 @@ def wrk(base: str, paths: list[str], seconds: int, warm: int = 2) -> dict:
             fh.write("\n".join(paths) + "\n")
         env = {**os.environ, "CIVGEO_PATHS": listing}
         cmd = ["wrk", "-t1", f"-c{CLIENTS}", "-s", lua, base]
-        subprocess.run([*cmd, f"-d{warm}s"], env=env, capture_output=True)  # warm up
+        if warm:
+            subprocess.run([*cmd, f"-d{warm}s"], env=env, capture_output=True)  # warm up
         out = subprocess.run([*cmd, f"-d{seconds}s", "--latency"], env=env,
                              capture_output=True, text=True).stdout
     pct = {k: _ms(v) for k, v in re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M)}

@@ -13,8 +13,9 @@ import statistics
 import threading
 import time
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import psutil
 
 from geo import localdb, partitioning
 from geo.db import connect, fetch_one, transaction
@@ -25,51 +26,33 @@ LOOKUPS = [
     ("GET /names/reverse", "/names/reverse?lon=113.13&lat=27.83"),
     ("GET /addresses/search?q=上海路82号", f"/addresses/search?{urlencode({'q': '上海路82号'})}"),
 ]
-_TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _children() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            kids.setdefault(ppid, []).append(int(entry.name))
-    return kids
+def _tree(pid: int) -> list[psutil.Process]:
+    """A process and every process below it (a server's workers or backends)."""
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
 
 
-def _tree(root: int) -> list[int]:
-    kids, found, todo = _children(), [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(kids.get(pid, []))
-    return found
-
-
-def _cpu(pids: list[int]) -> float:
-    """CPU seconds (user + system) used so far by ``pids``."""
-    total = 0
-    for pid in pids:
+def _cpu(processes: list[psutil.Process]) -> float:
+    """CPU seconds (user + system) used so far by ``processes`` (gone ones count 0)."""
+    total = 0.0
+    for p in processes:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / _TICK
+        total += t.user + t.system
+    return total
 
 
 def _server_pid(base: str) -> int:
-    port = f"--port\0{urlsplit(base).port}\0"
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if port in (entry / "cmdline").read_text():
-                    return int(entry.name)
-            except OSError:
-                continue
+    """The `civgeo serve` process listening on ``base``'s port."""
+    port = urlsplit(base).port
+    for p in psutil.process_iter(["cmdline"]):
+        cmd = p.info["cmdline"] or []
+        if "--port" in cmd and cmd[cmd.index("--port") + 1:][:1] == [str(port)]:
+            return p.pid
     raise RuntimeError(f"no server process for {base}")
 
 
@@ -107,7 +90,7 @@ def bench_processes(url: str, replica: localdb.Cluster, seconds: int) -> None:
                 wrk(base, [path], 2)   # every pooled connection open: its backend is counted
                 parts = [api_pids, _tree(primary_pg), _tree(replica_pg)]
                 before = [_cpu(p) for p in parts]
-                got = wrk(base, [path], seconds)
+                got = wrk(base, [path], seconds, warm=0)   # the CPU is of these requests
                 used = [_cpu(p) - b for p, b in zip(parts, before, strict=True)]
                 n = got["rps"] * seconds / 1000
                 first.setdefault(name, got["rps"])
