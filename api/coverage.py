@@ -20,7 +20,17 @@ from api.params import Division, Id, LonLat, OptionalDivision, number_list
 from api.reads import ReadConn
 from geo.audit import Actor
 from geo.coverage import accessibility as access
-from geo.coverage import burial, circle, context, gain, indicators, isochrone, suggest, tables
+from geo.coverage import (
+    burial,
+    circle,
+    context,
+    gain,
+    hotspots,
+    indicators,
+    isochrone,
+    suggest,
+    tables,
+)
 from geo.coverage import scenarios as saved
 from geo.db import transaction
 from geo.errors import InvalidInput
@@ -119,14 +129,62 @@ def get_isochrone(
             summary="The 15-minute eldercare circle of a division")
 def get_circle(actor: Analyst, conn: ReadConn, division: Division, minutes: Minutes = None,
                speed: Speed = None, profile: Profile = None, capacity: bool = True,
-               uncovered_only: bool = False) -> JSONResponse:
-    """Communities (points) with status covered / over_capacity / too_far / off_network and
-    the reason; the sites with their catchments and load; summary shares."""
+               uncovered_only: bool = False,
+               demand: Annotated[Literal["auto", "cells", "communities"], Query(
+                   description="where the elderly are counted: auto (per population-grid "
+                   "cell where a grid exists, else at community centres), cells, or "
+                   "communities (at community centres, the centroid method)")] = "auto",
+               ) -> JSONResponse:
+    """Communities (points) with status covered / partly_covered / over_capacity / too_far
+    / off_network (/ no_elderly on a grid) and the reason; the sites with their catchments
+    and load; summary shares; where the elderly were counted and the population credit."""
     result = circle.circle(conn, division, minutes=minutes, speed=speed, profile=profile,
-                           capacity=capacity)
+                           capacity=capacity, demand=demand)
     comms = [c for c in result.pop("communities")
              if not uncovered_only or c["status"] != circle.COVERED]
     return collection(point_features(comms, "code"), **result)
+
+
+@router.get("/hotspots", response_class=GeoJSONResponse,
+            summary="Hot spots of uncovered elderly on the population grid")
+def get_hotspots(actor: Analyst, conn: ReadConn, division: Division, minutes: Minutes = None,
+                 speed: Speed = None, profile: Profile = None, capacity: bool = True,
+                 top: Annotated[int | None, Query(description="how many, 1–50 (default: "
+                                                  "the hotspots_top setting, 10)")] = None,
+                 radius_m: Annotated[float | None, Query(
+                     allow_inf_nan=False, description="radius of a hot spot in metres, "
+                     "100–3000 (default: the hotspot_radius_m setting, 500)")] = None,
+                 ) -> JSONResponse:
+    """Where the elderly beyond the walking limit of any site with room are densest: the
+    densest disc first, each outlined by its uncovered 100 m cells, with its elderly, its
+    communities and why they are uncovered. Needs a population grid (WorldPop)."""
+    return geojson_response(hotspots.hotspots(conn, division, top=top, radius_m=radius_m,
+                                              minutes=minutes, speed=speed, profile=profile,
+                                              capacity=capacity))
+
+
+@router.get("/hotspots/cells", response_class=GeoJSONResponse,
+            summary="The uncovered elderly per population-grid cell (heat grid)")
+def get_hotspot_cells(actor: Analyst, conn: ReadConn, division: Division,
+                      minutes: Minutes = None, speed: Speed = None, profile: Profile = None,
+                      capacity: bool = True) -> JSONResponse:
+    """Every 100 m cell of the division that leaves elderly uncovered, as a square with its
+    elderly, those uncovered, its status, community and walk to the nearest site."""
+    return geojson_response(hotspots.heat_cells(conn, division, minutes=minutes, speed=speed,
+                                                profile=profile, capacity=capacity))
+
+
+@router.get("/grid-comparison", summary="Covered shares per grid cell beside the "
+                                        "community-centroid method, per district")
+def get_grid_comparison(actor: Analyst, conn: ReadConn, division: Division,
+                        minutes: Minutes = None, speed: Speed = None,
+                        profile: Profile = None) -> JSONResponse:
+    """For the division and each district (counties of a city, townships of a county): the
+    share of its elderly covered counted per 100 m cell and at community centres (with
+    capacity and by distance only), the difference in percentage points and the elderly
+    the centroid method wrongly calls covered."""
+    return json_response(hotspots.compare(conn, division, minutes=minutes, speed=speed,
+                                          profile=profile))
 
 
 @router.get("/indicators", response_class=GeoJSONResponse,
@@ -223,14 +281,17 @@ def get_scenario_table(conn: Conn, actor: Planner, scenario_id: Id, format: Form
 @router.get("/tables", summary="A division's coverage tables for download",
             response_class=Response, responses=TABLE_FILES)
 def get_tables(actor: Analyst, conn: ReadConn, division: Division, format: Format = "xlsx",
-               table: Annotated[Literal["indicators", "communities", "sites"] | None,
+               table: Annotated[Literal["about", "indicators", "communities", "sites",
+                                        "districts", "hotspots"] | None,
                                 Query(description="one sheet only (CSV: communities by "
                                                   "default)")] = None,
                minutes: Minutes = None, speed: Speed = None, profile: Profile = None,
                capacity: bool = True) -> Response:
-    """The indicators (value, target, method note), the communities (status, covered
-    elderly, nearest site, distance, reason) and the sites (capacity, load); XLSX with a
-    sheet each, or one table as CSV (UTF-8 with a BOM, for Excel)."""
+    """What the figures rest on (method, population source and credit), the indicators
+    (value, target, method note), the communities (status, covered elderly, nearest site,
+    distance, reason) and the sites (capacity, load); on a population grid also the
+    districts per cell beside the centroid method and the hot spots; XLSX with a sheet
+    each, or one table as CSV (UTF-8 with a BOM, for Excel)."""
     found = tables.division_tables(conn, division, minutes=minutes, speed=speed,
                                    profile=profile, capacity=capacity)
     return _file(*tables.render(found, format, table), format)

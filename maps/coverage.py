@@ -37,10 +37,16 @@ from maps.base import (
 # Community status -> (fill colour, legend label).
 STATUS = {
     circles.COVERED: ("#1a9850", N_("covered")),
+    circles.PARTLY: ("#d9ef8b", N_("partly covered")),
     circles.FULL: ("#fdae61", N_("over capacity")),
     circles.TOO_FAR: ("#d73027", N_("too far")),
     circles.OFF_NETWORK: ("#969696", N_("off the street network")),
+    circles.EMPTY: ("#ffffff", N_("no elderly on the grid")),
 }
+# Uncovered elderly per 100 m cell: (lower bound, colour), and the hot spots' outline.
+HEAT_CLASSES = ((0.0, "#ffffb2"), (1.0, "#fecc5c"), (3.0, "#fd8d3c"), (6.0, "#f03b20"),
+                (10.0, "#bd0026"))
+_HOTSPOT = {"color": "#54278f", "weight": 2.5, "fill": False}
 _TIER_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#9ecae1", "#c6dbef")  # nearest darkest
 _SITE_COLOURS = {"street_centre": "#3f007d", "community_station": "#807dba",
                  "day_care": "#e7298a", "rural_happiness": "#66a61e"}
@@ -78,6 +84,11 @@ REASONS = {
                   "walk), beyond %(limit_minutes)s minutes."),
     "too_far_none": N_("No community eldercare site within %(km)s km."),
     "off_network": N_("No walkable street within %(snap_m)s m of the community centre."),
+    "partly_covered": N_("%(covered)s of its %(elderly)s elderly live within "
+                         "%(limit_minutes)s minutes of a site with room; of the rest, "
+                         "%(too_far)s live too far, %(over_capacity)s reach only full sites "
+                         "and %(off_network)s live off the street network."),
+    "no_elderly": N_("No one aged 60+ lives here on the population grid."),
 }
 METHOD_NETWORK = N_("Walking distances on the real street network (%(network)s), "
                     "%(minutes)s minutes at %(speed)s m/min.")
@@ -139,9 +150,28 @@ def _tier_colour(i: int) -> str:
 
 
 def _map(frame: gpd.GeoDataFrame, header: dict, settings: MapSettings) -> folium.Map:
-    """The base map fitted to ``frame``, with the network's notice if distances used one."""
+    """The base map fitted to ``frame``, with the network's notice if distances used one
+    and the population grid's credit if the elderly were counted on one."""
+    notices = [header.get("attribution"), header.get("population_credit")]
     return base_map(tuple(frame.total_bounds), settings,
-                    attribution=header.get("attribution") or "")
+                    attribution=" | ".join(n for n in notices if n))
+
+
+def population_text(_, header: dict) -> str:
+    """Where the elderly of a result were counted, in the map's language."""
+    if not header.get("population_credit"):
+        return _("Elderly: the 2020 census count of each county spread over its communities "
+                 "(synthetic), counted at each community's centre.")
+    scaled = (_("scaled to each county's 2020 census count") if header.get("population_scaled")
+              else _("not scaled to the census"))
+    if header.get("demand") == "cells":
+        return _("Elderly counted per 100 m cell of %(source)s (%(scaled)s), each cell "
+                 "placed on the walking network. %(credit)s") % {
+            "source": header["population_source"], "scaled": scaled,
+            "credit": header["population_credit"]}
+    return _("Elderly of %(source)s summed per community (%(scaled)s) and counted at its "
+             "centre. %(credit)s") % {"source": header["population_source"], "scaled": scaled,
+                                      "credit": header["population_credit"]}
 
 
 def _title_box(m: folium.Map, title: str, lines: list[str], header: dict,
@@ -149,10 +179,13 @@ def _title_box(m: folium.Map, title: str, lines: list[str], header: dict,
     """The title, summary lines and how distances were measured; straight-line estimates
     get a red banner."""
     note = method_text(settings.gettext, header)
+    people = inert_text(population_text(settings.gettext, header))
     if header.get("method") == "straight-line":
-        add_title_box(m, title, lines, banners=banner(note))
+        add_title_box(m, title, lines, banners=banner(note),
+                      footer=f'<div style="color:#555">{people}</div>')
     else:
-        add_title_box(m, title, lines, footer=f'<div style="color:#555">{inert_text(note)}</div>')
+        add_title_box(m, title, lines, footer=f'<div style="color:#555">{inert_text(note)}'
+                                              f'<br>{people}</div>')
 
 
 def _outline(m: folium.Map, frame: gpd.GeoDataFrame, code: str, settings: MapSettings) -> None:
@@ -280,6 +313,8 @@ def coverage_map(circle: CircleMap, *, settings: MapSettings,
                            "fillColor": c, "fillOpacity": 0.18, "color": c,
                            "weight": 1}).add_to(m)
     _outline(m, frame, div["code"], settings)
+    _heat(m, circle.heat, settings)
+    _hotspots(m, circle.hotspots, settings)
     _circle_sites(m, result["sites"], type_names, settings, _("circle sites"))
     marked = [r for r in facility_rows if not r["circle"]]  # circle sites come from result
     eldercare = [r for r in marked if r["kind"] == "eldercare"]
@@ -306,16 +341,86 @@ def coverage_map(circle: CircleMap, *, settings: MapSettings,
         _("walking %(minutes)s min at %(speed)s m/min (%(limit)s m); %(sites)s circle sites")
         % {"minutes": minutes, "speed": f"{result['speed_m_per_min']:g}",
            "limit": f"{result['limit_m']:,}", "sites": s["sites"]}]
+    spots = circle.hotspots
+    if spots and spots["features"]:
+        lines.append(_("%(n)s hot spots hold %(elderly)s of the %(all)s uncovered elderly") % {
+            "n": len(spots["features"]), "elderly": f"{spots['summary']['hotspot_elderly']:,}",
+            "all": f"{spots['summary']['uncovered_elderly']:,}"})
     if not embedded:
         _title_box(m, title, lines, result, settings)
+    heat_rows = [] if circle.heat is None else [
+        *[(f"background:{colour}", _("%(low)s+ uncovered elderly per cell") % {"low": f"{low:g}"}
+           if low else _("under 1 uncovered elderly per cell"))
+          for low, colour in HEAT_CLASSES],
+        ("border:2.5px solid #54278f", _("hot spot (numbered, densest first)"))]
     add_legend(m, _("legend"), [
-        *[(f"background:{c};opacity:.7", _(label)) for c, label in STATUS.values()],
+        *[(f"background:{c};opacity:.7", _(label)) for k, (c, label) in STATUS.items()
+          if k in s["by_status"]],
+        *heat_rows,
         *[(f"background:{_tier_colour(i)};opacity:.5",
            _("within %(minutes)s min") % {"minutes": f"{t['minutes']:g}"})
           for i, t in enumerate(tiers)],
         *_facility_legend(result["sites"], marked, type_names, _),
         ("border:1px dashed #999", _(SYNTHETIC))], folded=embedded)
     return m
+
+
+def _heat(m: folium.Map, heat, settings: MapSettings) -> None:
+    """The uncovered elderly per grid cell as an image (one pixel a cell), classed."""
+    if heat is None:
+        return
+    values = heat.values
+    rgba = np.zeros((*values.shape, 4), dtype=np.uint8)
+    for low, colour in HEAT_CLASSES:
+        at = np.nan_to_num(values, nan=-1.0) > low if low else np.isfinite(values)
+        rgba[at] = [int(colour[i:i + 2], 16) for i in (1, 3, 5)] + [220 if low else 140]
+    west, south, east, north = heat.bounds
+    corners = for_display(gpd.GeoDataFrame(geometry=gpd.points_from_xy(
+        [west, east], [south, north]), crs=4490), settings).geometry
+    folium.raster_layers.ImageOverlay(
+        rgba, bounds=[[corners.iloc[0].y, corners.iloc[0].x],
+                      [corners.iloc[1].y, corners.iloc[1].x]],
+        mercator_project=True, name=settings.gettext("uncovered elderly per 100 m cell"),
+        interactive=False, zindex=450, pixelated=True).add_to(m)
+
+
+def _hotspots(m: folium.Map, spots: dict | None, settings: MapSettings) -> None:
+    """The hot spots of uncovered elderly: their cells outlined, numbered by rank."""
+    if not spots or not spots["features"]:
+        return
+    _ = settings.gettext
+    tip = {"rank": _("Hot spot #"), "elderly": _("Uncovered elderly"), "cells": _("Cells"),
+           "why": _("Why uncovered"), "walk": _("Median walk to a site"),
+           "communities": _("Communities")}
+    rows = []
+    for f in spots["features"]:
+        p = f["properties"]
+        rows.append({
+            "rank": p["rank"], "elderly": f"{p['uncovered_elderly']:,}", "cells": p["cells"],
+            "why": _("%(too_far)s too far, %(over_capacity)s at full sites, %(off_network)s "
+                     "off the network") % _Args(p),
+            "walk": "—" if p["median_walk_m"] is None
+            else _walk(_, p["median_walk_min"], p["median_walk_m"]),
+            "communities": inert_text("、".join(c["name"] for c in p["communities"])),
+            "geometry": shape(f["geometry"]), "lon": p["lon"], "lat": p["lat"]})
+    frame = gpd.GeoDataFrame(rows, crs=4490)
+    group = folium.FeatureGroup(name=_("hot spots of uncovered elderly"))
+    folium.GeoJson(layer_data(for_display(frame.drop(columns=["lon", "lat"]), settings),
+                              list(tip)),
+                   style_function=lambda _f: _HOTSPOT,
+                   tooltip=folium.GeoJsonTooltip(list(tip), list(tip.values()), sticky=True)
+                   ).add_to(group)
+    for row, location in zip(rows, _locations(rows, settings), strict=True):
+        folium.Marker(location, tooltip=_("Hot spot #%(rank)s: %(elderly)s uncovered elderly")
+                      % {"rank": row["rank"], "elderly": row["elderly"]},
+                      icon=folium.DivIcon(html=f'<div class="civgeo-hot">{int(row["rank"])}'
+                                               "</div>", icon_size=(22, 22),
+                                          icon_anchor=(11, 11))).add_to(group)
+    group.add_to(m)
+    m.get_root().header.add_child(folium.Element(
+        "<style>.civgeo-hot{width:22px;height:22px;border-radius:11px;background:#54278f;"
+        "color:#fff;font:bold 12px/22px sans-serif;text-align:center;"
+        "border:2px solid #fff}</style>"))
 
 
 def _number(value: float | None, is_share: bool) -> str:
@@ -475,7 +580,8 @@ def suggestions_map(picked: SuggestionsMap, *, settings: MapSettings) -> folium.
                                                                "name": scenario["name"]})
     _title_box(m, title, lines_text, current, settings)
     add_legend(m, _("legend"), [
-        *[(f"background:{c};opacity:.7", _(label)) for c, label in STATUS.values()],
+        *[(f"background:{c};opacity:.7", _(label)) for k, (c, label) in STATUS.items()
+          if k in current["summary"]["by_status"]],
         ("background:#08519c;border-radius:7px", _("suggested site (numbered by rank)")),
         ("border-top:2px dashed #08519c;height:0", _("community it newly covers")),
         *_facility_legend(current["sites"], [], type_names, _),

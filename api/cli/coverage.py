@@ -22,6 +22,8 @@ def circle(args) -> None:
     s = r["summary"]
     print(f"{r['division']['name']} {r['division']['code']}: {r['minutes']:g} min at "
           f"{r['speed_m_per_min']:g} m/min — {r['note']}")
+    print(f"  {r['population_note']}" + (f" ({r['population_credit']})"
+                                          if r["population_credit"] else ""))
     print(f"  elderly 60+ covered: {s['covered_elderly']:,} of {s['elderly']:,} "
           f"({_pct(s['elderly_share'])}); communities covered {s['covered_communities']} of "
           f"{s['communities']} (urban {_pct(s['community_share_urban'])}, rural "
@@ -82,6 +84,36 @@ def suggest(args) -> None:
                   f"({c['distance_m']} m, {c['minutes']} min)")
 
 
+def hotspots(args) -> None:
+    """On a population grid: covered shares per cell beside community centres for the
+    division and its districts, then the hot spots of uncovered elderly."""
+    from geo.coverage import hotspots as spots
+
+    walk = {"minutes": args.minutes, "speed": args.speed, "profile": args.profile}
+    with session() as conn:
+        compared = spots.compare(conn, args.division, **walk)
+        found = spots.hotspots(conn, args.division, top=args.top, radius_m=args.radius,
+                               **walk)
+    print(f"{compared['population_note']} ({compared['population_credit']})")
+    print(f"{'code':<11}{'name':<14}{'60+':>9}{'by cell':>9}{'by centre':>11}{'diff':>8}"
+          f"{'hidden':>8}")
+    for d in compared["districts"]:
+        diff = "—" if d["difference_pp"] is None else f"{d['difference_pp']:+.1f}"
+        print(f"{d['code']:<11}{d['name']:<14}{d['elderly']:>9,}"
+              f"{_pct(d['covered_share_cells']):>9}{_pct(d['covered_share_centroids']):>11}"
+              f"{diff:>8}{d['hidden_elderly']:>8,}")
+    s = found["summary"]
+    print(f"hot spots ({s['radius_m']:g} m): {s['hotspot_elderly']:,} of "
+          f"{s['uncovered_elderly']:,} uncovered elderly")
+    for f in found["features"]:
+        p = f["properties"]
+        walk_min = "—" if p["median_walk_min"] is None else f"{p['median_walk_min']:g} min"
+        print(f"  {p['rank']:>2}. {p['lon']:.5f}, {p['lat']:.5f}: {p['uncovered_elderly']:,} "
+              f"uncovered in {p['cells']} cells ({p['too_far']:,} too far, "
+              f"{p['over_capacity']:,} at full sites); median walk {walk_min}; "
+              + "、".join(c["name"] for c in p["communities"]))
+
+
 def burial(args) -> None:
     """Graves and cemeteries of a division inside burial-prohibited zones (三沿六区)."""
     from geo.coverage import burial as zones
@@ -124,7 +156,7 @@ def _circle_options(parser) -> None:
 
 
 def register(subparsers) -> None:
-    """Add ``civgeo coverage circle|suggest|indicators|burial|set``."""
+    """Add ``civgeo coverage circle|suggest|indicators|hotspots|burial|set``."""
     cv = group(subparsers, "coverage", "coverage analyses", metavar="ANALYSIS")
     _circle_options(command(cv, "circle", circle))
     picks = command(cv, "suggest", suggest)
@@ -133,6 +165,12 @@ def register(subparsers) -> None:
                                                       "(default: %(default)s)")
     picks.add_argument("--save", metavar="NAME", help="save as a named scenario")
     command(cv, "indicators", indicators).add_argument("division", help="a division code")
+    hot = command(cv, "hotspots", hotspots)
+    _circle_options(hot)
+    hot.add_argument("--top", type=int, help="how many hot spots, 1 to 50 (default: the "
+                                             "hotspots_top setting)")
+    hot.add_argument("--radius", type=float, help="a hot spot's radius in metres, 100 to 3000 "
+                                                  "(default: the hotspot_radius_m setting)")
     command(cv, "burial", burial).add_argument("division", help="a division code")
     st = command(cv, "set", set_value)
     st.add_argument("scope", help="code prefix: 43 (province), 4302 (city), or 'national' "

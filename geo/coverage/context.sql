@@ -33,3 +33,25 @@ ORDER BY f.id
 
 -- name: circle_types
 SELECT code FROM facility_types WHERE circle ORDER BY sort
+
+-- name: grid
+-- The newest grid of people aged 60+ with cells in the counties of a division, if any.
+SELECT g.dataset, g.source, g.licence, g.ages, g.cell_deg, g.scaled, g.districts
+FROM population_grids g
+WHERE g.ages = '60+' AND EXISTS (
+    SELECT 1 FROM population_cells c
+    WHERE c.dataset = g.dataset AND c.division_code LIKE %(county)s || '%%')
+ORDER BY g.imported_at DESC, g.dataset
+LIMIT 1
+
+-- name: cells
+-- The populated cells of a grid inside the communities under a division, each with the
+-- community holding its centre (the cell's people are counted there once).
+SELECT d.code AS community, c.grid_col, c.grid_row, ST_X(c.geom) AS lon,
+       ST_Y(c.geom) AS lat, c.people
+FROM current_divisions d
+JOIN population_cells c ON c.dataset = %(dataset)s AND c.geom @ d.geom
+                       AND ST_Contains(d.geom, c.geom)
+WHERE d.level = 'community' AND d.code LIKE %(prefix)s || '%%' AND d.geom IS NOT NULL
+  AND c.division_code LIKE %(county)s || '%%'
+ORDER BY c.grid_row, c.grid_col

@@ -4,10 +4,11 @@ the what-if of a planner's clicks (``what_if``) and the explanation of suggested
 
 Today's circle decides what is left to cover: with ``capacity`` (the default) the elderly
 the existing sites cannot serve, nearest first and up to their places, as in the 15-minute
-circle; without it, the elderly of the communities no site reaches (distance only). Each new
-site is assumed to have room for the elderly it newly covers. A community within the
-walking limit of a new site gains what it still lacks, counted once, for its nearest new
-site.
+circle; without it, the elderly of the demand units (grid cells, or community centres
+where no grid exists) no site reaches (distance only). Each new site is assumed to have
+room for the elderly it newly covers. A unit within the walking limit of a new site gains
+what it still lacks, counted once, for its nearest new site; a site's gain is told per
+community (the sum of its units).
 """
 
 from __future__ import annotations
@@ -27,17 +28,17 @@ MAX_WHAT_IF_SITES = 20
 
 def current(conn, ctx: Context, *, capacity: bool = True) -> tuple[dict, np.ndarray]:
     """Today's circle of ``ctx`` (with capacity, or distance only): its summary, and the
-    elderly of each community it leaves unserved (what new sites could still cover)."""
+    elderly of each demand unit it leaves unserved (what new sites could still cover)."""
     sites = circles.sites_frame(conn, ctx, None)
     s = circles.serve(ctx, sites, capacity=capacity)
     return (circles.summary(ctx, sites, s),
-            unserved(ctx.communities["elderly"].to_numpy(float), s.served))
+            unserved(ctx.demand.elderly, s.served, cells=ctx.demand.cells))
 
 
 def what_if(conn, code: str, lon: float | None = None, lat: float | None = None, *,
             sites: list[dict] | None = None, minutes: float | None = None,
             speed: float | None = None, profile: str | None = None,
-            capacity: bool = True) -> dict:
+            capacity: bool = True, demand: str = "auto") -> dict:
     """What new sites at ``lon``, ``lat`` (or at each of ``sites``, up to 20) would add:
     the communities and elderly newly covered, and the share before and after.
 
@@ -46,7 +47,8 @@ def what_if(conn, code: str, lon: float | None = None, lat: float | None = None,
     communities no site reaches; each new site has room for what it newly covers.
     """
     points, field = _what_if_points(conn, lon, lat, sites)
-    ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
+    ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile,
+                         demand=demand)
     placed = ctx.place(points["lon"].to_numpy(float), points["lat"].to_numpy(float))
     on = ctx.reachable(placed)
     if not on.all():
@@ -111,9 +113,13 @@ def sentence(capacity: bool) -> str:
             "everyone it reaches")
 
 
-def unserved(demand: np.ndarray, covered: np.ndarray) -> np.ndarray:
-    """The elderly of each community that today's circle leaves unserved (whole people:
-    ``covered`` is rounded as the circle reports it)."""
+def unserved(demand: np.ndarray, covered: np.ndarray, *, cells: bool = False) -> np.ndarray:
+    """The elderly of each demand unit that today's circle leaves unserved: whole people
+    per community (``covered`` rounded as the circle reports it), the exact remainder per
+    grid cell (cells hold fractions of people)."""
+    if cells:
+        left = demand - covered
+        return np.where(left > circles.CELL_SLACK * demand, left, 0.0)
     return np.maximum(demand - np.round(covered), 0)
 
 
@@ -124,10 +130,10 @@ def gain(ctx: Context, need: np.ndarray, points: pd.DataFrame,
     Parameters
     ----------
     need
-        Per community (in ``ctx.communities`` order), the elderly today's circle leaves
+        Per demand unit (in ``ctx.demand`` order), the elderly today's circle leaves
         unserved (``unserved``).
     costs
-        Metres from each point to each community (points × communities, inf beyond the
+        Metres from each point to each demand unit (points × units, inf beyond the
         walking limit), when the caller has them already.
 
     Returns
@@ -135,10 +141,11 @@ def gain(ctx: Context, need: np.ndarray, points: pd.DataFrame,
     dict
         ``sites`` (one per point, in order: ``lon``, ``lat``, ``label``,
         ``newly_covered_elderly`` and its ``communities``, nearest first, each with
-        ``code``, ``name``, ``elderly``, ``elderly_gained``, ``distance_m``, ``minutes``),
+        ``code``, ``name``, ``elderly``, ``elderly_gained``, ``distance_m``, ``minutes``
+        and, on a grid, the ``cells`` gained and ``distance_m`` to the nearest of them),
         ``newly_covered_elderly``, ``share_before`` and ``share_after``.
     """
-    comms = ctx.communities
+    d = ctx.demand
     if costs is None:
         placed = ctx.place(points["lon"].to_numpy(float), points["lat"].to_numpy(float))
         costs = ctx.model.costs(placed, ctx.targets, ctx.limit_m)
@@ -146,30 +153,51 @@ def gain(ctx: Context, need: np.ndarray, points: pd.DataFrame,
         best = costs.argmin(axis=0)
         reach = np.isfinite(costs.min(axis=0))
     else:
-        best = np.zeros(len(comms), dtype=int)
-        reach = np.zeros(len(comms), dtype=bool)
+        best = np.zeros(len(d), dtype=int)
+        reach = np.zeros(len(d), dtype=bool)
     gained = reach & (need > 0)
     sites = []
     for j, p in enumerate(points.itertuples(index=False)):
         mine = np.flatnonzero(gained & (best == j))
         mine = mine[np.argsort(costs[j, mine], kind="stable")]
+        got = need[mine]
         sites.append({"lon": round(float(p.lon), 7), "lat": round(float(p.lat), 7),
-                      "label": p.label, "newly_covered_elderly": int(need[mine].sum()),
-                      "communities": [_community(ctx, i, need[i], costs[j, i]) for i in mine]})
-    demand = comms["elderly"].to_numpy(float)
-    total = float(demand.sum())
+                      "label": p.label, "newly_covered_elderly": _people(got.sum()),
+                      "communities": _communities(ctx, d.community[mine], got,
+                                                  costs[j, mine])})
+    total = float(d.elderly.sum())
     covered = total - float(need.sum())
     got = float(need[gained].sum())
     share = (lambda v: round(v / total, 4)) if total else (lambda v: None)
-    return {"sites": sites, "newly_covered_elderly": int(got),
-            "share_before": share(covered), "share_after": share(covered + got)}
+    out = {"sites": sites, "newly_covered_elderly": _people(got),
+           "share_before": share(covered), "share_after": share(covered + got)}
+    if d.cells:
+        out["newly_covered_cells"] = int(gained.sum())
+    return out
 
 
-def _community(ctx: Context, i: int, need: float, metres: float) -> dict:
-    row = ctx.communities.iloc[i]
-    return {"code": row["code"], "name": row["name"], "elderly": int(row["elderly"]),
-            "elderly_gained": int(need), "distance_m": round(float(metres)),
-            "minutes": round(float(metres) / ctx.speed, 1)}
+def _people(value: float) -> int:
+    return int(round(float(value)))
+
+
+def _communities(ctx: Context, which: np.ndarray, need: np.ndarray,
+                 metres: np.ndarray) -> list[dict]:
+    """The units gained (nearest first) told per community, in order of its nearest."""
+    comms = ctx.communities
+    order, first = np.unique(which, return_index=True)
+    gained = np.bincount(np.searchsorted(order, which), weights=need, minlength=len(order))
+    cells = np.bincount(np.searchsorted(order, which), minlength=len(order))
+    out = []
+    for k in np.argsort(first, kind="stable"):
+        row = comms.iloc[int(order[k])]
+        m = float(metres[first[k]])
+        c = {"code": row["code"], "name": row["name"], "elderly": _people(row["elderly"]),
+             "elderly_gained": _people(gained[k]), "distance_m": round(m),
+             "minutes": round(m / ctx.speed, 1)}
+        if ctx.demand.cells:
+            c["cells"] = int(cells[k])
+        out.append(c)
+    return out
 
 
 def why(ctx: Context, site: dict) -> tuple[str, str, dict]:

@@ -351,18 +351,26 @@ class Graph:
             cell = np.floor(xy / max(2 * limit, 1.0)).astype(np.int64)
             on = on[np.lexsort((xy[:, 0], cell[:, 0], cell[:, 1]))]
             e = t.edge[t_on]
+            # Each target reached through either end of its edge: the ends sorted by node,
+            # so that a chunk finds the targets at its nodes by a search per node (many
+            # thousands of targets, a few hundred nodes in a chunk's reach).
             t_ends = np.concatenate([self.src[e], self.tgt[e]])
-            along = np.concatenate([t.frac[t_on], 1 - t.frac[t_on]]) * np.tile(self.length[e], 2)
+            by_node = np.argsort(t_ends, kind="stable")
+            ends_sorted = t_ends[by_node]
+            target = np.tile(t_on, 2)[by_node]
+            along = (np.concatenate([t.frac[t_on], 1 - t.frac[t_on]])
+                     * np.tile(self.length[e], 2))[by_node]
+            leg = np.tile(t.leg[t_on], 2)[by_node]
             for start in range(0, len(on), chunk):
                 part = on[start:start + chunk]
                 nodes, dist = self._local(s, part, limit)
-                pos = np.minimum(np.searchsorted(nodes, t_ends), len(nodes) - 1)
-                hit = np.flatnonzero(nodes[pos] == t_ends)
-                d = np.full((len(part), len(t_ends)), np.inf)
-                d[:, hit] = dist[:, pos[hit]] + along[hit]
-                d = np.minimum(d[:, : len(t_on)], d[:, len(t_on):]) + t.leg[t_on]
+                lo = np.searchsorted(ends_sorted, nodes, "left")
+                count = np.searchsorted(ends_sorted, nodes, "right") - lo
+                node_pos = np.repeat(np.arange(len(nodes)), count)
+                end = np.arange(count.sum()) + np.repeat(lo - (np.cumsum(count) - count), count)
+                d = (dist[:, node_pos] + along[end]) + leg[end]
                 a, b = np.nonzero(d <= limit)
-                found.append((part[a], t_on[b], d[a, b]))
+                found.append((part[a], target[end[b]], d[a, b]))
         i, j, d = (np.concatenate(x) for x in zip(*found, strict=True))
         keep = d <= limit
         i, j, d = i[keep], j[keep], d[keep]

@@ -4,7 +4,8 @@
   ``beds_per_1000_target`` (35 by default; Zhuzhou's 2018 plan: 32).
 - 护理型床位占比: nursing beds ÷ institutional beds, against ``nursing_share_target`` (55 %).
 - 社区养老服务设施覆盖率: share of 社区 (urban) and 村 (rural) within the walking limit of a
-  community eldercare site (distance only), against the city's targets where set
+  community eldercare site (distance only: the community's centre, or on a population
+  grid at least half of its elderly), against the city's targets where set
   (Zhuzhou: 80 % / 58 %); and the share of the elderly the 15-minute circle covers with
   site capacity taken into account.
 - 公益性公墓 coverage of villages: share of 村 whose township has a public cemetery (or that
@@ -78,7 +79,7 @@ def _row(r: dict, comms: pd.DataFrame, relief: dict, s: dict):
            "nursing_ok": None if nursing is None else nursing >= s["nursing_share_target"],
            "circle_sites": r["circle_sites"]}
     if len(comms):
-        reach = comms["status"].isin([circles.COVERED, circles.FULL])
+        reach = comms["within_limit"].astype(bool)
         urban = comms["urban"].fillna(True).astype(bool)
         row.update(
             communities_urban=int(urban.sum()), communities_rural=int((~urban).sum()),

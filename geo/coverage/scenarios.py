@@ -19,7 +19,8 @@ _Q = load_queries(__file__)
 MAX_COMPARED = 10
 # Assumption → warning code, in the order warnings are given.
 _WARNINGS = (("division", "different_division"), ("speed_m_per_min", "different_speed"),
-             ("minutes", "different_minutes"), ("capacity", "different_capacity"))
+             ("minutes", "different_minutes"), ("capacity", "different_capacity"),
+             ("demand", "different_demand"))
 
 
 def save(conn, actor: Actor, code: str, name: str, params: dict, result: dict) -> dict:
@@ -77,6 +78,7 @@ def figures(row: dict) -> dict:
             "assumptions": assumptions_of(row),
             "newly_covered_elderly": r.get("newly_covered_elderly"),
             "share_before": r.get("share_before"), "share_after": r.get("share_after"),
+            "demand": r.get("demand"), "population_credit": r.get("population_credit"),
             "sites": [{"rank": s.get("rank", n), "label": s.get("label"), "lon": s["lon"],
                        "lat": s["lat"], "newly_covered_elderly": s["newly_covered_elderly"],
                        "communities": [{k: c.get(k) for k in ("code", "name", "elderly_gained",
@@ -148,8 +150,9 @@ def warnings(table: list[dict]) -> list[dict]:
     them in its language), with every scenario's id and value."""
     out = []
     for name, code in _WARNINGS:
-        values = [t["division"] if name == "division" else t["assumptions"].get(name)
-                  for t in table]
+        values = [t["division"] if name == "division"
+                  else t["demand"] or "communities" if name == "demand"   # saved before grids
+                  else t["assumptions"].get(name) for t in table]
         if len({_same(v) for v in values}) > 1:
             out.append({"code": code, "scenarios": [t["id"] for t in table],
                         "values": values})

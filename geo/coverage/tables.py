@@ -1,7 +1,10 @@
 """Coverage tables for download (XLSX, or CSV that Excel opens as UTF-8): a division's
 indicators (each with its value, target and method note), its communities (status, covered
-elderly, nearest site, distance and the reason) and its sites (capacity and load); and a
-saved scenario's sites and the communities they newly cover.
+elderly, nearest site, distance and the reason) and its sites (capacity and load); on a
+population grid also its districts counted per cell beside the community-centroid method
+and its hot spots of uncovered elderly; what the figures rest on (``about``: method,
+population source and credit); and a saved scenario's sites and the communities they newly
+cover.
 
 Headers are Chinese first with the field name after (``社区代码 code``), so that a sheet
 reads in Excel and still maps back to the JSON API's fields.
@@ -15,14 +18,16 @@ import json
 from dataclasses import dataclass
 
 from geo.coverage import circle as circles
+from geo.coverage import hotspots as hot
 from geo.coverage import indicators as indicator_tables
 from geo.coverage import scenarios as saved
 from geo.errors import InvalidInput
 
 FORMATS = ("xlsx", "csv")
 
-STATUS_ZH = {circles.COVERED: "已覆盖", circles.FULL: "超出容量", circles.TOO_FAR: "距离过远",
-             circles.OFF_NETWORK: "不在路网上"}
+STATUS_ZH = {circles.COVERED: "已覆盖", circles.PARTLY: "部分覆盖", circles.FULL: "超出容量",
+             circles.TOO_FAR: "距离过远", circles.OFF_NETWORK: "不在路网上",
+             circles.EMPTY: "人口网格上无老年人"}
 KIND_ZH = {"suggestions": "选址建议", "what_if": "新增站点试算"}
 
 # Indicator → (Chinese name, target key, ok key, what it counts). Distance-based ones also
@@ -91,8 +96,55 @@ def division_tables(conn, code: str, *, minutes: float | None = None,
     result = circles.circle(conn, code, minutes=minutes, speed=speed, profile=profile,
                             capacity=capacity)
     div = result["division"]
+    grid = ()
+    if result["demand"] == "cells":
+        grid = (_districts(hot.compare(conn, code, minutes=minutes, speed=speed,
+                                       profile=profile)),
+                _hotspots(hot.hotspots(conn, code, minutes=minutes, speed=speed,
+                                       profile=profile, capacity=capacity)))
     return Tables(f"{div['name']}{div['code']}_养老服务覆盖", f"coverage-{div['code']}",
-                  (_indicators(ind), _communities(result), _sites(result)))
+                  (_about(result), _indicators(ind), _communities(result), _sites(result),
+                   *grid))
+
+
+def _about(result: dict) -> Table:
+    """What the figures rest on: the walk, how distances and people were counted, and the
+    credits the data's licences ask for."""
+    rows = [{"item": k, "value": v} for k, v in (
+        ("division", f"{result['division']['name']} {result['division']['code']}"),
+        ("minutes", result["minutes"]), ("speed_m_per_min", result["speed_m_per_min"]),
+        ("method", result["method"]), ("method_note", result["note"]),
+        ("network_attribution", result.get("attribution")),
+        ("demand", result["demand"]), ("population_note", result["population_note"]),
+        ("population_scaled", result["population_scaled"]),
+        ("population_credit", result["population_credit"]),
+        ("distance_basis", result.get("distance_basis")))]
+    return Table("about", "说明", (("item", "项目"), ("value", "内容")), rows)
+
+
+def _districts(found: dict) -> Table:
+    return Table("districts", "网格与社区中心对比", (
+        ("code", "区划代码"), ("name", "区划名称"), ("level", "层级"),
+        ("communities", "社区数"), ("cells", "人口网格数"), ("elderly", "60岁以上人口"),
+        ("covered_share_cells", "覆盖率(按网格)"),
+        ("covered_share_centroids", "覆盖率(按社区中心)"), ("difference_pp", "差值(百分点)"),
+        ("within_share_cells", "15分钟内比例(按网格,不计容量)"),
+        ("within_share_centroids", "15分钟内比例(按社区中心,不计容量)"),
+        ("hidden_elderly", "社区中心法误判为已覆盖的老年人")), [
+        {**r, "population_credit": found["population_credit"]} for r in found["districts"]])
+
+
+def _hotspots(found: dict) -> Table:
+    rows = [{**f["properties"],
+             "communities": "、".join(c["name"] for c in f["properties"]["communities"]),
+             "townships": "、".join(f["properties"]["townships"])}
+            for f in found["features"]]
+    return Table("hotspots", "未覆盖热点", (
+        ("rank", "序号"), ("uncovered_elderly", "未覆盖老年人"), ("cells", "网格数"),
+        ("lon", "经度"), ("lat", "纬度"), ("too_far", "距离过远"),
+        ("over_capacity", "站点已满"), ("off_network", "不在路网上"),
+        ("median_walk_m", "步行中位数(米)"), ("median_walk_min", "步行中位数(分钟)"),
+        ("nearest_site", "最近站点"), ("townships", "街道/乡镇"), ("communities", "社区")), rows)
 
 
 def _indicators(ind: dict) -> Table:
@@ -123,17 +175,24 @@ def _indicators(ind: dict) -> Table:
 
 
 def _communities(result: dict) -> Table:
+    source = result["population_credit"] or "2020年人口普查（按社区均摊，合成）"
     rows = [{**c, "status_name": STATUS_ZH.get(c["status"], c["status"]),
              "nearest_site_name": (c["nearest_site"] or {}).get("name"),
-             "served_by_name": (c["served_by"] or {}).get("name")}
+             "served_by_name": (c["served_by"] or {}).get("name"),
+             "population_source": source}
             for c in result["communities"]]
+    cells = ((("cells", "人口网格数"), ("cells_covered", "已覆盖网格数"))
+             if result["demand"] == "cells" else ())
+    distance = "距离(米,老年人中位数)" if result.get("distance_basis") == "median" else "距离(米)"
     return Table("communities", "社区", (
         ("code", "社区代码"), ("name", "社区名称"), ("township_name", "街道/乡镇"),
-        ("urban", "城镇"), ("elderly", "60岁以上人口"), ("status", "状态代码"),
+        ("urban", "城镇"), ("elderly", "60岁以上人口"), *cells, ("status", "状态代码"),
         ("status_name", "状态"), ("covered_elderly", "已覆盖老年人"),
-        ("nearest_site_name", "最近站点"), ("distance_m", "距离(米)"),
+        ("within_limit", "在步行时限内"),
+        ("nearest_site_name", "最近站点"), ("distance_m", distance),
         ("minutes", "步行(分钟)"), ("served_by_name", "主要服务站点"),
-        ("reason_code", "原因代码"), ("reason", "原因")), rows)
+        ("reason_code", "原因代码"), ("reason", "原因"), ("population_source", "人口来源")),
+        rows)
 
 
 def _sites(result: dict) -> Table:
@@ -158,7 +217,8 @@ def scenario_tables(conn, scenario_id: int) -> Tables:
         ("share_before", fig["share_before"]), ("share_after", fig["share_after"]),
         ("minutes", a.get("minutes")), ("speed_m_per_min", a.get("speed_m_per_min")),
         ("profile", a.get("profile")), ("capacity", a.get("capacity")),
-        ("created_by", fig["created_by"]), ("created_at", fig["created_at"]))]
+        ("created_by", fig["created_by"]), ("created_at", fig["created_at"]),
+        ("population_credit", fig.get("population_credit")))]
     sites = [{**s, "communities": len(s["communities"])} for s in fig["sites"]]
     comms = [{"rank": s["rank"], "label": s["label"], **c}
              for s in fig["sites"] for c in s["communities"]]

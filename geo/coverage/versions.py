@@ -19,8 +19,8 @@ from geo.db import fetch_all, load_queries
 _Q = load_queries(__file__)
 
 # Tables whose rows a coverage answer is drawn from.
-TABLES = ["divisions", "population", "networks", "network_edges", "facilities",
-          "facility_types"]
+TABLES = ["divisions", "population", "population_grids", "networks", "network_edges",
+          "facilities", "facility_types"]
 
 _KEPT: OrderedDict[tuple, Any] = OrderedDict()
 _KEPT_MAX = 64

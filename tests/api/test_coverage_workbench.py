@@ -77,12 +77,23 @@ def test_reason_codes_beside_the_sentences(app, sample, planner):
     body = app.get("/coverage/circle", params={"division": JIANGHAN, "uncovered_only": True},
                    headers=planner).json()
     props = [f["properties"] for f in body["features"]]
+    assert body["demand"] == "cells"                     # 江汉区 lies on the WorldPop grid
     assert props and all(p["reason"] and p["reason_code"] in (
-        "over_capacity", "too_far", "too_far_none", "off_network") for p in props)
-    full = next(p for p in props if p["reason_code"] == "over_capacity")
-    args = full["reason_args"]
+        "partly_covered", "over_capacity", "too_far", "too_far_none", "off_network")
+        for p in props)
+    partly = next(p for p in props if p["reason_code"] == "partly_covered")
+    args = partly["reason_args"]
     assert args["limit_minutes"] == 15 and args["limit_m"] == 900
-    assert f"room for {args['room']} of its {args['elderly']} elderly" in full["reason"]
+    assert f"{args['covered']} of its {args['elderly']} elderly" in partly["reason"]
+    assert args["covered"] == partly["covered_elderly"] < partly["elderly"]
+    # Counted at community centres, a community of sites too full says so.
+    centres = app.get("/coverage/circle", params={"division": JIANGHAN, "demand": "communities",
+                                                  "uncovered_only": True}, headers=planner).json()
+    assert centres["demand"] == "communities"
+    full = next(f["properties"] for f in centres["features"]
+                if f["properties"]["reason_code"] == "over_capacity")
+    fargs = full["reason_args"]
+    assert f"room for {fargs['room']} of its {fargs['elderly']} elderly" in full["reason"]
 
 
 def test_scenarios_from_what_if_compared_with_warnings(app, sample, planner):
@@ -143,7 +154,22 @@ def test_tables_for_download_hold_the_api_figures(app, sample, planner):
     assert 'filename="coverage-420103.xlsx"' in disposition
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == "江汉区420103_养老服务覆盖.xlsx"
     book = load_workbook(io.BytesIO(r.content))
-    assert book.sheetnames == ["指标", "社区", "站点"]
+    assert book.sheetnames == ["说明", "指标", "社区", "站点", "网格与社区中心对比", "未覆盖热点"]
+    _, about = _sheet_rows(book["说明"])
+    said = {row["项目 item"]: row["内容 value"] for row in about}
+    assert said["population_credit"] == "Population: WorldPop (www.worldpop.org), CC BY 4.0"
+    assert said["demand"] == "cells" and "scaled" in said["population_note"]
+    compared = app.get("/coverage/grid-comparison", params={"division": JIANGHAN},
+                       headers=planner).json()["districts"]
+    _, districts = _sheet_rows(book["网格与社区中心对比"])
+    assert [(d["区划代码 code"], d["覆盖率(按网格) covered_share_cells"],
+             d["覆盖率(按社区中心) covered_share_centroids"]) for d in districts] == \
+        [(d["code"], d["covered_share_cells"], d["covered_share_centroids"]) for d in compared]
+    spots = app.get("/coverage/hotspots", params={"division": JIANGHAN},
+                    headers=planner).json()["features"]
+    _, hot = _sheet_rows(book["未覆盖热点"])
+    assert [h["未覆盖老年人 uncovered_elderly"] for h in hot] == \
+        [f["properties"]["uncovered_elderly"] for f in spots] and len(hot) == 10
 
     circle = app.get("/coverage/circle", params={"division": JIANGHAN},
                      headers=planner).json()
@@ -178,6 +204,7 @@ def test_tables_for_download_hold_the_api_figures(app, sample, planner):
     assert csv.content.startswith(b"\xef\xbb\xbf")
     lines = csv.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("社区代码 code,社区名称 name") and len(lines) == len(comms) + 1
+    assert lines[0].endswith("人口来源 population_source") and lines[1].endswith("CC BY 4.0\"")
     assert "coverage-420103-communities.csv" in csv.headers["content-disposition"]
     sites_csv = app.get("/coverage/tables", params={"division": JIANGHAN, "format": "csv",
                                                     "table": "sites"}, headers=planner)

@@ -13,7 +13,9 @@ baseline measured in the same run; the machine is shared, so read them as orders
     replica (CPU split), replica lag under writes, names partitioned by province
     (``scale.py``).
 7. Coverage: isochrones, city circle, what-if, multi-source vs networkx (``coverage.py``).
-7b. Population grids: importing WorldPop's rasters of Wuhan (``population.py``).
+7b. Population grids: importing WorldPop's rasters of Wuhan (``population.py``), and the
+    circle, what-if, suggestions and hot spots on its cells against the community-centroid
+    method (``grid_demand.py``).
 8. Boundaries: patrolled share of a 100 km line by a 10,000-point track, GPX reading, and
    topology checks on every real county of China against shapely (``boundaries*.py``).
 9. House-number plates: numbering and validating 1,000,000 doors on 50,000 generated roads
@@ -136,6 +138,8 @@ def main() -> None:
     coverage.run(url)
     from tests.benchmarks import population
     population.run(url)
+    from tests.benchmarks import grid_demand
+    grid_demand.run(url)
     from tests.benchmarks import boundaries, boundaries_topology
     boundaries.bench_patrolled_share()
     boundaries_topology.bench_topology(url)

@@ -11,6 +11,9 @@ the circle and the what-if is the previous code path (``previous_path``): every 
 the division and snaps its points again, and all-pairs distances come from whole-graph
 Dijkstra runs on a matrix rebuilt from its edge list.
 
+These figures count the elderly at community centres (``demand="communities"``), as issue
+18 measured them; the circle on the WorldPop grid is ``tests/benchmarks/grid_demand.py``.
+
 Faster must not mean different: the old and new paths answer the same inputs and the run
 fails (``Mismatch``) if they differ: the whole circle answer, the what-if answer, the
 isochrone polygon (within a tolerance, see ``compare_polygons``), the all-pairs distances.
@@ -56,6 +59,7 @@ HELSINKI = "helsinki-walk"
 
 
 CORE = ["420102", "420103", "420104", "420105", "420106", "420107", "420111"]
+CENTRES = contexts.COMMUNITIES   # issue 18's figures: the elderly at community centres
 
 
 class Mismatch(AssertionError):
@@ -513,15 +517,15 @@ def bench_circles(conn, g: graphs.Graph, sites_note: str) -> None:
     def old(code, capacity=True):
         with previous_path():
             circles._SERVED.clear()
-            return circles.circle(conn, code, capacity=capacity)
+            return circles.circle(conn, code, capacity=capacity, demand=CENTRES)
 
     def warm(code, capacity=True):
         circles._SERVED.clear()
-        return circles.circle(conn, code, capacity=capacity)
+        return circles.circle(conn, code, capacity=capacity, demand=CENTRES)
 
     def cold(code):
         forget_all(g)
-        return circles.circle(conn, code)
+        return circles.circle(conn, code, demand=CENTRES)
 
     figures = {}
     for code in [CITY, *CORE]:
@@ -531,7 +535,7 @@ def bench_circles(conn, g: graphs.Graph, sites_note: str) -> None:
         n = 5 if code == CITY else 3
         figures[code] = (timed(lambda c=code: old(c), n), timed(lambda c=code: warm(c), n),
                          timed(lambda c=code: cold(c), n))
-    res = circles.circle(conn, CITY)
+    res = circles.circle(conn, CITY, demand=CENTRES)
     sm = res["summary"]
     t_old, t_warm, t_cold = figures[CITY]
     print(f"cov  full circle of {CITY} ({res['method']}, {sites_note}): {sm['sites']} sites, "
@@ -543,7 +547,7 @@ def bench_circles(conn, g: graphs.Graph, sites_note: str) -> None:
           f"elderly; by status {sm['by_status']}")
     parts = []
     for code in CORE:
-        r = circles.circle(conn, code)["summary"]
+        r = circles.circle(conn, code, demand=CENTRES)["summary"]
         parts.append(f"{code} {med(figures[code][1]) * 1000:.0f} ms ({r['communities']} "
                      f"communities, {r['sites']} sites)")
     total = {k: sum(med(figures[c][i]) for c in CORE) for i, k in enumerate(("old", "warm",
@@ -556,17 +560,18 @@ def bench_circles(conn, g: graphs.Graph, sites_note: str) -> None:
 
 def bench_what_if(conn, g: graphs.Graph, pts: np.ndarray) -> None:
     """The what-if of one added site: previous path against the new one, same answers."""
-    circles.circle(conn, CITY)                  # today's circle, as the planner has it
+    circles.circle(conn, CITY, demand=CENTRES)  # today's circle, as the planner has it
     for p in pts:
         with previous_path():
-            before = circles.what_if(conn, CITY, *p)
-        same(f"what-if at {p[0]:.6f}, {p[1]:.6f}", before, circles.what_if(conn, CITY, *p))
+            before = circles.what_if(conn, CITY, *p, demand=CENTRES)
+        same(f"what-if at {p[0]:.6f}, {p[1]:.6f}", before,
+             circles.what_if(conn, CITY, *p, demand=CENTRES))
     with previous_path():
         it = iter(pts)
-        t_old = timed(lambda: circles.what_if(conn, CITY, *next(it)), len(pts))
+        t_old = timed(lambda: circles.what_if(conn, CITY, *next(it), demand=CENTRES), len(pts))
     it = iter(pts)
-    t_new = timed(lambda: circles.what_if(conn, CITY, *next(it)), len(pts))
-    gains = [len(circles.what_if(conn, CITY, *p)["newly_covered"]) for p in pts]
+    t_new = timed(lambda: circles.what_if(conn, CITY, *next(it), demand=CENTRES), len(pts))
+    gains = [len(circles.what_if(conn, CITY, *p, demand=CENTRES)["newly_covered"]) for p in pts]
     print(f"cov  what-if of one added site in {CITY}, {len(pts)} points: {med_ms(t_new)} "
           f"(target ≤ 20 ms: {verdict(med(t_new), 0.020)}); previous path {med_ms(t_old)} "
           f"(baseline) → {med(t_old) / med(t_new):.1f}× faster; same answers: yes; newly "
@@ -623,7 +628,7 @@ def bench_city(conn, wuhan: int, g: graphs.Graph, G: nx.Graph, node_coords: np.n
                rng) -> None:
     conn.rollback()
     try:
-        ctx0 = contexts.build(conn, CITY)
+        ctx0 = contexts.build(conn, CITY, demand=CENTRES)
         near = nodes_near(node_coords, ctx0.communities)
         existing = len(ctx0.sites(conn, contexts.circle_types(conn)))
         note = f"{existing} sites from the database"
@@ -637,7 +642,7 @@ def bench_city(conn, wuhan: int, g: graphs.Graph, G: nx.Graph, node_coords: np.n
             print(f"cov  city circle {CITY} as stored: {how.kind}; network_min_share set to 0.2 "
                   f"for 4201 for this run (rolled back)")
             cs.set_value(conn, "4201", "network_min_share", 0.2)
-        ctx = contexts.build(conn, CITY)
+        ctx = contexts.build(conn, CITY, demand=CENTRES)
         sites = ctx.sites(conn, contexts.circle_types(conn))
         placed = ctx.place(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
         if not isinstance(ctx.model, graphs.Graph):
@@ -648,7 +653,7 @@ def bench_city(conn, wuhan: int, g: graphs.Graph, G: nx.Graph, node_coords: np.n
         check_costs("wuhan", g, placed, ctx.targets)
         bench_circles(conn, g, note)
 
-        res_dist = circles.circle(conn, CITY, capacity=False)
+        res_dist = circles.circle(conn, CITY, capacity=False, demand=CENTRES)
         far = [c for c in res_dist["communities"] if c["status"] == circles.TOO_FAR]
         far_xy = np.array([(c["lon"], c["lat"]) for c in far]).reshape(-1, 2)
         far_nodes = nodes_near(node_coords, pd.DataFrame(far_xy, columns=["lon", "lat"]), 300.0)
@@ -792,7 +797,7 @@ def run(url: str) -> None:
     g_w, G_w, built_w = bench_graph_build(conn, "wuhan", wuhan)
     g_h, G_h, built_h = bench_graph_build(conn, "helsinki", helsinki)
 
-    comms = contexts.build(conn, CITY).communities
+    comms = contexts.build(conn, CITY, demand=CENTRES).communities
     wuhan_pts = start_points(nodes_near(wuhan_nodes, comms), 20, rng)
     bench_isochrones(conn, "wuhan", wuhan, wuhan_pts, 15, True, len(wuhan_nodes))
     helsinki_pts = start_points(helsinki_nodes, 20, rng)

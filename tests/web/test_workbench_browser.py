@@ -201,3 +201,56 @@ def test_no_browser_is_ever_downloaded():
     """Browsers cannot be downloaded here: the set-up must never try."""
     for name in ("Makefile", ".ci/run"):
         assert "playwright install" not in (REPO / name).read_text()
+
+
+def test_the_hot_spots_tab_shows_what_the_grid_finds(browser, server, planner):
+    """On the WorldPop grid (江汉区): the covered shares per cell beside community centres,
+    the hot spots listed and drawn on the map (heat grid and outlines), the credit on the
+    map and in the tab; where no grid exists (荷塘区) the tab says so."""
+    view = OfflinePage(browser, viewport=(1366, 900), locale="zh-CN")
+    page = view.page
+    page.goto(f"{server}/login?next=/app/coverage%3Fdivision%3D420103")
+    page.fill("input[name=name]", "规划员小王")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.signin button[type=submit]")
+    page.wait_for_url("**/app/coverage?division=420103")
+    page.wait_for_selector("#indicators tr[data-key=circle_elderly_share]", timeout=60_000)
+    assert "WorldPop" in page.inner_text("#population") and "100米网格" in \
+        page.inner_text("#population")
+    map_loaded(view)
+    page.click("button[data-tab=hotspots]")
+    page.wait_for_selector("#hotspots li", timeout=90_000)
+    bearer = {"Authorization": f"Bearer {planner}"}
+    compared = httpx.get(f"{server}/coverage/grid-comparison", headers=bearer, timeout=120,
+                         params={"division": "420103"}).json()["districts"]
+    rows = page.locator("#grid-comparison tr[data-code]")
+    assert rows.count() == len(compared) > 1
+    first = rows.nth(0).inner_text()
+    assert "江汉区" in first and f"{100 * compared[0]['covered_share_cells']:.1f}%" in first
+    assert f"{100 * compared[0]['covered_share_centroids']:.1f}%" in first
+    assert page.locator("#hotspots li").count() == 10
+    assert "个热点集中了" in page.inner_text("#hotspots-summary")
+    assert "CC BY 4.0" in page.inner_text("#hotspots-note")
+    # The heat grid and the hot spots are layers of the map, with WorldPop's credit.
+    frame = page.frame_locator("#map")
+    assert frame.locator(".leaflet-image-layer").count() == 1
+    assert "WorldPop (www.worldpop.org), CC BY 4.0" in \
+        frame.locator(".leaflet-control-attribution").inner_text()
+    assert frame.locator(".civgeo-hot").count() == 10
+    spot = httpx.get(f"{server}/coverage/hotspots", headers=bearer, timeout=120,
+                     params={"division": "420103"}).json()["features"][0]["properties"]
+    page.click("#hotspots li:first-child button")
+    centre = page.evaluate("""() => { const w = document.getElementById('map').contentWindow;
+      const map = Object.keys(w).filter(k => k.startsWith('map_')).map(k => w[k])
+                        .find(v => v instanceof w.L.Map);
+      const c = map.getCenter(); return [c.lng, c.lat, map.getZoom()]; }""")
+    assert centre[0] == pytest.approx(spot["lon"], abs=1e-4)
+    assert centre[1] == pytest.approx(spot["lat"], abs=1e-4) and centre[2] == 15
+    shot(view, "workbench-hotspots-zh")
+    page.select_option("#division", "430202")
+    page.wait_for_function("() => document.getElementById('hotspots-note').textContent"
+                           ".includes('没有人口网格')", timeout=90_000)
+    assert page.locator("#hotspots li").count() == 0
+    assert "人口普查" in page.inner_text("#tab-hotspots")
+    assert view.errors == [] and view.blocked == []
+    view.close()

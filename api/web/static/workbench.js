@@ -172,6 +172,10 @@
         : t("method_straight", { detour: r.detour_factor });
       const relief = r.relief_method ? " " + t("relief_method", { speed: r.relief_method.speed_kmh, n: r.relief_method.warehouses }) : "";
       $("method").textContent = m + relief;
+      $("population").textContent = r.population_credit
+        ? t("population_cells", { source: r.population_source, credit: r.population_credit,
+                                  scaled: t(r.population_scaled ? "scaled_yes" : "scaled_no") })
+        : t("population_census");
     } catch (e) { failed($("method"), e); body.replaceChildren(); }
   }
   function reasonOf(c) {
@@ -187,7 +191,7 @@
       const uncovered = [];
       for (const f of r.features) {
         state.coords[f.properties.code] = f.geometry.coordinates;
-        if (f.properties.status !== "covered") uncovered.push(f.properties);
+        if (f.properties.status !== "covered" && f.properties.status !== "no_elderly") uncovered.push(f.properties);
       }
       uncovered.sort((a, b) => (b.elderly - b.covered_elderly) - (a.elderly - a.covered_elderly));
       const left = uncovered.reduce((n, c) => n + c.elderly - c.covered_elderly, 0);
@@ -200,6 +204,53 @@
         el("div", { class: "reason" }, reasonOf(c)))));
       drawOverlays();
     } catch (e) { failed($("uncovered"), e); }
+  }
+
+  // ---- hot spots: what the population grid shows that community centres hide ----
+  function zoomAt(lon, lat) {
+    if (!state.map) return;
+    state.map.setView([lat, lon], 15);
+    const ring = mark(lon, lat, { radius: 18, color: "#54278f", weight: 4, fill: false });
+    setTimeout(() => { ring.remove(); }, 4000);
+  }
+  async function loadHotspots(p) {
+    const table = $("grid-comparison").tBodies[0], list = $("hotspots");
+    const grid = state.circle && state.circle.demand === "cells";
+    for (const id of ["grid-title", "hotspots-title", "hidden-help", "hotspots-summary"]) $(id).textContent = "";
+    table.replaceChildren(); list.replaceChildren();
+    $("dl-cells").hidden = !grid;
+    if (!grid) { $("hotspots-note").textContent = state.circle ? t("no_grid") : ""; return; }
+    $("hotspots-note").textContent = t("loading");
+    try {
+      const [c, h] = await Promise.all([
+        api("GET", "/coverage/grid-comparison?" + query(p)),
+        api("GET", "/coverage/hotspots?" + query(p, { capacity: p.capacity }))]);
+      if (params().division !== p.division) return;
+      $("hotspots-note").textContent = t("population_cells", { source: c.population_source, credit: c.population_credit,
+        scaled: t(c.population_scaled ? "scaled_yes" : "scaled_no") });
+      $("grid-title").textContent = t("grid_title");
+      table.replaceChildren(el("tr", {}, ...["col_district", "col_cells", "col_centroids", "col_diff", "col_hidden"].map((k) => el("th", {}, t(k)))),
+        ...c.districts.map((d, i) => el("tr", { class: i === 0 ? "total" : "", "data-code": d.code },
+          el("td", {}, d.name), el("td", { class: "num" }, pct(d.covered_share_cells)),
+          el("td", { class: "num" }, pct(d.covered_share_centroids)),
+          el("td", { class: "num" }, d.difference_pp === null ? "—" : (d.difference_pp > 0 ? "+" : "") + d.difference_pp.toFixed(1)),
+          el("td", { class: "num" }, num(d.hidden_elderly)))));
+      $("hidden-help").textContent = t("hidden_help");
+      $("hotspots-title").textContent = t("hotspots_title");
+      const s = h.summary;
+      $("hotspots-summary").textContent = h.features.length
+        ? t("hotspots_summary", { n: h.features.length, elderly: num(s.hotspot_elderly), all: num(s.uncovered_elderly) })
+        : t("hotspots_none");
+      list.replaceChildren(...h.features.map((f) => {
+        const q = f.properties;
+        return el("li", { "data-rank": q.rank },
+          el("button", { type: "button", class: "link", onclick: () => zoomAt(q.lon, q.lat), title: t("zoom") },
+            t("hotspot_line", { rank: q.rank, elderly: num(q.uncovered_elderly), cells: num(q.cells) })),
+          el("div", { class: "reason" }, q.communities.map((x) => x.name).join("、")),
+          el("div", { class: "reason" }, t("hotspot_why", { too_far: num(q.too_far), over_capacity: num(q.over_capacity),
+            off_network: num(q.off_network), minutes: q.median_walk_min, site: q.nearest_site })));
+      }));
+    } catch (e) { failed($("hotspots-note"), e); }
   }
 
   // ---- what-if ----
@@ -353,6 +404,7 @@
     $("dl-map").href = "/maps/coverage?" + query(p, { lang: boot.lang, download: 1 });
     $("dl-xlsx").href = "/coverage/tables?" + query(p, { format: "xlsx", capacity: p.capacity });
     $("dl-csv").href = "/coverage/tables?" + query(p, { format: "csv", capacity: p.capacity });
+    $("dl-cells").href = "/coverage/hotspots/cells?" + query(p, { capacity: p.capacity });
   }
   function reload() {
     const p = params();
@@ -362,7 +414,8 @@
       $("whatif-result").replaceChildren(); $("suggest-result").replaceChildren(); siteList();
       history.replaceState(null, "", "/app/coverage?division=" + p.division);
     }
-    loadMap(p); loadIndicators(p); loadCircle(p); loadScenarios(p); downloads(p); refreshStale();
+    loadMap(p); loadIndicators(p); loadCircle(p).then(() => loadHotspots(p)); loadScenarios(p);
+    downloads(p); refreshStale();
   }
   $("params").addEventListener("change", reload);
   $("params").addEventListener("submit", (e) => { e.preventDefault(); reload(); });
