@@ -44,8 +44,8 @@ STATUS = {
     circles.EMPTY: ("#ffffff", N_("no elderly on the grid")),
 }
 # Uncovered elderly per 100 m cell: (lower bound, colour), and the hot spots' outline.
-HEAT_CLASSES = ((0.0, "#ffffb2"), (1.0, "#fecc5c"), (3.0, "#fd8d3c"), (6.0, "#f03b20"),
-                (10.0, "#bd0026"))
+HEAT_CLASSES = ((0.0, "#ffffb2"), (2.0, "#fed976"), (5.0, "#feb24c"), (10.0, "#fd8d3c"),
+                (20.0, "#f03b20"), (35.0, "#bd0026"))
 _HOTSPOT = {"color": "#54278f", "weight": 2.5, "fill": False}
 _TIER_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#9ecae1", "#c6dbef")  # nearest darkest
 _SITE_COLOURS = {"street_centre": "#3f007d", "community_station": "#807dba",
@@ -197,8 +197,9 @@ def _outline(m: folium.Map, frame: gpd.GeoDataFrame, code: str, settings: MapSet
 
 
 def _communities(m: folium.Map, frame: gpd.GeoDataFrame, records: list[dict],
-                 settings: MapSettings) -> None:
-    """Community areas coloured by circle status; tooltip with elderly and the reason."""
+                 settings: MapSettings, opacity: float = 0.55) -> None:
+    """Community areas coloured by circle status (lighter under a heat grid); tooltip with
+    elderly and the reason."""
     _ = settings.gettext
     tip = {"name": _("Community or village"), "code": _("Code"), "label": _("Status"),
            "elderly": _("Elderly 60+"), "covered": _("Elderly covered"), "walk": _("Walk"),
@@ -219,7 +220,7 @@ def _communities(m: folium.Map, frame: gpd.GeoDataFrame, records: list[dict],
         folium.GeoJson(
             layer_data(shown, list(tip)), name=_("communities by status"),
             style_function=lambda f: {"fillColor": fills[int(f["id"])],
-                                      "fillOpacity": 0.55, "color": "#666", "weight": 0.5},
+                                      "fillOpacity": opacity, "color": "#666", "weight": 0.5},
             tooltip=folium.GeoJsonTooltip(list(tip), list(tip.values()), sticky=True)).add_to(m)
 
 
@@ -299,7 +300,8 @@ def coverage_map(circle: CircleMap, *, settings: MapSettings,
     facility_rows, type_names = circle.facilities, circle.type_names
     div = result["division"]
     m = _map(frame, result, settings)
-    _communities(m, frame, result["communities"], settings)
+    _communities(m, frame, result["communities"], settings,
+                 0.55 if circle.heat is None else 0.25)
     kind = (_("straight-line discs") if result["method"] == "straight-line"
             else _("walking network"))
     for i, tier in reversed(list(enumerate(tiers))):
@@ -350,7 +352,8 @@ def coverage_map(circle: CircleMap, *, settings: MapSettings,
         _title_box(m, title, lines, result, settings)
     heat_rows = [] if circle.heat is None else [
         *[(f"background:{colour}", _("%(low)s+ uncovered elderly per cell") % {"low": f"{low:g}"}
-           if low else _("under 1 uncovered elderly per cell"))
+           if low else _("under %(high)s uncovered elderly per cell") % {
+               "high": f"{HEAT_CLASSES[1][0]:g}"})
           for low, colour in HEAT_CLASSES],
         ("border:2.5px solid #54278f", _("hot spot (numbered, densest first)"))]
     add_legend(m, _("legend"), [

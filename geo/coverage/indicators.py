@@ -66,7 +66,7 @@ def indicators(conn, code: str, *, minutes: float | None = None, speed: float | 
 def _row(r: dict, comms: pd.DataFrame, relief: dict, s: dict):
     # The loaded communities sum to the census figures of a loaded county; a city loaded
     # in part (central Wuhan) counts only what is loaded.
-    elderly = int(comms["elderly"].sum()) if len(comms) else (r["elderly"] or 0)
+    elderly = int(round(comms["elderly"].sum())) if len(comms) else (r["elderly"] or 0)
     beds_per_1000 = _ratio(r["beds"], elderly, 1000, 1)
     nursing = _ratio(r["nursing_beds"], r["institution_beds"])
     row = {"code": r["code"], "name": r["name"], "level": r["level"],

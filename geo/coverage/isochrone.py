@@ -184,18 +184,22 @@ def isochrone(conn, lon: float, lat: float, *, minutes: list[float] | None = Non
         centre = shapely.points(project(tr, lon, lat))[0]
         polys = [_to_lonlat(tr, centre.buffer(b / how.detour, quad_segs=16)) for b in budgets]
         nodes = [None] * len(budgets)
-    counts = _population(conn, polys) if population else [None] * len(polys)
+    counts, grid = _population(conn, polys, division) if population else \
+        ([None] * len(polys), None)
     features = []
     for i in reversed(range(len(budgets))):
         area = _to_metric_area(tr, polys[i])
         props = {"minutes": tiers[i], "metres": round(budgets[i]), "area_km2": round(area / 1e6, 3),
                  "nodes_reached": nodes[i], "method": how.kind}
         if counts[i]:
-            props.update(communities=counts[i]["communities"], elderly=counts[i]["elderly"])
+            props.update(counts[i])
         features.append({"type": "Feature", "geometry": mapping(polys[i]), "properties": props})
     return {"type": "FeatureCollection", "features": features,
             "origin": {"lon": lon, "lat": lat, "division": division},
-            "speed_m_per_min": v, "direction": direction, "shape": shape, **how.as_dict(), **extra}
+            "speed_m_per_min": v, "direction": direction, "shape": shape, **how.as_dict(), **extra,
+            "population_source": grid["source"] if grid else "census",
+            "population_credit": f"Population: {grid['source']}, {grid['licence']}" if grid
+            else None}
 
 
 def _to_metric_area(tr, poly) -> float:
@@ -204,7 +208,19 @@ def _to_metric_area(tr, poly) -> float:
     return to_metres(tr, poly).area
 
 
-def _population(conn, polys) -> list[dict | None]:
+def _population(conn, polys, division: str) -> tuple[list[dict | None], dict | None]:
+    """Per polygon: the communities whose centre it holds and the elderly inside, from the
+    cells of a population grid where one covers the county (and their count), else the
+    communities' census figures; and the grid used (None)."""
+    from geo.coverage import context
+
     wkbs = [shapely.to_wkb(p, hex=True) for p in polys]
     rows = fetch_all(conn, _Q["elderly_within"], {"polygons": wkbs})
-    return [{"communities": r["communities"], "elderly": int(r["elderly"])} for r in rows]
+    out = [{"communities": r["communities"], "elderly": int(r["elderly"])} for r in rows]
+    grid = fetch_one(conn, context._Q["grid"], {"county": division[:6]})
+    if grid is not None:
+        cells = fetch_all(conn, _Q["grid_elderly_within"], {"polygons": wkbs,
+                                                             "dataset": grid["dataset"]})
+        for o, r in zip(out, cells, strict=True):
+            o.update(elderly=round(float(r["elderly"])), cells=r["cells"])
+    return out, grid

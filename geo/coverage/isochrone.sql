@@ -68,3 +68,12 @@ LEFT JOIN current_divisions d
        ON d.level = 'community' AND ST_Covers(ST_GeomFromWKB(decode(t.wkb, 'hex'), 4490), d.centre)
 LEFT JOIN population p ON p.division_code = d.code AND p.year = 2020
 GROUP BY t.i ORDER BY t.i
+
+-- name: grid_elderly_within
+-- The people of a population grid's cells whose centre lies in each polygon.
+SELECT t.i AS tier, count(c.grid_col) AS cells, coalesce(sum(c.people), 0) AS elderly
+FROM unnest(%(polygons)s::text[]) WITH ORDINALITY AS t (wkb, i)
+LEFT JOIN population_cells c
+       ON c.dataset = %(dataset)s
+      AND ST_Covers(ST_GeomFromWKB(decode(t.wkb, 'hex'), 4490), c.geom)
+GROUP BY t.i ORDER BY t.i

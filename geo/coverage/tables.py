@@ -157,7 +157,7 @@ def _indicators(ind: dict) -> Table:
             note = what
             if by_distance:
                 note += f"; {ind['minutes']:g} min at {ind['speed_m_per_min']:g} m/min; " \
-                        f"{ind['note']}"
+                        f"{ind['note']}; {ind['population_note']}"
             elif key == "relief_share_within_sla":
                 note += (f" ({targets['relief_sla_hours']:g} h at {relief['speed_kmh']:g} km/h, "
                          f"{relief['warehouses']} warehouses); {relief['note']}")

@@ -201,3 +201,14 @@ def test_the_sparse_covering_model_finds_spopts_optimum():
     theirs = [j for j in range(25) if pulp.value(model.fac_vars[j]) > 0.5]
     covered = lambda chosen: weight[cover[:, chosen].any(axis=1)].sum()   # noqa: E731
     assert len(mine) == 3 and covered(mine) == covered(theirs)
+
+
+def test_isochrones_count_the_people_of_the_grid_inside(conn, street):
+    from geo.coverage import isochrone
+
+    g, _ = street
+    r = isochrone.isochrone(conn, *g["S"], minutes=[5, 11], shape="streets")
+    eleven, five = (f["properties"] for f in r["features"])
+    assert (five["elderly"], five["cells"]) == (10, 1)      # k=4, ~284 m
+    assert (eleven["elderly"], eleven["cells"]) == (15, 2)  # and k=9, ~639 of 660 m
+    assert r["population_credit"] == "Population: WorldPop (www.worldpop.org), CC BY 4.0"
