@@ -18,7 +18,7 @@ COMMANDS = {
     "population": {"import", "list"},
     "facilities": {"import", "export"},
     "import": {"markers", "roads", "doors"},
-    "coverage": {"circle", "suggest", "indicators", "burial", "set"},
+    "coverage": {"circle", "suggest", "indicators", "hotspots", "burial", "set"},
     "boundaries": {"lines", "plan", "team-add", "team-join", "inspect", "patrol", "sample-gpx",
                    "topology", "report"},
     "plates": {"roads", "number", "validate", "campaign", "campaigns", "qr-sheet", "set"},

@@ -239,11 +239,17 @@ def test_the_hot_spots_tab_shows_what_the_grid_finds(browser, server, planner):
     assert frame.locator(".civgeo-hot").count() == 10
     spot = httpx.get(f"{server}/coverage/hotspots", headers=bearer, timeout=120,
                      params={"division": "420103"}).json()["features"][0]["properties"]
+    assert "第 1 号" in page.inner_text("#hotspots li:first-child") and \
+        f"{spot['uncovered_elderly']:,}" in page.inner_text("#hotspots li:first-child")
     page.click("#hotspots li:first-child button")
-    centre = page.evaluate("""() => { const w = document.getElementById('map').contentWindow;
+    centre_js = """() => { const w = document.getElementById('map').contentWindow;
       const map = Object.keys(w).filter(k => k.startsWith('map_')).map(k => w[k])
                         .find(v => v instanceof w.L.Map);
-      const c = map.getCenter(); return [c.lng, c.lat, map.getZoom()]; }""")
+      const c = map.getCenter(); return [c.lng, c.lat, map.getZoom()]; }"""
+    # The map flies there: read its centre once the zoom has ended.
+    page.wait_for_function(f"() => {{ const c = ({centre_js})(); return c[2] === 15 && "
+                           f"Math.abs(c[0] - {spot['lon']}) < 1e-4; }}", timeout=10_000)
+    centre = page.evaluate(centre_js)
     assert centre[0] == pytest.approx(spot["lon"], abs=1e-4)
     assert centre[1] == pytest.approx(spot["lat"], abs=1e-4) and centre[2] == 15
     shot(view, "workbench-hotspots-zh")

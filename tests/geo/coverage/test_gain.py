@@ -177,10 +177,13 @@ def test_scenarios_from_what_if_compared_with_differences_and_warnings(conn):
 def test_tables_hold_the_figures_of_the_circle(conn):
     g, codes = _town(conn, *FULL_AT_C)
     found = tables.division_tables(conn, town.COUNTY, minutes=5)
-    assert [t.key for t in found.tables] == ["indicators", "communities", "sites"]
+    assert [t.key for t in found.tables] == ["about", "indicators", "communities", "sites"]
+    about = {r["item"]: r["value"] for r in found.tables[0].rows}
+    assert about["demand"] == "communities" and about["population_credit"] is None
+    assert "census" in about["population_note"]           # no grid here: the census spread
     content, named = tables.render(found, "xlsx")
     book = load_workbook(io.BytesIO(content))
-    assert book.sheetnames == ["指标", "社区", "站点"]
+    assert book.sheetnames == ["说明", "指标", "社区", "站点"]
     sheet = book["社区"]
     header = [c.value for c in sheet[1]]
     assert header[0] == "社区代码 code" and "原因代码 reason_code" in header
