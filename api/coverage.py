@@ -178,13 +178,14 @@ def get_hotspot_cells(actor: Analyst, conn: ReadConn, division: Division,
                                         "community-centroid method, per district")
 def get_grid_comparison(actor: Analyst, conn: ReadConn, division: Division,
                         minutes: Minutes = None, speed: Speed = None,
-                        profile: Profile = None) -> JSONResponse:
+                        profile: Profile = None, capacity: bool = True) -> JSONResponse:
     """For the division and each district (counties of a city, townships of a county): the
     share of its elderly covered counted per 100 m cell and at community centres (with
     capacity and by distance only), the difference in percentage points and the elderly
-    the centroid method wrongly calls covered."""
+    the centroid method wrongly calls covered; every row from the circle of the division
+    asked for (``note``)."""
     return json_response(hotspots.compare(conn, division, minutes=minutes, speed=speed,
-                                          profile=profile))
+                                          profile=profile, capacity=capacity))
 
 
 @router.get("/indicators", response_class=GeoJSONResponse,

@@ -31,6 +31,7 @@ from api import (
     inspections,
     maps,
     name_applications,
+    name_cleanup,
     names,
     ogc,
     pages,
@@ -128,8 +129,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(reads.ReadYourWrites)
     app.add_middleware(idempotency.Idempotency)
     app.add_middleware(boundary.InputBoundary)
-    for module in (health, admin, name_applications, names, boundaries, inspections,
-                   facilities, coverage, maps, ogc, roads, plates, addresses, teams):
+    for module in (health, admin, name_applications, name_cleanup, names, boundaries,
+                   inspections, facilities, coverage, maps, ogc, roads, plates, addresses,
+                   teams):
         app.include_router(module.router)
     app.include_router(pairing.router)   # /field/pair/{token} only: before any /field mount
     app.include_router(tiles.router)

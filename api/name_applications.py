@@ -122,7 +122,7 @@ class StepIn(Body):
                                          "approval date)")
     name: str | None = Field(default=None, max_length=50, description="confirm-name: the "
                              "standard (simplified) form of a name filed in traditional "
-                             "characters")
+                             "characters; propose-name: the draft's new proposed name")
     acknowledgements: dict[Annotated[str, Field(max_length=50)],
                            Annotated[str, Field(max_length=1000)]] | None = Field(
         default=None, max_length=30,
@@ -156,13 +156,14 @@ def get_application(conn: Conn, actor: Officer, app_id: Id) -> dict:
 
 
 @router.post("/{app_id}/{action}", summary="submit, assess, approve, reject, file, announce, "
-                                           "withdraw, confirm-name")
+                                           "withdraw, confirm-name, propose-name")
 def act(conn: Conn, actor: Officer, app_id: Id, action: str, body: StepIn) -> dict:
     """Move the application on; 409 when the version is stale (always, when another
     officer acted first) or a check blocks; 422 when approval leaves a warning
     unacknowledged (``unacknowledged`` lists the codes) or a date breaks the rules (none in
     the future; filing and announcement not before approval). ``confirm-name`` sets the
-    standard form of a name filed in traditional characters (kept as ``name_as_filed``)."""
+    standard form of a name filed in traditional characters (kept as ``name_as_filed``);
+    ``propose-name`` gives a draft another proposed name (``name``)."""
     step = workflow.Step(body.version, body.note,
                          None if body.reports is None
                          else [r.model_dump(mode="json") for r in body.reports],

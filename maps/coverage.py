@@ -41,11 +41,12 @@ STATUS = {
     circles.FULL: ("#fdae61", N_("over capacity")),
     circles.TOO_FAR: ("#d73027", N_("too far")),
     circles.OFF_NETWORK: ("#969696", N_("off the street network")),
-    circles.EMPTY: ("#ffffff", N_("no elderly on the grid")),
+    circles.EMPTY: ("#f7f7f7", N_("no elderly on the grid")),
 }
 # Uncovered elderly per 100 m cell: (lower bound, colour), and the hot spots' outline.
-HEAT_CLASSES = ((0.0, "#ffffb2"), (2.0, "#fed976"), (5.0, "#feb24c"), (10.0, "#fd8d3c"),
-                (20.0, "#f03b20"), (35.0, "#bd0026"))
+# A purple-red ramp (ColorBrewer RdPu), apart from the statuses' greens, oranges and reds.
+HEAT_CLASSES = ((0.0, "#feebe2"), (2.0, "#fcc5c0"), (5.0, "#fa9fb5"), (10.0, "#f768a1"),
+                (20.0, "#c51b8a"), (35.0, "#7a0177"))
 _HOTSPOT = {"color": "#54278f", "weight": 2.5, "fill": False}
 _TIER_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#9ecae1", "#c6dbef")  # nearest darkest
 _SITE_COLOURS = {"street_centre": "#3f007d", "community_station": "#807dba",
@@ -89,6 +90,8 @@ REASONS = {
                          "%(too_far)s live too far, %(over_capacity)s reach only full sites "
                          "and %(off_network)s live off the street network."),
     "no_elderly": N_("No one aged 60+ lives here on the population grid."),
+    "off_network_cells": N_("%(off_network)s of its %(elderly)s elderly live farther than "
+                            "%(snap_m)s m from any walkable street."),
 }
 METHOD_NETWORK = N_("Walking distances on the real street network (%(network)s), "
                     "%(minutes)s minutes at %(speed)s m/min.")
@@ -355,10 +358,11 @@ def coverage_map(circle: CircleMap, *, settings: MapSettings,
            if low else _("under %(high)s uncovered elderly per cell") % {
                "high": f"{HEAT_CLASSES[1][0]:g}"})
           for low, colour in HEAT_CLASSES],
-        ("border:2.5px solid #54278f", _("hot spot (numbered, densest first)"))]
+        ("border:2.5px solid #54278f;border-radius:3px",
+         _("hot spot (numbered square, densest first)"))]
     add_legend(m, _("legend"), [
-        *[(f"background:{c};opacity:.7", _(label)) for k, (c, label) in STATUS.items()
-          if k in s["by_status"]],
+        *[(f"background:{c};opacity:.7;border:1px solid #999", _(label))
+          for k, (c, label) in STATUS.items() if k in s["by_status"]],
         *heat_rows,
         *[(f"background:{_tier_colour(i)};opacity:.5",
            _("within %(minutes)s min") % {"minutes": f"{t['minutes']:g}"})
@@ -421,7 +425,7 @@ def _hotspots(m: folium.Map, spots: dict | None, settings: MapSettings) -> None:
                                           icon_anchor=(11, 11))).add_to(group)
     group.add_to(m)
     m.get_root().header.add_child(folium.Element(
-        "<style>.civgeo-hot{width:22px;height:22px;border-radius:11px;background:#54278f;"
+        "<style>.civgeo-hot{width:22px;height:22px;border-radius:3px;background:#54278f;"
         "color:#fff;font:bold 12px/22px sans-serif;text-align:center;"
         "border:2px solid #fff}</style>"))
 

@@ -110,7 +110,8 @@ def hotspots(args) -> None:
         walk_min = "—" if p["median_walk_min"] is None else f"{p['median_walk_min']:g} min"
         print(f"  {p['rank']:>2}. {p['lon']:.5f}, {p['lat']:.5f}: {p['uncovered_elderly']:,} "
               f"uncovered in {p['cells']} cells ({p['too_far']:,} too far, "
-              f"{p['over_capacity']:,} at full sites); median walk {walk_min}; "
+              f"{p['over_capacity']:,} at full sites, {p['off_network']:,} off the network); "
+              f"median walk {walk_min}; "
               + "、".join(c["name"] for c in p["communities"]))
 
 

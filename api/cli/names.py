@@ -90,8 +90,29 @@ def crosscheck(args) -> None:
     cc.main(argv + ["--workers", str(args.workers)])
 
 
+def audit_names(args) -> None:
+    """The clean-up audit (清理不规范地名) of every standard name under a division (000000:
+    the nation): totals per rule, and with --xlsx every finding in a workbook."""
+    import sys
+    from pathlib import Path
+
+    from geo.names import audit
+
+    with session() as conn:
+        r = audit.audit(conn, args.division,
+                        progress=lambda m: print(m, file=sys.stderr))
+    t = r["totals"]
+    print(f"{t['names']:,} standard names under {r['division']}: {t['names_with_findings']:,} "
+          f"with {t['findings']:,} findings ({t['seconds']:g} s)")
+    for x in t["by_rule"]:
+        print(f"  {x['rule']:<16}{x['rule_name']:<10}{x['kind']:<8}{x['findings']:>9,}")
+    if args.xlsx:
+        Path(args.xlsx).write_bytes(audit.to_xlsx(r))
+        print(f"wrote {args.xlsx}")
+
+
 def register(subparsers) -> None:
-    """Add ``civgeo names search|register``."""
+    """Add ``civgeo names search|register|take-effect|romanize|crosscheck|audit``."""
     nm = group(subparsers, "names", "place names")
     found = command(nm, "search", search)
     found.add_argument("query", help="a name or part of one: 荷塘, hetang, ht …")
@@ -115,3 +136,6 @@ def register(subparsers) -> None:
     check.add_argument("--counties", action="store_true", help="only county-level names")
     check.add_argument("--out", help="write the whole report (JSON) here")
     check.add_argument("--workers", type=int, default=2, help="processes (default: 2)")
+    audited = command(nm, "audit", audit_names)
+    audited.add_argument("division", help="a division code, or 000000 for the nation")
+    audited.add_argument("--xlsx", help="write every finding to this workbook")

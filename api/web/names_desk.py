@@ -21,7 +21,7 @@ from api.web import i18n
 from api.web.pages import desk_page
 from geo import divisions
 from geo.audit import Actor
-from geo.names import gazetteer, workflow
+from geo.names import audit, cleanup, gazetteer, workflow
 
 router = APIRouter(prefix="/app/names", include_in_schema=False)
 N_ = i18n.N_
@@ -46,6 +46,7 @@ ACTIONS = {
     "approve": N_("Approve"), "reject": N_("Reject"), "file": N_("File with the higher authority"),
     "announce": N_("Announce"), "withdraw": N_("Withdraw"),
     "confirm-name": N_("Confirm the standard form"), "take-effect": N_("Name in force"),
+    "propose-name": N_("Propose another name"),
 }
 REPORTS = {"expert_review": N_("Expert review"), "impact_assessment": N_("Impact assessment"),
            "consultation": N_("Public consultation")}
@@ -85,6 +86,16 @@ FINDINGS: dict[str, tuple | list[tuple]] = {
     "target-not-current": (N_("%(name)s is no longer a current standard name."), r"^(?P<name>\S+) is not"),
 }
 
+# The rules of the clean-up audit (geo.names.audit.RULES), as an officer reads them.
+AUDIT_RULES = {
+    "foreign-script": N_("Letters or symbols"), "digits": N_("Arabic digits"),
+    "traditional": N_("Traditional characters"), "grand-word": N_("Grand words"),
+    "foreign-name": N_("Foreign names"), "banned-word": N_("Banned words"),
+    "personal-name": N_("Personal names"), "rare-character": N_("Rare characters"),
+    "duplicate": N_("Duplicate names"), "homophone": N_("Homophones"),
+}
+AUDIT_PAGE = 100
+
 # What names.js shows (civgeo.t).
 MESSAGES = {
     "stale": N_("This application was changed by someone else since you opened it. Reload the page to see it as it is now."),
@@ -101,6 +112,8 @@ MESSAGES = {
     "no_target": N_("Choose the standard name to be renamed or abolished."),
     "no_match": N_("No standard name found."),
     "chosen": N_("Chosen: %(name)s (id %(id)s)"),
+    "none_selected": N_("Select the names to draft renaming applications for."),
+    "drafted": N_("%(n)s renaming applications drafted."),
 }
 
 
@@ -184,6 +197,35 @@ def register(request: Request, conn: Conn, actor: Officer,
     tree = divisions.tree(conn)
     return desk_page(request, "names_register.html", actor=actor, tab="register", tree=tree,
                      division=division, division_names=_division_names(conn))
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, conn: Conn, actor: Officer,
+               division: OptionalDivision = None,
+               rule: Annotated[str | None, Query(max_length=30)] = None,
+               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> HTMLResponse:
+    """The clean-up audit of a division's standard names: totals by rule, the names with
+    their findings (a page at a time, by rule), a campaign drafting renaming applications
+    for the names ticked, and the division's campaigns with their drafts."""
+    locale = i18n.locale_of(request)
+    tree = divisions.tree(conn)
+    rule = rule if rule in audit.RULES else None
+    found = page = None
+    drives = []
+    if division:
+        found = audit.audit(conn, division)
+        page = audit.page(found, rule=rule, limit=AUDIT_PAGE, offset=offset)
+        for n in page["names"]:
+            n["texts"] = _findings(locale, [{"code": f["rule"], "message": f["reason"],
+                                             "severity": f["severity"]}
+                                            for f in n["findings"]])
+        drives = [cleanup.get_campaign(conn, c["id"])
+                  for c in cleanup.campaigns(conn, division)[:10]]
+    return desk_page(request, "names_audit.html", actor=actor, tab="audit", tree=tree,
+                     division=division, rule=rule, offset=offset, page_size=AUDIT_PAGE,
+                     found=found, page=page, rules=AUDIT_RULES, campaigns=drives,
+                     messages=MESSAGES, state_of=_state,
+                     division_names=_division_names(conn))
 
 
 @router.get("/{app_id}", response_class=HTMLResponse)

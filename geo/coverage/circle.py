@@ -36,6 +36,7 @@ from geo.divisions import divisions_frame
 COVERED, FULL, TOO_FAR, OFF_NETWORK = "covered", "over_capacity", "too_far", "off_network"
 PARTLY, EMPTY = "partly_covered", "no_elderly"   # communities on a grid only
 TOO_FAR_NONE = "too_far_none"      # a reason code only: no site at all within 20 × the limit
+OFF_NETWORK_CELLS = "off_network_cells"   # a reason code only: on a grid
 CELL_SLACK = 1e-6    # a grid cell is served when what is left is below this share of it
 
 
@@ -395,6 +396,11 @@ def _reason(ctx: Context, status: str, metres: float, site: str | None, served: 
              "distance_m": round(float(metres))}
         return (f"over capacity: the sites within {limit} have room for {a['room']} of its "
                 f"{a['elderly']} elderly (nearest {site}, {a['distance_m']} m)", FULL, a)
+    if status == OFF_NETWORK and unserved_by is not None:
+        a = {"snap_m": ctx.snap_max, "off_network": round(float(unserved_by[OFF_NETWORK])),
+             "elderly": int(elderly)}
+        return (f"{a['off_network']} of its {a['elderly']} elderly live farther than "
+                f"{ctx.snap_max:g} m from any walkable street", OFF_NETWORK_CELLS, a)
     if status == OFF_NETWORK:
         a = {"snap_m": ctx.snap_max}
         return (f"no walkable street within {ctx.snap_max:g} m of the community centre",

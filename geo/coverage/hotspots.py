@@ -34,6 +34,7 @@ from geo.coverage import gain as gains
 from geo.coverage import settings as cs
 from geo.coverage.context import Context
 from geo.db import fetch_all, load_queries
+from geo.errors import InvalidInput
 
 _Q = load_queries(__file__)
 
@@ -59,9 +60,14 @@ class Uncovered:
 
 def uncovered(conn, code: str, *, minutes: float | None = None, speed: float | None = None,
               profile: str | None = None, capacity: bool = True) -> Uncovered:
-    """Today's circle of ``code`` on its population grid (InvalidInput without one)."""
-    ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile,
-                         demand=contexts.CELLS)
+    """Today's circle of ``code`` on its population grid (InvalidInput naming ``division``
+    without one)."""
+    ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
+    if not ctx.demand.cells:
+        raise InvalidInput(f"no population grid of people aged 60+ covers {ctx.division['name']}"
+                           f" ({ctx.division['code']}): its elderly are the census spread over "
+                           "its communities, so there are no cells to compare or map",
+                           field="division")
     sites = circles.sites_frame(conn, ctx, None)
     s = circles.serve(ctx, sites, capacity=capacity)
     far_site, far_dist = circles.far_sites(ctx, sites, s)
@@ -76,14 +82,17 @@ def _share(part: float, whole: float) -> float | None:
 
 
 def compare(conn, code: str, *, minutes: float | None = None, speed: float | None = None,
-            profile: str | None = None) -> dict:
+            profile: str | None = None, capacity: bool = True) -> dict:
     """Covered shares per cell beside the community-centroid method, for ``code`` (first
-    row) and each of its districts."""
-    u = uncovered(conn, code, minutes=minutes, speed=speed, profile=profile)
+    row) and each of its districts, all from the circle of ``code``: the places of a site
+    near a district line are shared by everyone in ``code`` who reaches it, so a district's
+    row can differ from its own circle's (``note``)."""
+    u = uncovered(conn, code, minutes=minutes, speed=speed, profile=profile,
+                  capacity=capacity)
     ctx, d = u.ctx, u.ctx.demand
     cent = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile,
                           demand=contexts.COMMUNITIES)
-    sc = circles.serve(cent, u.sites)
+    sc = circles.serve(cent, u.sites, capacity=capacity)
     n = len(ctx.communities)
     per = {
         "elderly": d.per_community(d.elderly, n),
@@ -124,7 +133,10 @@ def compare(conn, code: str, *, minutes: float | None = None, speed: float | Non
             "within_share_cells": _share(total["within_cells"], total["elderly"]),
             "within_share_centroids": _share(total["within_centroids"], total["elderly"]),
             "hidden_elderly": round(total["hidden"])})
-    return {**ctx.header(), "districts": rows}
+    return {**ctx.header(), "capacity": capacity, "districts": rows,
+            "note": f"every row is from the circle of {ctx.division['name']}: a site's places "
+                    "are shared by all who reach it there, so a district opened on its own "
+                    "(its sites serving it alone) can show other shares"}
 
 
 def _disc(radius: float, dx: float, dy: float) -> np.ndarray:

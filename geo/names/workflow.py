@@ -52,6 +52,9 @@ ACTIONS = {
     "withdraw": (("draft", "submitted", "assessed"), "withdrawn"),
     # the officer confirms the standard form of the name; the state stays as it is
     "confirm-name": (("draft", "submitted", "assessed"), None),
+    # the officer proposes another name for a draft (a clean-up campaign's draft carries
+    # the non-standard name until then); the state stays as it is
+    "propose-name": (("draft",), None),
 }
 OFFICER_ROLES = ("names_officer", "admin")
 
@@ -68,7 +71,7 @@ class Step:
     on: dt.date | None = None  # approval, filing or announcement date (default today)
     acknowledgements: dict[str, str] | None = None  # warning code -> why it is accepted
     effective_on: dt.date | None = None  # approve: in force from (default: the approval date)
-    name: str | None = None  # confirm-name: the standard form the officer confirms
+    name: str | None = None  # confirm-name: the standard form; propose-name: a new name
 
 
 def beijing_today() -> dt.date:
@@ -226,6 +229,8 @@ def act(conn, actor: Actor, app_id: int, action: str, step: Step,
     note = step.note
     if action == "confirm-name":
         app, note = _confirmed_name(app, step), _confirmation_note(app, step)
+    if action == "propose-name":
+        app, note = _proposed_name(app, step), _confirmation_note(app, step)
     findings = _checked(conn, app, action) if action in ("submit", "approve") else None
     if action == "approve":
         findings = _acknowledged(findings, step.acknowledgements or {})
@@ -315,6 +320,8 @@ def _changes(conn, app: dict, action: str, step: Step, findings: list[dict] | No
         changes["findings"] = json.dumps(findings, ensure_ascii=False)
     if action == "confirm-name":
         changes.update(name=app["name"], name_as_filed=app["name_as_filed"])
+    if action == "propose-name":
+        changes["name"] = app["name"]
     if action == "assess":
         reports = _check_reports(step.reports) if step.reports is not None else app["reports"]
         _require_reports(conn, app, reports)
@@ -381,6 +388,21 @@ def _confirmed_name(app: dict, step: Step) -> dict:
                            f"is {checks._t2s(given)}, the filed name's is {checks._t2s(filed)}",
                            field="name")
     return {**app, "name": given, "name_as_filed": filed}
+
+
+def _proposed_name(app: dict, step: Step) -> dict:
+    """The draft with another proposed name (1 to 50 characters), before its form was
+    confirmed (a confirmed form is the officer's decision on the filed name)."""
+    if app["kind"] == "abolition":
+        raise InvalidInput("an abolition proposes no name", field="name")
+    given = (step.name or "").strip()
+    if not given or len(given) > 50:
+        raise InvalidInput("name: a proposed name of 1 to 50 characters is required",
+                           field="name")
+    if app["name_as_filed"] is not None:
+        raise InvalidInput(f"the standard form {app['name']} of this draft was confirmed; "
+                           "withdraw it and draft another", field="name")
+    return {**app, "name": given}
 
 
 def _confirmation_note(app: dict, step: Step) -> str:

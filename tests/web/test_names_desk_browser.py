@@ -225,3 +225,44 @@ def test_the_desk_on_a_tablet(browser, server, officer):
     assert page.locator("#naming-fields").is_hidden() and page.locator("#name").is_disabled()
     assert_clean(view)
     view.close()
+
+
+def test_a_names_officer_audits_a_district_and_drafts_renamings(browser, server, officer):
+    """清理不规范地名 in the desk: the audit of 江汉区 beside the API's totals, two names
+    ticked and drafted for renaming as a campaign, a draft given a new name; nothing is
+    renamed."""
+    view = signed_in(browser, server, OFFICER, PASSWORD, "/app/names/audit?division=420103")
+    page = view.page
+    h = {"Authorization": f"Bearer {officer}"}
+    api = httpx.get(f"{server}/names/audit", params={"division": "420103"}, headers=h,
+                    timeout=60).json()
+    heading = page.inner_text("#audit-totals h2")
+    assert f"{api['totals']['names']:,}" in heading and "存在问题" in heading
+    rows = page.locator("#audit-names tr[data-id]")
+    assert rows.count() == api["matched"] >= 2
+    assert "同音" in page.inner_text("#audit-names")
+    picked = [int(rows.nth(i).get_attribute("data-id")) for i in range(2)]
+    page.fill("#campaign-title", "江汉区清理试点")
+    page.click("#draft-renamings")                       # nothing ticked: it says so
+    assert "请勾选" in page.inner_text("#cleanup-form .problem")
+    for i in range(2):
+        rows.nth(i).locator("input[type=checkbox]").check()
+    page.click("#draft-renamings")
+    page.wait_for_selector("#campaigns details[data-campaign]", timeout=30_000)
+    campaign = page.locator("#campaigns details").first
+    assert "江汉区清理试点" in campaign.inner_text() and "草稿" in campaign.inner_text()
+    shot(view, "names-audit-zh")
+    campaign.locator("a").first.click()
+    page.wait_for_selector("#do-propose-name", timeout=30_000)
+    page.fill("#propose-name-input", "小夹河社区")
+    page.click("#do-propose-name")
+    page.wait_for_function("() => document.body.innerText.includes('小夹河社区')",
+                           timeout=30_000)
+    app_id = int(page.url.rstrip("/").split("/")[-1])
+    drafted = httpx.get(f"{server}/names/applications/{app_id}", headers=h, timeout=30).json()
+    assert drafted["name"] == "小夹河社区" and drafted["state"] == "draft"
+    assert drafted["target_id"] in picked
+    same = httpx.get(f"{server}/names/{drafted['target_id']}", timeout=30).json()
+    assert same["status"] == "standard" and same["name"] != "小夹河社区"   # not renamed
+    assert_clean(view)
+    view.close()

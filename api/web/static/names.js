@@ -195,6 +195,30 @@
     }
   });
 
+  // The clean-up audit: the names ticked drafted for renaming as one campaign.
+  const cleanup = document.getElementById("cleanup-form");
+  if (cleanup) {
+    cleanup.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const box = cleanup.querySelector(".problem");
+      box.hidden = true;
+      const ids = [...cleanup.querySelectorAll("input[name=name_id]:checked")].map((c) => Number(c.value));
+      if (!ids.length) { box.hidden = false; box.textContent = t("none_selected"); return; }
+      const button = document.getElementById("draft-renamings");
+      button.disabled = true;
+      try {
+        const made = await api("POST", "/names/audit/campaigns", {
+          division: cleanup.dataset.division, title: cleanup.elements.title.value,
+          applicant: cleanup.elements.applicant.value || null, name_ids: ids });
+        document.getElementById("drafted").textContent = t("drafted", { n: made.items.length });
+        location.reload();
+      } catch (error) {
+        civgeo.showProblem(cleanup, error);
+        button.disabled = false;
+      }
+    });
+  }
+
   const form = document.getElementById("new-application");
   if (form) newApplication(form);
   const appMap = document.getElementById("app-map");

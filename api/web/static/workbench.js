@@ -179,7 +179,9 @@
     } catch (e) { failed($("method"), e); body.replaceChildren(); }
   }
   function reasonOf(c) {
-    if (c.reason_code && M["reason_" + c.reason_code]) return t("reason_" + c.reason_code, c.reason_args || {});
+    const args = {};
+    for (const [k, v] of Object.entries(c.reason_args || {})) args[k] = Number.isInteger(v) && v >= 1000 ? num(v) : v;
+    if (c.reason_code && M["reason_" + c.reason_code]) return t("reason_" + c.reason_code, args);
     return c.reason || "";
   }
   async function loadCircle(p) {
@@ -194,7 +196,7 @@
         if (f.properties.status !== "covered" && f.properties.status !== "no_elderly") uncovered.push(f.properties);
       }
       uncovered.sort((a, b) => (b.elderly - b.covered_elderly) - (a.elderly - a.covered_elderly));
-      const left = uncovered.reduce((n, c) => n + c.elderly - c.covered_elderly, 0);
+      const left = r.summary.elderly - r.summary.covered_elderly;   // as the hot spots count it
       $("uncovered-summary").textContent = uncovered.length
         ? t("uncovered_count", { n: num(uncovered.length), elderly: num(left) }) : t("uncovered_none");
       $("uncovered").replaceChildren(...uncovered.map((c) => el("li", { "data-code": c.code },
@@ -223,7 +225,7 @@
     $("hotspots-note").textContent = t("loading");
     try {
       const [c, h] = await Promise.all([
-        api("GET", "/coverage/grid-comparison?" + query(p)),
+        api("GET", "/coverage/grid-comparison?" + query(p, { capacity: p.capacity })),
         api("GET", "/coverage/hotspots?" + query(p, { capacity: p.capacity }))]);
       if (params().division !== p.division) return;
       $("hotspots-note").textContent = t("population_cells", { source: c.population_source, credit: c.population_credit,
@@ -235,7 +237,8 @@
           el("td", { class: "num" }, pct(d.covered_share_centroids)),
           el("td", { class: "num" }, d.difference_pp === null ? "—" : (d.difference_pp > 0 ? "+" : "") + d.difference_pp.toFixed(1)),
           el("td", { class: "num" }, num(d.hidden_elderly)))));
-      $("hidden-help").textContent = t("hidden_help");
+      $("hidden-help").textContent = t(p.capacity ? "hidden_help" : "hidden_help_distance") + " " +
+        t("rows_from", { name: c.division.name });
       $("hotspots-title").textContent = t("hotspots_title");
       const s = h.summary;
       $("hotspots-summary").textContent = h.features.length
@@ -247,7 +250,8 @@
           el("button", { type: "button", class: "link", onclick: () => zoomAt(q.lon, q.lat), title: t("zoom") },
             t("hotspot_line", { rank: q.rank, elderly: num(q.uncovered_elderly), cells: num(q.cells) })),
           el("div", { class: "reason" }, q.communities.map((x) => x.name).join("、")),
-          el("div", { class: "reason" }, t("hotspot_why", { too_far: num(q.too_far), over_capacity: num(q.over_capacity),
+          el("div", { class: "reason" }, t(q.median_walk_min === null ? "hotspot_off" : "hotspot_why", {
+            too_far: num(q.too_far), over_capacity: num(q.over_capacity),
             off_network: num(q.off_network), minutes: q.median_walk_min, site: q.nearest_site })));
       }));
     } catch (e) { failed($("hotspots-note"), e); }

@@ -161,8 +161,9 @@ def test_where_no_grid_exists_the_census_spread_stays_and_says_so(conn):
     with pytest.raises(InvalidInput) as bad:
         context.build(conn, town.COUNTY, demand="cells")
     assert bad.value.field == "demand"
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as none:
         hotspots.hotspots(conn, town.COUNTY)
+    assert none.value.field == "division" and "no population grid" in str(none.value)
 
 
 def test_cells_are_placed_on_the_network_with_their_straight_leg(conn, street):
