@@ -146,7 +146,10 @@ def test_a_planner_signs_in_tries_sites_saves_and_compares_scenarios(browser, se
     page.select_option("#profile", "adult")
 
     page.click("button[data-tab=scenarios]")
-    page.wait_for_selector("#scenarios input[data-scenario]", timeout=30_000)
+    # The list is drawn again after each save: tick only once it holds the last one saved
+    # (ticked boxes of an older list would be replaced under the click).
+    page.wait_for_function("() => document.getElementById('scenarios').textContent"
+                           ".includes('方案乙：新增两处')", timeout=30_000)
     boxes = page.locator("#scenarios input[data-scenario]")
     assert boxes.count() >= 2
     boxes.nth(0).check()

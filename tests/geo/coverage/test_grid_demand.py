@@ -213,3 +213,28 @@ def test_isochrones_count_the_people_of_the_grid_inside(conn, street):
     assert (five["elderly"], five["cells"]) == (10, 1)      # k=4, ~284 m
     assert (eleven["elderly"], eleven["cells"]) == (15, 2)  # and k=9, ~639 of 660 m
     assert r["population_credit"] == "Population: WorldPop (www.worldpop.org), CC BY 4.0"
+
+
+def test_people_off_the_network_are_said_as_such(conn, street, tmp_path):
+    g, codes = street
+    sx, sy = g["S"]
+    from geo.coverage import settings as cs
+
+    cs.set_value(conn, "99", "snap_max_m", 200)          # this test's province
+    conn.cursor().execute("DELETE FROM datasets WHERE name = 'street-grid'")   # replaced
+    values = np.zeros((4, 24))
+    for k, people in PEOPLE.items():
+        values[3, k] = people                            # the street, as before
+    values[0, 16] = 20.0                                 # ~278 m north of it: off the network
+    files = [raster(tmp_path / "pop_60_f_north.tif", values, west=sx - CELL / 2,
+                    north=sy + 3.5 * CELL)]
+    population.import_grid(conn, files, dataset="street-grid-north", division=town.COUNTY,
+                           settings=population.Settings(scale=False))
+    east = _by_code(circle.circle(conn, town.COUNTY))[codes["east"]]
+    assert (east["elderly"], east["status"]) == (30, "off_network")
+    assert east["reason_code"] == "off_network_cells"
+    assert east["reason_args"] == {"snap_m": 200.0, "off_network": 20, "elderly": 30}
+    assert "20 of its 30 elderly live farther than 200 m" in east["reason"]
+    [spot] = hotspots.hotspots(conn, town.COUNTY, radius_m=150, top=1)["features"]
+    assert spot["properties"]["off_network"] == 20
+    assert spot["properties"]["median_walk_m"] is None   # nobody there can walk to a site
