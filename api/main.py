@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(reads.ReadYourWrites)
     app.add_middleware(idempotency.Idempotency)
     app.add_middleware(boundary.InputBoundary)
+    app.include_router(name_cleanup.exports)   # /names/export: before /names/{name_id}
     for module in (health, admin, name_applications, name_cleanup, names, boundaries,
                    inspections, facilities, coverage, maps, ogc, roads, plates, addresses,
                    teams):

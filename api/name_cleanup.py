@@ -1,10 +1,13 @@
-"""The clean-up of non-standard names (清理不规范地名, DESIGN §4a, names officers): the
-naming checks run over every standard name of a division (``GET /names/audit``, JSON or
-XLSX) and clean-up campaigns that draft renaming applications for the names an officer
-selects (``POST /names/audit/campaigns``); nothing is renamed without the workflow."""
+"""The place-name programme for names officers (DESIGN §4a): the clean-up of non-standard
+names (清理不规范地名) — the naming checks run over every standard name of a division
+(``GET /names/audit``, JSON or XLSX) and campaigns that draft renaming applications for the
+names an officer selects (``POST /names/audit/campaigns``), nothing renamed without the
+workflow — and the changes of a period in the national database's record shape
+(``GET /names/export``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -18,10 +21,14 @@ from api.params import Id, OptionalDivision
 from geo.audit import Actor
 from geo.db import transaction
 from geo.names import audit, cleanup
+from geo.names import export as name_export
 
 router = APIRouter(prefix="/names/audit", tags=["place names (officers)"])
+exports = APIRouter(prefix="/names", tags=["place names (officers)"])
 Officer = Annotated[Actor, Depends(require("names_officer"))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8",
+         "gpkg": "application/geopackage+sqlite3"}
 
 
 class CampaignIn(Body):
@@ -85,3 +92,27 @@ def list_campaigns(conn: Conn, actor: Officer, division: OptionalDivision = None
 def get_campaign(conn: Conn, actor: Officer, campaign_id: Id) -> dict:
     """Each name, its draft application, the proposed name and the draft's state."""
     return cleanup.get_campaign(conn, campaign_id)
+
+
+@exports.get("/export", summary="Names added, changed or abolished in a period (national "
+                                "database record shape)",
+             responses={200: {"content": {m: {} for m in MEDIA.values()},
+                              "description": "the changes as XLSX, CSV or GeoPackage"}})
+def export_changes(conn: Conn, actor: Officer,
+                   since: Annotated[dt.date | None, Query(description="first day, e.g. "
+                                                          "2026-01-01")] = None,
+                   until: Annotated[dt.date | None, Query(description="last day (default: "
+                                                          "today)")] = None,
+                   format: Annotated[Literal["xlsx", "csv", "gpkg"], Query()] = "xlsx",
+                   division: OptionalDivision = None) -> Response:
+    """Each change that took effect in the period (命名, 更名 with the former name, 销名)
+    with the national detail record's fields: 标准名称, 罗马字母拼写, 类别, 所属政区 and its
+    code, 位置描述, 含义, 来历, 历史沿革, 批准机关, 批准文号, 批准时间, 生效日期, and the
+    geometry in CGCS2000 (GeoPackage; a point's longitude and latitude in the tables). A
+    period that ends before it starts is 422 naming ``until``."""
+    rows = name_export.changes(conn, since, until, division)
+    content = name_export.render(rows, format)
+    period = f"{since}_{until or dt.date.today()}"
+    return Response(content, media_type=MEDIA[format], headers={
+        "Content-Disposition": f'attachment; filename="place-name-changes-{period}.{format}"; '
+                               f"filename*=UTF-8''{quote(f'地名变更_{period}.{format}')}"})

@@ -13,7 +13,7 @@ COMMANDS = {
     "db": {"up", "down", "status", "migrate", "replica"},
     "fixtures": {"fetch", "load", "load-national", "load-city"},
     "users": {"add", "list", "token", "revoke", "passwd", "unlock", "sessions"},
-    "names": {"search", "register", "romanize", "crosscheck", "take-effect", "audit"},
+    "names": {"search", "register", "romanize", "crosscheck", "take-effect", "audit", "export"},
     "network": {"import"},
     "population": {"import", "list"},
     "facilities": {"import", "export"},

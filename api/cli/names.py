@@ -111,8 +111,32 @@ def audit_names(args) -> None:
         print(f"wrote {args.xlsx}")
 
 
+def export_changes(args) -> None:
+    """The names added, changed or abolished in a period, in the national place-name
+    database's record shape: .xlsx, .csv or .gpkg by the file's extension."""
+    import datetime as dt
+    from pathlib import Path
+
+    from geo.errors import InvalidInput
+    from geo.names import export
+
+    fmt = Path(args.out).suffix.lstrip(".").lower()
+    if fmt not in export.FORMATS:
+        raise InvalidInput("--out must end in .xlsx, .csv or .gpkg", field="out")
+    try:
+        since = dt.date.fromisoformat(args.since)
+        until = dt.date.fromisoformat(args.until) if args.until else None
+    except ValueError:
+        raise InvalidInput("--since and --until are dates such as 2026-01-31",
+                           field="since") from None
+    with session() as conn:
+        rows = export.changes(conn, since, until, args.division)
+    Path(args.out).write_bytes(export.render(rows, fmt))
+    print(f"wrote {args.out}: {len(rows)} changes")
+
+
 def register(subparsers) -> None:
-    """Add ``civgeo names search|register|take-effect|romanize|crosscheck|audit``."""
+    """Add ``civgeo names search|register|take-effect|romanize|crosscheck|audit|export``."""
     nm = group(subparsers, "names", "place names")
     found = command(nm, "search", search)
     found.add_argument("query", help="a name or part of one: 荷塘, hetang, ht …")
@@ -139,3 +163,8 @@ def register(subparsers) -> None:
     audited = command(nm, "audit", audit_names)
     audited.add_argument("division", help="a division code, or 000000 for the nation")
     audited.add_argument("--xlsx", help="write every finding to this workbook")
+    out = command(nm, "export", export_changes)
+    out.add_argument("--since", required=True, help="first day, e.g. 2026-01-01")
+    out.add_argument("--until", help="last day (default: today)")
+    out.add_argument("--division", help="only names under this division code")
+    out.add_argument("--out", required=True, help="changes.xlsx, .csv or .gpkg")

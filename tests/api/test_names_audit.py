@@ -64,3 +64,25 @@ def test_only_names_officers_audit(app, db_url, sample):
     assert app.get("/names/audit", params={"division": JIANGHAN},
                    headers=planner).status_code == 403
     assert app.get("/names/audit", params={"division": JIANGHAN}).status_code == 401
+
+
+def test_changes_of_a_period_download_in_the_national_record_shape(app, db_url, sample):
+    h = {"Authorization": f"Bearer {committed_token(db_url, 'names_officer')}"}
+    for fmt, media in (("xlsx", "application/vnd.openxmlformats"), ("csv", "text/csv"),
+                       ("gpkg", "application/geopackage+sqlite3")):
+        r = app.get("/names/export", params={"since": "2026-01-01", "until": "2026-12-31",
+                                              "format": fmt}, headers=h)
+        assert r.status_code == 200 and r.headers["content-type"].startswith(media), r.text
+        assert f"place-name-changes-2026-01-01_2026-12-31.{fmt}" in \
+            r.headers["content-disposition"]
+    csv = app.get("/names/export", params={"since": "2026-01-01", "format": "csv"},
+                  headers=h).content.decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("变更类型 change,地名编号 id,标准名称 name")
+    problem(app.get("/names/export", params={"since": "2026-06-01", "until": "2026-01-01"},
+                    headers=h), 422, "until")
+    problem(app.get("/names/export", params={"format": "csv"}, headers=h), 422, "since")
+    problem(app.get("/names/export", params={"since": "2026-01-01", "format": "pdf"},
+                    headers=h), 422, "format")
+    planner = {"Authorization": f"Bearer {committed_token(db_url, 'planner')}"}
+    assert app.get("/names/export", params={"since": "2026-01-01"},
+                   headers=planner).status_code == 403

@@ -18,8 +18,8 @@ from tests.web.test_sign_in import HTML, sign_in
 # Names of things that stay as they are in both languages: the product, the CLI command a
 # page tells an administrator to type, its arguments, and the network's name.
 ALLOWED = ALLOWED_LATIN | {"users", "add", "NAME", "ROLE", "role", "password", "fixtures",
-                           "load", "wuhan", "walk", "HTML", "Excel", "CSV", "API", "OGC", "GeoJSON",
-                           "Features"}
+                           "load", "wuhan", "walk", "HTML", "Excel", "CSV", "API", "OGC",
+                           "GeoJSON", "GeoPackage", "Features"}
 # Chinese that stays in English pages: the names of places and people in the data.
 DATA_HAN = re.compile(r"([\u4e00-\u9fff]{1,6}(区|县|市)|规划员小王|小王|地名科|（全市）)")
 PAGES = ["/login", "/app/", "/app/coverage?division=420103"]
