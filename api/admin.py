@@ -4,7 +4,6 @@ every change is audited. Answers that carry a password or a token are never cach
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -12,7 +11,7 @@ from pydantic import Field
 
 from api.bodies import Body
 from api.deps import Admin, Conn
-from api.params import paging
+from api.params import DAY_PATTERN, day, paging
 from geo import audit, sessions, users
 from geo.db import transaction
 from geo.errors import InvalidInput
@@ -42,14 +41,17 @@ def list_audit(conn: Conn, actor: Admin, page: Paged,
                                                             "cli:<os user>)")] = None,
                action: Annotated[str | None, Query(max_length=200, description=(
                    "e.g. auth.sign_in, or a family: auth.*"))] = None,
-               since: Annotated[dt.date | None, Query(description="first day, China time")]
+               since: Annotated[str | None, Query(pattern=DAY_PATTERN,
+                                                  description="first day, China time")]
                = None,
-               until: Annotated[dt.date | None, Query(description="last day, China time")]
+               until: Annotated[str | None, Query(pattern=DAY_PATTERN,
+                                                  description="last day, China time")]
                = None) -> dict:
     """Who changed what and when, with the before and after state; narrowed by entity,
     actor, action and days (Asia/Shanghai, both included)."""
     rows = audit.list_entries(conn, entity=entity, entity_id=entity_id, actor=who,
-                              action=action, since=since, until=until, limit=page.limit,
+                              action=action, since=day(since, "since"),
+                              until=day(until, "until"), limit=page.limit,
                               offset=page.offset)
     return {"items": rows, "limit": page.limit, "offset": page.offset}
 

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from api.bodies import Body, Code, Line
 from api.deps import Conn, require
-from api.params import Id, OptionalDivision
+from api.params import DAY_PATTERN, Id, OptionalDivision, day
 from geo.audit import Actor
 from geo.db import transaction
 from geo.names import audit, cleanup
@@ -99,10 +99,10 @@ def get_campaign(conn: Conn, actor: Officer, campaign_id: Id) -> dict:
              responses={200: {"content": {m: {} for m in MEDIA.values()},
                               "description": "the changes as XLSX, CSV or GeoPackage"}})
 def export_changes(conn: Conn, actor: Officer,
-                   since: Annotated[dt.date | None, Query(description="first day, e.g. "
-                                                          "2026-01-01")] = None,
-                   until: Annotated[dt.date | None, Query(description="last day (default: "
-                                                          "today)")] = None,
+                   since: Annotated[str | None, Query(pattern=DAY_PATTERN, description="first day, "
+                                                      "e.g. 2026-01-01")] = None,
+                   until: Annotated[str | None, Query(pattern=DAY_PATTERN, description="last day "
+                                                      "(default: today)")] = None,
                    format: Annotated[Literal["xlsx", "csv", "gpkg"], Query()] = "xlsx",
                    division: OptionalDivision = None) -> Response:
     """Each change that took effect in the period (命名, 更名 with the former name, 销名)
@@ -110,9 +110,10 @@ def export_changes(conn: Conn, actor: Officer,
     code, 位置描述, 含义, 来历, 历史沿革, 批准机关, 批准文号, 批准时间, 生效日期, and the
     geometry in CGCS2000 (GeoPackage; a point's longitude and latitude in the tables). A
     period that ends before it starts is 422 naming ``until``."""
-    rows = name_export.changes(conn, since, until, division)
+    first, last = day(since, "since"), day(until, "until")
+    rows = name_export.changes(conn, first, last, division)
     content = name_export.render(rows, format)
-    period = f"{since}_{until or dt.date.today()}"
+    period = f"{first}_{last or dt.date.today()}"
     return Response(content, media_type=MEDIA[format], headers={
         "Content-Disposition": f'attachment; filename="place-name-changes-{period}.{format}"; '
                                f"filename*=UTF-8''{quote(f'地名变更_{period}.{format}')}"})

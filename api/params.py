@@ -6,6 +6,7 @@ dependencies are ``async``: they only parse, so they run on the event loop inste
 costing each request a trip through the thread pool."""
 
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Annotated
@@ -27,6 +28,19 @@ OptionalDivision = Annotated[str | None, Query(
 Box = tuple[float, float, float, float]
 # A record's id in a path: a positive 64-bit integer (anything else is 422, not a query).
 Id = Annotated[int, Path(ge=1, le=2**63 - 1, description="the record's id")]
+# A calendar day in a query: YYYY-MM-DD only (a bare number is not a day), read by ``day``.
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def day(value: str | None, field: str) -> dt.date | None:
+    """A YYYY-MM-DD day of the calendar, or InvalidInput naming ``field`` (2026-02-30)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value} is not a day of the calendar (YYYY-MM-DD)",
+                           field=field) from None
 # A field record's key in a path: the UUID its client made.
 ClientUuid = Annotated[str, Path(
     pattern="^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$",

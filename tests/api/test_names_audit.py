@@ -81,6 +81,8 @@ def test_changes_of_a_period_download_in_the_national_record_shape(app, db_url, 
     problem(app.get("/names/export", params={"since": "2026-06-01", "until": "2026-01-01"},
                     headers=h), 422, "until")
     problem(app.get("/names/export", params={"format": "csv"}, headers=h), 422, "since")
+    problem(app.get("/names/export", params={"since": "0"}, headers=h), 422, "since")
+    problem(app.get("/names/export", params={"since": "2026-02-30"}, headers=h), 422, "since")
     problem(app.get("/names/export", params={"since": "2026-01-01", "format": "pdf"},
                     headers=h), 422, "format")
     planner = {"Authorization": f"Bearer {committed_token(db_url, 'planner')}"}
