@@ -59,9 +59,11 @@ class Uncovered:
 
 
 def uncovered(conn, code: str, *, minutes: float | None = None, speed: float | None = None,
-              profile: str | None = None, capacity: bool = True) -> Uncovered:
+              profile: str | None = None, capacity: bool = True,
+              far: bool = True) -> Uncovered:
     """Today's circle of ``code`` on its population grid (InvalidInput naming ``division``
-    without one)."""
+    without one); ``far``: also each cell's nearest site beyond the limit (one more
+    Dijkstra over 20 × the limit), which the comparison does not need."""
     ctx = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile)
     if not ctx.demand.cells:
         raise InvalidInput(f"no population grid of people aged 60+ covers {ctx.division['name']}"
@@ -70,7 +72,8 @@ def uncovered(conn, code: str, *, minutes: float | None = None, speed: float | N
                            field="division")
     sites = circles.sites_frame(conn, ctx, None)
     s = circles.serve(ctx, sites, capacity=capacity)
-    far_site, far_dist = circles.far_sites(ctx, sites, s)
+    far_site, far_dist = circles.far_sites(ctx, sites, s) if far else (
+        np.full(len(ctx.demand), -1), np.full(len(ctx.demand), np.inf))
     return Uncovered(ctx, sites, s, circles.status_of(ctx, s),
                      gains.unserved(ctx.demand.elderly, s.served, cells=True),
                      np.where(s.nearest >= 0, s.nearest, far_site),
@@ -88,7 +91,7 @@ def compare(conn, code: str, *, minutes: float | None = None, speed: float | Non
     near a district line are shared by everyone in ``code`` who reaches it, so a district's
     row can differ from its own circle's (``note``)."""
     u = uncovered(conn, code, minutes=minutes, speed=speed, profile=profile,
-                  capacity=capacity)
+                  capacity=capacity, far=False)
     ctx, d = u.ctx, u.ctx.demand
     cent = contexts.build(conn, code, minutes=minutes, speed=speed, profile=profile,
                           demand=contexts.COMMUNITIES)
