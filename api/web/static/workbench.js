@@ -357,8 +357,11 @@
     try {
       const rows = await api("GET", "/coverage/scenarios?division=" + encodeURIComponent(p.division));
       if (!rows.length) { list.replaceChildren(el("li", { class: "muted" }, t("scenarios_none"))); return; }
+      // Drawn again after a save or a change of settings: the ticks stay where they were.
+      const ticked = new Set([...list.querySelectorAll("input:checked")].map((i) => i.value));
       list.replaceChildren(...rows.map((s) => el("li", {}, el("label", {},
-        el("input", { type: "checkbox", value: s.id, "data-scenario": s.id }),
+        el("input", { type: "checkbox", value: s.id, "data-scenario": s.id,
+                      ...(ticked.has(String(s.id)) ? { checked: "" } : {}) }),
         ` #${s.id} ${s.name} · ${t("kind_" + ((s.params && s.params.kind) || "suggestions"))} · +${num(s.newly_covered_elderly)} ${t("elderly")}`))));
     } catch (e) { failed(list, e); }
   }
