@@ -57,7 +57,8 @@ LIMITS = (
     Limit("POST", re.compile(r"/inspections/[^/]+/patrols"), 50 * MIB, ("track.data",)),
     Limit("PUT", re.compile(r"/attachments/[^/]+"), 32 * MIB),
     Limit("POST", re.compile(r"/facilities/import"), 20 * MIB),
-    Limit("POST", re.compile(r"/(boundaries/markers|roads|roads/doors)/import"), 20 * MIB),
+    Limit("POST", re.compile(r"/(boundaries/markers|roads|roads/doors|names)/import"),
+          20 * MIB),
     Limit("POST", re.compile(r"/plates"), 16 * MIB, ("photo",)),
     Limit("PATCH", re.compile(r"/plates/[^/]+"), 16 * MIB, ("photo",)),
 )

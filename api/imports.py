@@ -1,5 +1,6 @@
 """What the register-import routes share (``POST /boundaries/markers/import``, ``POST
-/roads/import``, ``POST /roads/doors/import``): the query parameters, the upload read raw,
+/roads/import``, ``POST /roads/doors/import``, ``POST /names/import``): the query
+parameters, the upload read raw,
 and one transaction for the file. The domain (``geo.registers``) reads the file and refuses
 it whole with ``errors: [{row, field, reason}]``, which becomes a 422 problem."""
 

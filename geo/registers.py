@@ -180,7 +180,8 @@ def raw_rows(data: bytes, filename: str = "") -> tuple[str, Cells, Features]:
         text = decode_text(data)
         first = text.split("\n", 1)[0]
         dialect = "excel-tab" if first.count("\t") > first.count(",") else "excel"
-        rows = [(i, cells) for i, cells in enumerate(csv.reader(io.StringIO(text),
+        # newline="": the csv module reads a bare CR (old Mac Excel) as a line end itself
+        rows = [(i, cells) for i, cells in enumerate(csv.reader(io.StringIO(text, newline=""),
                                                                 dialect=dialect), 1)]
         return kind, rows, []
     if kind == "xlsx":

@@ -13,6 +13,13 @@ _LABEL = {"markers": "markers", "roads": "roads", "doors": "doors"}
 
 
 def _run(args, kind: str) -> None:
+    run_import(args, _importer(kind), _LABEL[kind])
+
+
+def run_import(args, importer, label: str) -> None:
+    """Import ``args.file`` with ``importer`` (``args.source``, ``args.crs``,
+    ``args.datum_params``) and print the report; a refused file lists its bad rows on stderr
+    and exits 2."""
     from geo.audit import Actor
     from geo.errors import InvalidInput
     from geo.registers import Coordinates, parse_params
@@ -21,8 +28,8 @@ def _run(args, kind: str) -> None:
     coords = Coordinates(crs=args.crs, datum_params=parse_params(args.datum_params))
     try:
         with session(write=True) as conn:
-            report = _importer(kind)(conn, Actor.cli(), path.read_bytes(), path.name,
-                                     source=args.source or path.name, coords=coords)
+            report = importer(conn, Actor.cli(), path.read_bytes(), path.name,
+                              source=args.source or path.name, coords=coords)
     except InvalidInput as exc:
         errors = exc.extra.get("errors")
         if not errors:
@@ -34,7 +41,7 @@ def _run(args, kind: str) -> None:
             print(f"  row {e['row']}, {e['field']}: {e['reason']}", file=sys.stderr)
         sys.exit(2)
     print(f"{path.name}: {report.added} added, {report.changed} changed, "
-          f"{report.unchanged} unchanged ({_LABEL[kind]}, source {args.source or path.name})")
+          f"{report.unchanged} unchanged ({label}, source {args.source or path.name})")
     for row in report.rows:
         if row["status"] == "changed":
             print(f"  row {row['row']} {row['key']}: changed {', '.join(row['fields'])}")
@@ -78,14 +85,18 @@ def register(subparsers) -> None:
     imp = group(subparsers, "import", "import the registers a department keeps (all or "
                                       "nothing)", "REGISTER")
     for name, fn in (("markers", markers), ("roads", roads), ("doors", doors)):
-        cmd = command(imp, name, fn)
-        cmd.add_argument("file", help="the register: .csv (UTF-8 or GB18030), .xlsx, .gpkg "
-                                      "or a zipped Shapefile")
-        cmd.add_argument("--source", help="which register this is; importing the same source "
-                                          "again updates its rows (default: the file's name)")
-        cmd.add_argument("--crs", help="the coordinates' system when the file has no 坐标系 "
-                                       "column: CGCS2000 (default), WGS84, GCJ02, "
-                                       "EPSG:4513–4554 (3-degree Gauss–Krüger), 西安80, 北京54")
-        cmd.add_argument("--datum-params", metavar="DX,DY,DZ,RX,RY,RZ,DS",
-                         help="the official 7 parameters from Xi'an 1980 or Beijing 1954 to "
-                              "CGCS2000 (metres, arc-seconds, ppm; position vector)")
+        add_arguments(command(imp, name, fn))
+
+
+def add_arguments(cmd) -> None:
+    """The arguments of a register import: the file, --source, --crs, --datum-params."""
+    cmd.add_argument("file", help="the register: .csv (UTF-8 or GB18030), .xlsx, .gpkg "
+                                  "or a zipped Shapefile")
+    cmd.add_argument("--source", help="which register this is; importing the same source "
+                                      "again updates its rows (default: the file's name)")
+    cmd.add_argument("--crs", help="the coordinates' system when the file has no 坐标系 "
+                                   "column: CGCS2000 (default), WGS84, GCJ02, "
+                                   "EPSG:4513–4554 (3-degree Gauss–Krüger), 西安80, 北京54")
+    cmd.add_argument("--datum-params", metavar="DX,DY,DZ,RX,RY,RZ,DS",
+                     help="the official 7 parameters from Xi'an 1980 or Beijing 1954 to "
+                          "CGCS2000 (metres, arc-seconds, ppm; position vector)")
