@@ -23,7 +23,8 @@ UserName = Annotated[str, Path(min_length=1, max_length=users.NAME_MAX,
 Filter = Annotated[str | None, Query(max_length=200)]
 NO_STORE = {"Cache-Control": "no-store"}
 Role = Annotated[str, Field(max_length=40, description="planner, inspector, names_officer, "
-                                                       "plates_officer or admin")]
+                                                       "plates_officer, planning_liaison or "
+                                                       "admin")]
 Password = Annotated[str, Field(max_length=sessions.PASSWORD_MAX,
                                 description=f"{sessions.PASSWORD_MIN} to "
                                             f"{sessions.PASSWORD_MAX} characters")]

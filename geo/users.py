@@ -19,7 +19,8 @@ from geo.db import execute, fetch_all, fetch_one, load_queries
 from geo.errors import Conflict, InvalidInput, NotFound
 
 _Q = load_queries(__file__)
-ROLES = ("planner", "inspector", "names_officer", "plates_officer", "admin")
+ROLES = ("planner", "inspector", "names_officer", "plates_officer", "planning_liaison",
+         "admin")
 TOKEN_PREFIX = "cg_"
 NAME_MAX = 100
 # Generated passwords: four groups of five from letters and digits that cannot be misread

@@ -7,12 +7,14 @@ Each check gives named findings with a severity: ``block`` stops submission and 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
+from geo.clock import BEIJING
 from geo.db import fetch_all, fetch_one, load_queries
 from geo.names import romanize as rz
 from geo.names.gazetteer import search_keys
@@ -119,10 +121,13 @@ def scope_prefixes(conn, scope: str | None, division_code: str) -> list[str] | N
 
 def check_uniqueness(conn, name: str, category: dict, division_code: str, r: dict,
                      target_id: int | None = None, app_id: int | None = None,
-                     confirmed: bool = False) -> list[Finding]:
+                     confirmed: bool = False, *, reservation_id: int | None = None,
+                     today: dt.date | None = None) -> list[Finding]:
     """Duplicates and homophones within the legal scope of the category (rules 7–8, 重),
-    among the standard names and the names approved to come into force later. The name is
-    compared in its simplified form, or as it is when the officer confirmed that form."""
+    among the standard names, the names approved to come into force later and the names
+    reserved in the place-name plans (``reserved_names``; ``reservation_id``: the
+    reservation being checked, which does not clash with itself). The name is compared in
+    its simplified form, or as it is when the officer confirmed that form."""
     simplified = name if confirmed else _t2s(name)
     generic = rz.split(simplified).generic
     proper = simplified[: len(simplified) - len(generic)]
@@ -155,7 +160,55 @@ def check_uniqueness(conn, name: str, category: dict, division_code: str, r: dic
         elif row["proper_pinyin"] == keys.proper_pinyin:
             out.append(Finding("homophone", "warn", f"{ref} sounds the same ({keys.proper_pinyin}"
                                f") in {where}; homophones should be avoided"))
+    return out + reserved_names(conn, simplified, keys.proper_pinyin, category, prefixes, where,
+                                app_id=app_id, reservation_id=reservation_id, today=today)
+
+
+def reserved_names(conn, name: str, proper_pinyin: str, category: dict,
+                   prefixes: list[str] | None, where: str, *, app_id: int | None = None,
+                   reservation_id: int | None = None,
+                   today: dt.date | None = None) -> list[Finding]:
+    """The name against the active reservations of the place-name plans (地名规划) in the
+    same legal scope: a name reserved, or used by an application still in progress, blocks
+    (``duplicate-reserved``); a name only requested warns (``reservation-requested``: the
+    officer decides the request first); the same pinyin of the 专名 warns
+    (``homophone-reserved``). A reserved name is lapsed after its expiry day (Beijing)."""
+    rows = fetch_all(conn, _Q["same_scope_reservations"], {
+        "name": name, "proper_pinyin": proper_pinyin, "category": category["code"],
+        "scope_prefixes": prefixes, "app_id": app_id, "reservation_id": reservation_id,
+        "today": today or dt.datetime.now(BEIJING).date()})
+    out = []
+    for row in rows:
+        ref = f"{row['name']} ({row['division_code']}, reservation {row['id']})"
+        if row["name"] != name:
+            out.append(Finding("homophone-reserved", "warn", f"{ref} sounds the same "
+                               f"({proper_pinyin}) in {where}; homophones should be avoided"))
+        elif row["state"] == "requested":
+            out.append(Finding("reservation-requested", "warn", f"{ref} is requested for "
+                               f"reservation with this name in {where}; decide the request "
+                               "first"))
+        elif row["state"] == "used":
+            out.append(Finding("duplicate-reserved", "block", f"{ref} is reserved with this "
+                               f"name in {where} and applied for (application "
+                               f"{row['application_id']})"))
+        else:
+            until = f" until {row['expires_on']}" if row["expires_on"] else ""
+            out.append(Finding("duplicate-reserved", "block", f"{ref} is reserved with this "
+                               f"name in {where}{until}; when the road or area is built, the "
+                               "reservation becomes the application (apply)"))
     return out
+
+
+def check_reservation(conn, res: dict, category: dict,
+                      today: dt.date | None = None) -> list[Finding]:
+    """The checks of an application, for a name reserved in a place-name plan (a row of
+    name_reservations, geometry as WKT): its wording, duplicates and homophones in its
+    legal scope (other reservations included, itself not), and its jurisdiction."""
+    r = rules(conn, res["division_code"])
+    return (check_wording(res["name"], r, res.get("approval_basis"))
+            + check_uniqueness(conn, res["name"], category, res["division_code"], r,
+                               reservation_id=res.get("id"), today=today)
+            + check_jurisdiction(conn, res.get("geom_wkt"), res["division_code"]))
 
 
 def check_jurisdiction(conn, geom_wkt: str | None, division_code: str) -> list[Finding]:

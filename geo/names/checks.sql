@@ -63,3 +63,24 @@ FROM name_applications a
 WHERE a.target_id = %(target_id)s AND a.id IS DISTINCT FROM %(app_id)s
   AND a.took_effect_at IS NULL AND a.state IN ('approved', 'filed', 'announced')
 ORDER BY a.id
+
+-- name: same_scope_reservations
+-- Active reservations of the place-name plans (地名规划, geo/names/plan.py) in the legal
+-- scope with the proposal's name, or the same tone-less pinyin of its 专名: requested (an
+-- officer has yet to decide), reserved and not lapsed, or used by an application still in
+-- progress (that application itself excepted: it carries the reserved name). The partial
+-- indexes name_reservations_name and _pinyin hold only these states.
+SELECT r.id, r.name, r.division_code, r.state, r.expires_on, r.application_id
+FROM name_reservations r
+LEFT JOIN name_applications a ON a.id = r.application_id
+WHERE (r.name = %(name)s OR r.proper_pinyin = %(proper_pinyin)s)
+  AND r.state IN ('requested', 'reserved', 'used')
+  AND (r.state <> 'reserved' OR r.expires_on IS NULL OR r.expires_on >= %(today)s)
+  AND (r.state <> 'used' OR (a.state IN ('draft', 'submitted', 'assessed')
+                             AND a.id IS DISTINCT FROM %(app_id)s))
+  AND r.id IS DISTINCT FROM %(reservation_id)s
+  AND left(r.category_code, 2) = left(%(category)s, 2)
+  AND (%(scope_prefixes)s::text[] IS NULL
+       OR left(r.division_code, 6) LIKE ANY(%(scope_prefixes)s))
+ORDER BY r.name = %(name)s DESC, r.id
+LIMIT 20
