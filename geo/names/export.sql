@@ -19,7 +19,8 @@ WITH added AS (
 )
 SELECT c.change, n.id, n.name, n.roman, c.former_name, n.category_code,
        cat.name AS category_name, n.division_code, d.name AS division_name,
-       a.location_description, n.meaning, n.origin, n.history,
+       coalesce(a.location_description, n.location_description) AS location_description,
+       n.meaning, n.origin, n.history,
        coalesce(a.approving_authority, n.approved_by) AS approved_by,
        coalesce(a.document_no, n.document_no) AS document_no,
        coalesce(a.approved_on, n.approved_on) AS approved_on, c.effective_on,
@@ -37,3 +38,13 @@ LEFT JOIN LATERAL (
     ORDER BY x.id DESC LIMIT 1
 ) a ON true
 ORDER BY c.effective_on, n.id
+
+-- name: approvals
+-- The naming, renaming and abolition applications approved in a period (their 备案公告),
+-- by approval date; a building-name filing is filed, not approved, and has none.
+SELECT a.id
+FROM name_applications a
+WHERE a.approved_on BETWEEN %(since)s AND %(until)s
+  AND a.state IN ('approved', 'filed', 'announced') AND a.kind <> 'filing'
+  AND (%(prefix)s = '' OR a.division_code LIKE %(prefix)s || '%%')
+ORDER BY a.approved_on, a.id

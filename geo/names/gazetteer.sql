@@ -31,6 +31,7 @@ SELECT n.id, n.name, n.proper, n.generic, n.roman, n.roman_toned, n.roman_manual
        n.division_code, n.meaning, n.origin, n.history, n.status,
        lower(n.valid) AS valid_from, upper(n.valid) AS valid_to, n.current_id,
        n.approved_by, n.approved_on, n.document_no, n.protected, n.source, n.version,
+       n.filing_no, n.filed_on,
        ST_AsGeoJSON(n.geom, 7, 0)::json AS geometry,
        ST_AsGeoJSON(n.label, 7, 0)::json AS point
 FROM place_names n JOIN place_categories c ON c.code = n.category_code

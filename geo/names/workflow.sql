@@ -17,19 +17,22 @@ FROM name_applications a WHERE a.id = %(id)s
 -- name: list
 SELECT a.id, a.kind, a.state, a.name, a.name_as_filed, a.division_code, a.category_code,
        a.applicant, a.approved_on, a.effective_on, a.took_effect_at, a.filed_on,
-       a.announced_on, a.version, a.updated_at, t.name AS target_name
+       a.filing_no, a.announced_on, a.version, a.updated_at, t.name AS target_name
 FROM name_applications a
 LEFT JOIN place_names t ON t.id = a.target_id
 WHERE (%(state)s::text IS NULL OR a.state = %(state)s)
+  AND (%(kind)s::text IS NULL OR a.kind = %(kind)s)
 ORDER BY a.id DESC
 
 -- name: count_by_state
-SELECT state, count(*)::int AS n FROM name_applications GROUP BY state
+SELECT state, count(*)::int AS n FROM name_applications
+WHERE %(kind)s::text IS NULL OR kind = %(kind)s
+GROUP BY state
 
 -- name: lock
 -- The application's row, locked until the caller's transaction ends: of two officers
 -- acting at once the second waits here, then reads the version the first one left.
-SELECT id, state, version FROM name_applications WHERE id = %(id)s FOR UPDATE
+SELECT id, kind, state, version FROM name_applications WHERE id = %(id)s FOR UPDATE
 
 -- name: transition
 -- Optimistic lock: the row changes only if nobody changed it since the caller read it.
@@ -44,11 +47,23 @@ SET state = %(to_state)s, version = version + 1, updated_at = now(),
     approved_on = coalesce(%(approved_on)s, approved_on),
     document_no = coalesce(%(document_no)s, document_no),
     filed_on = coalesce(%(filed_on)s, filed_on),
+    filing_no = coalesce(%(filing_no)s, filing_no),
+    filed_by = coalesce(%(filed_by)s, filed_by),
     announced_on = coalesce(%(announced_on)s, announced_on),
     result_name_id = coalesce(%(result_name_id)s, result_name_id),
     announcement = coalesce(%(announcement)s, announcement)
 WHERE id = %(id)s AND version = %(version)s AND state = ANY(%(from_states)s)
 RETURNING id, state, version
+
+-- name: correct
+-- A returned (or draft) filing's fields as its applicant corrected them (checked before).
+UPDATE name_applications
+SET name = %(name)s, name_as_filed = %(name_as_filed)s, category_code = %(category_code)s,
+    geom = ST_GeomFromText(%(geom_wkt)s, 4490),
+    location_description = %(location_description)s, roman_manual = %(roman_manual)s,
+    approval_basis = %(approval_basis)s, meaning = %(meaning)s, origin = %(origin)s,
+    reason = %(reason)s, updated_at = now()
+WHERE id = %(id)s
 
 -- name: event
 INSERT INTO name_application_events (application_id, actor, action, from_state, to_state,

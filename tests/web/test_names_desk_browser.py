@@ -266,3 +266,83 @@ def test_a_names_officer_audits_a_district_and_drafts_renamings(browser, server,
     assert same["status"] == "standard" and same["name"] != "小夹河社区"   # not renamed
     assert_clean(view)
     view.close()
+
+
+def test_a_names_officer_files_a_compound_name(browser, server, officer):
+    """建筑物名称备案 in the desk: a new filing of a 小区 (only the building categories
+    offered), returned by the checks with the finding shown, corrected and submitted again,
+    then filed with a number drawn for the county and year; the queue of filings lists it
+    and the register has it with its filing record. An approval's page shows its 备案公告
+    field by field."""
+    late = overdue_application(server, officer)
+    view = signed_in(browser, server, OFFICER, PASSWORD, "/app/names?kind=filing")
+    page = view.page
+    accept_dialogs(view)
+    assert page.input_value("#queue-kind") == "filing"
+    page.click("#new-filing")
+    page.wait_for_url("**/app/names/new?kind=filing")
+    assert page.is_checked("input[name=kind][value=filing]")
+    assert page.locator("#filing-hint").is_visible() and page.locator("#target-box").is_hidden()
+    offered = page.eval_on_selector_all("#category option:not([disabled])",
+                                        "options => options.map(o => o.value)")
+    assert offered and all(code.startswith("11") for code in offered)
+    page.select_option("#division", "430202")
+    page.select_option("#category", "1101")
+    page.type("#name", "帝王小区", delay=40)
+    page.wait_for_function("() => document.getElementById('roman').textContent"
+                           ".includes('Diwang Xiaoqu')", timeout=10_000)
+    page.fill("input[name=location_description]", "东湖路以北、新华西路以东")
+    page.fill("input[name=applicant]", "株洲荷韵置业有限公司")
+    draw_area(page)
+    page.wait_for_function("() => document.getElementById('geometry').value.includes('Polygon')")
+    page.click("#save-draft")
+    page.wait_for_url(re.compile(r".*/app/names/\d+$"))
+    state_is(page, "draft")
+    assert "建筑物名称备案" in page.inner_text("h1")
+
+    # Submitted: the checks block (帝王, a banned word), the filing comes back returned.
+    page.click("#do-submit")
+    state_is(page, "returned")
+    assert "帝王" in page.inner_text("#checks li.error")
+    assert "帝王" in page.inner_text("#history tr[data-action=check]")
+    shot(view, "names-filing-returned")
+
+    # Corrected and submitted again: checked, then filed.
+    page.fill("#correct-name-input", "荷韵小区")
+    page.click("#do-correct")
+    page.wait_for_function("() => (document.getElementById('app-name') || {}).textContent"
+                           " === '荷韵小区'")   # after the reload
+    state_is(page, "returned")
+    page.click("#do-submit")
+    state_is(page, "checked")
+    assert page.locator("#checks li.error").count() == 0
+    page.click("#do-file")
+    state_is(page, "filed")
+    number = page.inner_text("#app-filing-no")
+    assert re.fullmatch(r"430202建名备〔\d{4}〕\d+号", number)
+    assert page.locator("#actions").count() == 0
+    steps = page.eval_on_selector_all("#history tr[data-action]",
+                                      "rows => rows.map(r => r.dataset.action)")
+    assert steps == ["create", "submit", "check", "correct", "submit", "check", "file"]
+    assert fits(view)
+    shot(view, "names-filing-filed")
+    name_id = int(page.get_attribute("#app-register-entry", "href").rsplit("/", 1)[1])
+    entry = httpx.get(f"{server}/names/{name_id}", timeout=30).json()
+    assert (entry["name"], entry["filing_no"], entry["status"]) == ("荷韵小区", number,
+                                                                   "standard")
+
+    # The queue of filings lists it with its number.
+    page.goto(f"{server}/app/names?kind=filing&state=filed")
+    assert number in page.inner_text("table.names-queue")
+
+    # An approval's 备案公告, field by field (the six of the 2023 filing rules).
+    page.goto(f"{server}/app/names/{late}")
+    record = "#announcement-record dd[data-field={}]"
+    assert page.inner_text(record.format("name")) == "荷韵社区"
+    assert page.inner_text(record.format("approving_authority")) == "荷塘区人民政府"
+    assert "荷政函〔2026〕3号" in page.inner_text(record.format("approved_on"))
+    assert "430202" in page.inner_text(record.format("division"))
+    assert page.locator("#announcement-record dt").count() == 6
+    shot(view, "names-announcement-record")
+    assert_clean(view, answered=(422,))
+    view.close()
