@@ -32,6 +32,8 @@ from api import (
     maps,
     name_applications,
     name_cleanup,
+    name_imports,
+    name_plan,
     names,
     ogc,
     pages,
@@ -40,13 +42,14 @@ from api import (
     problems,
     reads,
     roads,
+    signs,
     teams,
     tiles,
 )
 from api import field as field_app
 from api.geojson import FastJSONResponse
 from api.settings import Settings
-from api.web import admin_desk, boundaries_desk, names_desk, plates_desk
+from api.web import admin_desk, boundaries_desk, names_desk, plates_desk, signs_desk
 from api.web import auth as web_auth
 from api.web import desks as web_desks
 from geo.coverage import graph as graphs
@@ -130,16 +133,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(idempotency.Idempotency)
     app.add_middleware(boundary.InputBoundary)
     app.include_router(name_cleanup.exports)   # /names/export: before /names/{name_id}
+    app.include_router(name_imports.router)    # /names/import: before /names/{name_id}
+    app.include_router(name_plan.router)       # /names/plan: before /names/{name_id}
     for module in (health, admin, name_applications, name_cleanup, names, boundaries,
-                   inspections, facilities, coverage, maps, ogc, roads, plates, addresses,
-                   teams):
+                   inspections, facilities, coverage, maps, ogc, roads, plates, signs,
+                   addresses, teams):
         app.include_router(module.router)
     app.include_router(pairing.router)   # /field/pair/{token} only: before any /field mount
     app.include_router(tiles.router)
     app.include_router(web_auth.router)
     app.include_router(web_desks.router)
-    for desk in (names_desk, plates_desk, boundaries_desk, admin_desk):
+    for desk in (signs_desk, names_desk, plates_desk, boundaries_desk, admin_desk):
         app.include_router(desk.router)
+    app.include_router(names_desk.plan_desk)   # /app/plan: the planning liaison's page
     # Browser assets from our own server: pages work with no internet (DESIGN §5).
     app.mount("/static/vendor", StaticFiles(directory=assets_dir(), check_dir=False),
               name="vendor")

@@ -121,8 +121,10 @@ def boundary_map(conn: Conn, actor: Annotated[Actor, Depends(require("inspector"
 
 @router.get("/roads/{road_id}", response_class=HTMLResponse,
             summary="Map of a road's house numbering: doors by parity, order, findings")
-def road_map(conn: Conn, actor: Annotated[Actor, Depends(require("plates_officer", "planner"))],
+def road_map(conn: Conn, actor: Annotated[Actor, Depends(require(
+                 "plates_officer", "names_officer", "planner"))],
              settings: Maps, road_id: Id) -> HTMLResponse:
     """The road with its numbering direction, the doors coloured by the parity of their
-    side, the order of the numbers along each side and the doors validation flags."""
+    side, the order of the numbers along each side and the doors validation flags; its
+    place-name signs and the ends and intersections that have none."""
     return _page(road.road_map(validation.road_map(conn, road_id), settings=settings))

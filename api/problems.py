@@ -70,9 +70,14 @@ RETRY_AFTER_S = 2   # what a 503 asks a client to wait before trying again
 
 def problem(status: int, slug: str, title: str, detail: str, request: Request,
             headers: dict[str, str] | None = None, **extra) -> JSONResponse:
-    """Build a problem+json response, its ``detail`` in the client's language. A 503 says
-    when to try again (``Retry-After``)."""
-    detail = messages.detail(messages.locale_of(request), detail, status, extra.get("field"))
+    """Build a problem+json response, its ``detail`` (and each ``errors[].reason`` of a known
+    form) in the client's language. A 503 says when to try again (``Retry-After``)."""
+    locale = messages.locale_of(request)
+    detail = messages.detail(locale, detail, status, extra.get("field"))
+    if locale != "en" and isinstance(extra.get("errors"), list):   # a refused file's rows
+        extra["errors"] = [{**e, "reason": messages.known(locale, e["reason"]) or e["reason"]}
+                           if isinstance(e, dict) and isinstance(e.get("reason"), str) else e
+                           for e in extra["errors"]]
     return _response(status, slug, title, detail, request.url.path, headers, **extra)
 
 

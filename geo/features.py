@@ -246,6 +246,24 @@ LAYERS: dict[str, Layer] = {layer.id: layer for layer in [
               "updated_at": _q("x.updated_at", _STR, "date-time")},
           ("plates", "entrances", "roads"), geom="coalesce(x.installed_geom, e.geom)",
           roles=("plates_officer", "admin"), temporal="installed_on"),
+    Layer("signs", "地名标志 Place-name signs",
+          "Street, village and compound signs (GB 17733): the text printed on each, the "
+          "standard name it is linked to and its lifecycle status; for names officers.",
+          "Point",
+          "plates x JOIN place_names n ON n.id = x.name_id "
+          "LEFT JOIN roads r ON r.id = x.road_id",
+          "x.id", {
+              "kind": _q("x.kind"), "size": _q("x.size"), "status": _q("x.status"),
+              "printed_name": _q("x.printed_name"), "printed_roman": _q("x.printed_roman"),
+              "name_id": _q("x.name_id", _INT), "linked_name": _q("n.name"),
+              "linked_roman": _q("n.roman"), "linked_status": _q("n.status"),
+              "road_id": _q("x.road_id", _INT), "road": _q("r.name"),
+              "division_code": _q("n.division_code"),
+              "installed_on": _q("x.installed_on", _STR, "date"),
+              "updated_at": _q("x.updated_at", _STR, "date-time"), "source": _q("x.source")},
+          ("plates", "place_names", "roads"), geom="coalesce(x.installed_geom, x.geom)",
+          roles=("names_officer", "admin"), temporal="installed_on",
+          filters={"under": "n.division_code LIKE civgeo_division_prefix(%(under)s) || '%%'"}),
     Layer("patrol_tracks", "巡线轨迹 Patrol tracks",
           "Cleaned GPS tracks of boundary patrols, one line per recorded segment (no line "
           "across a gap), no members' names; for inspectors (the lines of their teams) and "

@@ -36,6 +36,8 @@ DIRECTION_COLOUR = "#111111"
 SIDE_COLOURS = {True: "#1f78b4", False: "#ff7f00"}       # odd side, even side
 UNNUMBERED_COLOUR = "#9e9e9e"
 FINDING_COLOUR = "#e31a1c"
+SIGN_COLOUR = "#0b4ea2"             # GB 17733 signs are white on blue
+SIGN_OUTDATED_COLOUR = "#ff9f1c"
 _SIDE_ZH = {True: "单号侧", False: "双号侧"}
 _SIDE_EN = {True: "odd side", False: "even side"}
 _HANDS = {"left": "左侧 left", "right": "右侧 right"}
@@ -268,7 +270,66 @@ def _flagged(m: folium.Map, road: dict, doors: list[dict], by_door: dict[int, li
     return len(flagged)
 
 
-def _title_box(m: folium.Map, road: dict, report: dict) -> None:
+def _signs(m: folium.Map, road: dict, numbering: RoadMap, settings: MapSettings) -> dict:
+    """The road's place-name signs (地名标志: blue squares, orange when outdated, red when
+    damaged or missing) and the ends and intersections with no sign (red hollow squares);
+    returns what was drawn, by kind."""
+    drawn = {"signs": 0, "outdated": 0, "broken": 0, "gaps": 0}
+    group = folium.FeatureGroup(name="地名标志 place-name signs")
+    points = shown([Point(s["lon"], s["lat"]) for s in numbering.signs], settings)
+    for sign, point in zip(numbering.signs, points, strict=True):
+        broken = sign["status"] in ("damaged", "missing")
+        colour = (FINDING_COLOUR if broken else SIGN_OUTDATED_COLOUR if sign["outdated"]
+                  else SIGN_COLOUR)
+        drawn["signs"] += 1
+        drawn["broken"] += broken
+        drawn["outdated"] += bool(sign["outdated"]) and not broken
+        folium.Marker(
+            [point.y, point.x], icon=_diamond("civgeo-sign", f"background:{colour};"
+                                                             "border:2px solid #fff", 12),
+            tooltip=inert_text(f"路牌 sign {sign['printed_name']} {sign['printed_roman'] or ''}"),
+            popup=popup(f"地名标志 sign No. {sign['id']}", [
+                ("标志显示 shows", f"{sign['printed_name']} {sign['printed_roman'] or ''}"),
+                ("标准名称 standard name", f"{sign['standard_name']} "
+                                           f"{sign['standard_roman'] or ''}"),
+                ("状态 status", plates_status(sign["status"])),
+                ("需更换 to replace", "; ".join(r["message"] for r in sign["outdated"]))])
+        ).add_to(group)
+    gaps = [s for s in numbering.spots if s["sign_id"] is None]
+    for spot, point in zip(gaps, shown([Point(g["lon"], g["lat"]) for g in gaps], settings),
+                           strict=True):
+        drawn["gaps"] += 1
+        where = "路口 intersection" if spot["why"] == "intersection" else "端点 road end"
+        folium.Marker(
+            [point.y, point.x], icon=_diamond("civgeo-sign-gap",
+                                              f"border:3px solid {FINDING_COLOUR}", 14),
+            tooltip=inert_text(f"缺少路牌 no sign: {where}"
+                               + (f" · {spot['crossing']}" if spot["crossing"] else "")),
+            popup=popup("缺少路牌 no street sign here", [
+                ("位置 where", where), ("相交道路 crossing", spot["crossing"]),
+                ("坐标 position", f"{spot['lon']:.6f}, {spot['lat']:.6f}"),
+                ("搜索半径 radius", f"{spot['radius_m']:.0f} m")])).add_to(group)
+    if numbering.signs or gaps:
+        group.add_to(m)
+    return drawn
+
+
+def _diamond(css_class: str, style: str, size: int) -> folium.DivIcon:
+    """A square standing on its corner, drawn by CSS (no marker plugin: maps work offline)."""
+    return folium.DivIcon(
+        html=f'<div class="{css_class}" style="width:{size}px;height:{size}px;{style};'
+             'box-sizing:border-box;transform:rotate(45deg)"></div>',
+        icon_size=(size, size), icon_anchor=(size // 2, size // 2), class_name="")
+
+
+def plates_status(status: str) -> str:
+    """A plate's or sign's status as the maps write it (Chinese and English)."""
+    from geo.plates.plates import STATUS_LABELS
+    return STATUS_LABELS[status]
+
+
+def _title_box(m: folium.Map, road: dict, report: dict, numbering: RoadMap,
+               signed: dict) -> None:
     odd_hand = _HANDS[road["rule_in_force"]["odd_side"]]
     lines = [
         " · ".join(x for x in (road.get("division_name"),
@@ -281,6 +342,10 @@ def _title_box(m: folium.Map, road: dict, report: dict) -> None:
     if found:
         lines.append(f"有问题的门牌 doors flagged: {report['doors_flagged']} / {report['doors']}")
         lines += [f"{label}: {n}" for label, n in found]
+    if numbering.spots:
+        lines.append(f"地名标志 signs: {len(numbering.signs)} · 路口和端点 spots "
+                     f"{len(numbering.spots)} · 缺少路牌 without a sign {signed['gaps']}"
+                     + (f" · 需更换 outdated {signed['outdated']}" if signed["outdated"] else ""))
     banners = banner("校验通过 numbering passes validation", ok=True) if report["ok"] else ""
     banners += "".join(banner(validation.LABELS["reversed"] + ": " + f["message"])
                        for f in report["findings"] if f["kind"] == "reversed")
@@ -302,8 +367,9 @@ def road_map(numbering: RoadMap, *, settings: MapSettings) -> folium.Map:
     falls = _order(m, road, doors, settings)
     _doors(m, road, doors, by_door, settings)
     ringed = _flagged(m, road, doors, by_door, settings)
+    signed = _signs(m, road, numbering, settings)
     folium.LayerControl(collapsed=False).add_to(m)
-    _title_box(m, road, report)
+    _title_box(m, road, report, numbering, signed)
     sides = {d["odd"] for d in doors if d["number"] is not None}
     add_legend(m, "图例 legend", [
         (f"border-top:4px solid {ROAD_COLOUR};height:0", "道路 road"),
@@ -317,5 +383,13 @@ def road_map(numbering: RoadMap, *, settings: MapSettings) -> folium.Map:
         *([(f"border-top:2px dashed {FINDING_COLOUR};height:0",
             "编号未递增 number does not rise along the side")] if falls else []),
         *([(f"border:3px solid {FINDING_COLOUR};border-radius:7px",
-            "校验问题 door with a validation finding")] if ringed else [])])
+            "校验问题 door with a validation finding")] if ringed else []),
+        *([(f"background:{SIGN_COLOUR};transform:rotate(45deg);width:9px;height:9px",
+            "地名标志 street sign")] if signed["signs"] else []),
+        *([(f"background:{SIGN_OUTDATED_COLOUR};transform:rotate(45deg);width:9px;height:9px",
+            "需更换的标志 outdated sign")] if signed["outdated"] else []),
+        *([(f"background:{FINDING_COLOUR};transform:rotate(45deg);width:9px;height:9px",
+            "损坏或缺失的标志 damaged or missing sign")] if signed["broken"] else []),
+        *([(f"border:2px solid {FINDING_COLOUR};transform:rotate(45deg);width:7px;height:7px",
+            "缺少路牌 road end or intersection without a sign")] if signed["gaps"] else [])])
     return m

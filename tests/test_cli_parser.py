@@ -13,7 +13,8 @@ COMMANDS = {
     "db": {"up", "down", "status", "migrate", "replica"},
     "fixtures": {"fetch", "load", "load-national", "load-city"},
     "users": {"add", "list", "token", "revoke", "passwd", "unlock", "sessions"},
-    "names": {"search", "register", "romanize", "crosscheck", "take-effect", "audit", "export"},
+    "names": {"search", "register", "romanize", "crosscheck", "take-effect", "audit", "export",
+              "import", "plan", "signs"},
     "network": {"import"},
     "population": {"import", "list"},
     "facilities": {"import", "export"},
@@ -55,6 +56,8 @@ def test_every_command_is_there():
         if len(path) == 2:
             found[path[0]].add(path[1])
     assert found == COMMANDS
+    plan = {path[2] for path in PARSERS if path[:2] == ("names", "plan") and len(path) == 3}
+    assert plan == {"list", "reserve", "accept", "decline", "extend", "release", "apply"}
 
 
 @pytest.mark.parametrize("path", list(PARSERS), ids=lambda p: " ".join(("civgeo", *p)))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from api.cli import command, group, session, write_page
+from api.cli.imports import add_arguments
 
 
 def search(args) -> None:
@@ -135,8 +136,22 @@ def export_changes(args) -> None:
     print(f"wrote {args.out}: {len(rows)} changes")
 
 
+def import_register(args) -> None:
+    """Import a department's place-name register in the national database's record shape
+    (as ``civgeo names export`` writes it): 标准名称, 类别 or 类别代码, 所属政区 or 所属政区代码,
+    optionally 地名编号 (the key; else name, category and division), 罗马字母拼写, 位置描述,
+    含义, 来历, 历史沿革, 批准机关, 批准文号, 批准时间, 生效日期, 变更类型 with 原名称, and the
+    place (几何 as WKT or GeoJSON, 经度/纬度, X/Y, or GeoPackage features). All or nothing;
+    importing it again changes nothing."""
+    from api.cli.imports import run_import
+    from geo.names import importer
+
+    run_import(args, importer.import_file, "place names")
+
+
 def register(subparsers) -> None:
-    """Add ``civgeo names search|register|take-effect|romanize|crosscheck|audit|export``."""
+    """Add ``civgeo names search|register|take-effect|romanize|crosscheck|audit|export|
+    import``."""
     nm = group(subparsers, "names", "place names")
     found = command(nm, "search", search)
     found.add_argument("query", help="a name or part of one: 荷塘, hetang, ht …")
@@ -168,3 +183,10 @@ def register(subparsers) -> None:
     out.add_argument("--until", help="last day (default: today)")
     out.add_argument("--division", help="only names under this division code")
     out.add_argument("--out", required=True, help="changes.xlsx, .csv or .gpkg")
+    add_arguments(command(nm, "import", import_register))
+    from api.cli import names_plan
+
+    names_plan.register(nm)   # civgeo names plan …
+    from api.cli import names_signs
+
+    names_signs.register(nm)  # civgeo names signs …

@@ -231,6 +231,86 @@ KNOWN = [
     N_("a user name has no slash and no control characters"),
     N_("user %(name)s is a %(role)s: only inspectors and administrators sign in to the "
        "field app"),
+    # geo.names.signs and the campaigns of plates and signs
+    N_("a campaign named %(name)s exists"),
+    N_("every road end, intersection and 行政村 there has its sign"),
+    N_("no outdated, damaged or missing sign there waits for a replacement"),
+    N_("%(name)s was abolished: remove the sign, there is no name to replace it with"),
+    N_("a %(kind)s of %(name)s already stands here; replace it instead"),
+    N_("%(name)s is not a standard name in force (%(status)s): a sign shows the current "
+       "standard name"),
+    N_("%(name)s (category %(category)s) is not a name a %(kind)s shows"),
+    N_("a sign needs its position: lon and lat (CGCS2000)"),
+    N_("name_id must be the id of the standard name the sign shows"),
+    # geo.names.plan: reserved names (地名预留)
+    N_("only names officers and planning liaisons reserve names; %(name)s has the role "
+       "%(role)s"),
+    N_("only a names officer decides on reservations; %(name)s has the role %(role)s"),
+    N_("geometry must be a GeoJSON Point, LineString or Polygon (or Multi…) in CGCS2000 "
+       "longitude, latitude"),
+    N_("the expiry day (%(given)s) is before today (%(today)s, Beijing)"),
+    N_("a proposed name of 1 to 50 characters is required"),
+    N_("category_code must be a known category"),
+    N_("%(key)s is at most %(limit)s characters"),
+    N_("the department asking (applicant) is required"),
+    N_("%(name)s is already reserved and applied for in the plan of %(division)s "
+       "(reservation %(id)s), whose scope overlaps this one's"),
+    N_("%(name)s is already reserved in the plan of %(division)s (reservation %(id)s), whose "
+       "scope overlaps this one's"),
+    N_("%(name)s is already requested in the plan of %(division)s (reservation %(id)s), "
+       "whose scope overlaps this one's"),
+    N_("%(name)s is already %(state)s in the plan of %(division)s (reservation %(id)s), "
+       "whose scope overlaps this one's"),
+    N_("%(n)s check(s) block this reservation: %(findings)s"),
+    N_("a names officer sets the expiry of a reservation when accepting it"),
+    N_("%(value)s is not a day of the calendar (YYYY-MM-DD)"),
+    N_("no reservation %(id)s in the place-name plans"),
+    N_("state must be one of %(states)s"),
+    N_("no action %(action)s; actions: %(actions)s"),
+    N_("the reservation changed since version %(version)s (now %(current)s); reload it"),
+    N_("cannot %(action)s a reservation that is %(state)s (it lapsed after %(expires)s: "
+       "extend it first)"),
+    N_("cannot %(action)s a reservation that is %(state)s"),
+    N_("declining a request needs the reason"),
+    N_("the reservation was changed by someone else; reload it"),
+    # geo.names.filing and the filings of geo.names.workflow (建筑物名称备案)
+    N_("a building-name filing (建筑物名称备案) takes a building or compound category: "
+       "%(categories)s"),
+    N_("the filing number %(number)s is already given to application %(application)s"),
+    N_("the filing of %(name)s is returned: %(n)s check(s) block it: %(findings)s; correct "
+       "it (correct) and submit it again"),
+    N_("a building-name filing names a new building or compound, not a current name (no "
+       "target_id)"),
+    N_("returning a filing needs a note saying what to correct"),
+    N_("the filing date (%(on)s) is before the filing was made (%(made)s)"),
+    N_("a %(kind)s application has no action %(action)s; its actions: %(actions)s"),
+    N_("application %(id)s is a building-name filing (建筑物名称备案): it is filed, not approved, "
+       "and has no 备案公告"),
+    N_("application %(id)s is %(state)s: its 备案公告 is made when it is approved"),
+    # geo.names.importer: a register's rows and file (导入地名录)
+    N_("no place-name categories are loaded (civgeo fixtures load loads them)"),
+    N_("the standard name is empty"),
+    N_("a 销名 needs the day the name ended"),
+    N_("a renaming (原名称 %(former)s) needs the day it took effect: 生效日期 or 批准时间"),
+    N_("%(key)s is given twice (rows %(first)s and %(row)s)"),
+    N_("%(cell)s is not a category code or name civgeo knows (e.g. %(examples)s)"),
+    N_("%(cell)s is category %(named)s, but %(column)s says %(code)s: make them agree"),
+    N_("the category is empty"),
+    N_("no current division is called %(cell)s"),
+    N_("%(n)s divisions are called %(cell)s (%(codes)s): give %(column)s or the divisions "
+       "above it (株洲市荷塘区)"),
+    N_("the division is empty"),
+    N_("%(cell)s is not division %(code)s (%(name)s) nor under it"),
+    N_("no current division has the code %(code)s"),
+    N_("%(cell)s is not a change: 命名, 更名 (with 原名称) or 销名"),
+    N_("a 销名 has no 原名称: the name abolished is 标准名称"),
+    N_("原名称 is the standard name itself"),
+    N_("%(day)s is in the future: the register records names in force (a later name goes "
+       "through an application)"),
+    N_("%(given)s: a romanization is Latin letters (with tone marks), digits, spaces, "
+       "apostrophes and hyphens"),
+    N_("neither WKT nor GeoJSON: %(error)s"),
+    N_("a %(column)s cell is read in CGCS2000, WGS 84 or GCJ-02 lon/lat, not %(datum)s"),
     # geo.plates.roads
     N_("%(name)s is not a standard name: the gazetteer has no street (街路巷) of this name in "
        "%(division)s. Name the road first: file a naming application (地名申报, POST "

@@ -18,13 +18,15 @@ LANG_COOKIE_DAYS = 365
 N_ = i18n.N_
 ROLE_NAMES = {"planner": N_("Planner"), "inspector": N_("Boundary inspector"),
               "names_officer": N_("Place-names officer"),
-              "plates_officer": N_("House-number officer"), "admin": N_("Administrator")}
+              "plates_officer": N_("House-number officer"),
+              "planning_liaison": N_("Planning liaison"), "admin": N_("Administrator")}
 # The desks shown in the header: (key, path, roles or None for everyone, label).
 DESKS = [("home", "/app/", None, N_("Home")),
          ("coverage", "/app/coverage", ("planner",), N_("Coverage workbench")),
          ("names", "/app/names", ("names_officer",), N_("Place names")),
          ("plates", "/app/plates", ("plates_officer",), N_("House numbers")),
          ("boundaries", "/app/boundaries", ("inspector",), N_("Boundary inspections")),
+         ("plan", "/app/plan", ("planning_liaison",), N_("Place-name plans")),
          ("admin", "/app/admin", ("admin",), N_("Administration"))]
 # What each role can open in a browser, on its home page.
 LINKS = {
@@ -41,12 +43,17 @@ LINKS = {
                   ("/field/", N_("The field app on your phone: patrols, marker checks, hazards "
                                  "and photos, offline")),
                   ("/ogc/", N_("Layers for GIS (OGC API - Features)"))],
+    "planning_liaison": [("/app/plan", N_("Place-name plans: search the reserved names and "
+                                          "request one for a planned road or area before the "
+                                          "project is approved")),
+                         ("/", N_("Place-name search"))],
     "admin": [("/app/admin", N_("Administration: users, teams and the audit log"))],
 }
 
 # Each role's desk, where it lands after signing in.
 HOMES = {"planner": "/app/coverage", "names_officer": "/app/names",
-         "plates_officer": "/app/plates", "inspector": "/app/boundaries", "admin": "/app/admin"}
+         "plates_officer": "/app/plates", "inspector": "/app/boundaries",
+         "planning_liaison": "/app/plan", "admin": "/app/admin"}
 
 
 def home_of(actor: Actor) -> str:

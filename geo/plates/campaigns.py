@@ -5,6 +5,7 @@ to installation; and the proof sheet of a campaign's plates (``sheet``)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,22 +30,31 @@ class PlateSheet:
     plates: list[dict]
 
 
-def create_campaign(conn, actor: Actor, record: Any) -> dict:
+Plan = Callable[[Any, Actor, str, dict, str, str], list[int]]
+
+
+def _plan_plates(conn, actor: Actor, kind: str, where: dict, name: str, size: str) -> list[int]:
+    if kind == "new":
+        return _new_plates(conn, actor, where, size)
+    return _replacements(conn, actor, where, name)
+
+
+def create_campaign(conn, actor: Actor, record: Any, *, subject: str = "plates",
+                    plan: Plan = _plan_plates) -> dict:
     """A campaign: plates for the numbered doors of roads (``new``) or replacements for the
-    damaged and missing plates there (``replace``)."""
+    damaged and missing plates there (``replace``). Place-name signs run the same campaigns
+    (``subject="signs"``) with their own ``plan`` (``geo.names.signs``): ``plan(conn,
+    actor, kind, where, name, size)`` makes the plates or signs and gives their ids."""
     c = _checked(conn, record)
     where = {"roads": c["roads"], "division": c["division"]}
-    if c["kind"] == "new":
-        new_ids = _new_plates(conn, actor, where, c["size"])
-    else:
-        new_ids = _replacements(conn, actor, where, c["name"])
+    new_ids = plan(conn, actor, c["kind"], where, c["name"], c["size"])
     campaign_id = fetch_value(conn, _Q["insert_campaign"], {
         "name": c["name"], "kind": c["kind"], "division": c["division"],
-        "due_on": c["due_on"], "note": c["note"], "by": actor.name})
+        "due_on": c["due_on"], "note": c["note"], "by": actor.name, "subject": subject})
     execute(conn, _Q["link"], {"campaign": campaign_id, "plates": new_ids})
     audit.record(conn, actor, "create", "plate_campaign", campaign_id,
-                 after={"kind": c["kind"], "plates": len(new_ids)})
-    return campaign(conn, campaign_id)
+                 after={"kind": c["kind"], "subject": subject, "plates": len(new_ids)})
+    return campaign(conn, campaign_id, subject=subject)
 
 
 def _checked(conn, record: Any) -> dict:
@@ -112,14 +122,17 @@ def _progress(row: dict) -> dict:
     return row
 
 
-def campaigns(conn) -> list[dict]:
-    """Every campaign with its counts by status and its progress (installed / active)."""
-    return [_progress(r) for r in fetch_all(conn, _Q["campaigns"], {"id": None})]
+def campaigns(conn, *, subject: str = "plates") -> list[dict]:
+    """Every campaign of plates (or of signs) with its counts by status and its progress
+    (installed / active)."""
+    return [_progress(r) for r in fetch_all(conn, _Q["campaigns"],
+                                            {"id": None, "subject": subject})]
 
 
-def campaign(conn, campaign_id: int, *, with_plates: bool = False) -> dict:
+def campaign(conn, campaign_id: int, *, with_plates: bool = False,
+             subject: str = "plates") -> dict:
     """One campaign with its progress; with ``with_plates``, its plates too."""
-    rows = fetch_all(conn, _Q["campaigns"], {"id": campaign_id})
+    rows = fetch_all(conn, _Q["campaigns"], {"id": campaign_id, "subject": subject})
     if not rows:
         raise NotFound(f"no campaign {campaign_id}", field="id")
     found = _progress(rows[0])

@@ -1,6 +1,6 @@
 -- name: insert_campaign
-INSERT INTO plate_campaigns (name, kind, division_code, due_on, note, created_by)
-VALUES (%(name)s, %(kind)s, %(division)s, %(due_on)s, %(note)s, %(by)s)
+INSERT INTO plate_campaigns (name, kind, division_code, due_on, note, created_by, subject)
+VALUES (%(name)s, %(kind)s, %(division)s, %(due_on)s, %(note)s, %(by)s, %(subject)s)
 RETURNING id
 
 -- name: campaign_name_taken
@@ -32,7 +32,7 @@ INSERT INTO campaign_plates (campaign_id, plate_id)
 SELECT %(campaign)s, unnest(%(plates)s::bigint[])
 
 -- name: campaigns
-SELECT c.id, c.name, c.kind, c.division_code, c.due_on, c.note, c.created_by, c.created_at,
+SELECT c.id, c.name, c.kind, c.subject, c.division_code, c.due_on, c.note, c.created_by, c.created_at,
        count(p.id) AS plates,
        count(p.id) FILTER (WHERE p.status = 'planned') AS planned,
        count(p.id) FILTER (WHERE p.status = 'ordered') AS ordered,
@@ -42,7 +42,7 @@ SELECT c.id, c.name, c.kind, c.division_code, c.due_on, c.note, c.created_by, c.
 FROM plate_campaigns c
 LEFT JOIN campaign_plates cp ON cp.campaign_id = c.id
 LEFT JOIN plates p ON p.id = cp.plate_id
-WHERE %(id)s::bigint IS NULL OR c.id = %(id)s
+WHERE (%(id)s::bigint IS NULL OR c.id = %(id)s) AND c.subject = %(subject)s
 GROUP BY c.id ORDER BY c.created_at DESC, c.id DESC
 
 -- name: campaign_plate_ids

@@ -71,7 +71,8 @@ def qr_url(token: str) -> str:
     return f"{rules.public_base_url()}/qr/{token}"
 
 
-def _check_token(conn, token: Any) -> str:
+def checked_token(conn, token: Any) -> str:
+    """A QR token given for a new plate or sign, checked: well formed and never given out."""
     if not isinstance(token, str) or not TOKEN.match(token):
         raise InvalidInput("token must be 8 to 64 letters, digits, - or _", field="token")
     taken = fetch_value(conn, _Q["token_taken"], {"token": token})
@@ -120,38 +121,46 @@ def create(conn, actor: Actor, record: Any, *, replaces: int | None = None) -> d
         if active is not None:
             raise Conflict(f"plate {active} already serves this place; replace it instead",
                            field="entrance_id", plate=active)
-    token = (_check_token(conn, record["token"]) if record.get("token") is not None
+    token = (checked_token(conn, record["token"]) if record.get("token") is not None
              else new_token())
     plate_id = fetch_value(conn, _Q["insert_plate"], {
         "kind": kind, "size": size, "entrance": entrance_id, "building": building_id,
         "unit": unit, "token": token, "replaces": replaces, "by": actor.name})
-    _event(conn, plate_id, "planned", None, "planned", actor.name,
+    event(conn, plate_id, "planned", None, "planned", actor.name,
            f"replaces plate {replaces}" if replaces else None)
     audit.record(conn, actor, "create", "plate", plate_id, after={"entrance": entrance_id,
                                                                   "kind": kind})
     return get(conn, plate_id)
 
 
-def _event(conn, plate_id: int, action: str, before: str | None, after: str | None, by: str,
-           note: str | None = None, lon: float | None = None, lat: float | None = None) -> None:
+def event(conn, plate_id: int, action: str, before: str | None, after: str | None, by: str,
+          note: str | None = None, lon: float | None = None, lat: float | None = None) -> None:
+    """One step of a plate's (or sign's) history."""
     execute(conn, _Q["insert_event"], {"plate": plate_id, "action": action, "from": before,
                                        "to": after, "by": by, "note": note, "lon": lon,
                                        "lat": lat})
 
 
-def get(conn, plate_id: int, *, events: bool = True) -> dict:
+def get(conn, plate_id: int, *, events: bool = True, family: str | None = "plate") -> dict:
     """One plate with its address and (unless ``events`` is false) its lifecycle; NotFound
-    if there is none."""
+    if there is none. ``family``: ``plate`` (a door, building or unit plate, the default),
+    ``sign`` (a place-name sign, ``geo.names.signs``, which has no address) or None (either)."""
     plate = fetch_one(conn, _Q["plate"], {"id": plate_id})
-    if plate is None:
-        raise NotFound(f"no plate {plate_id}", field="id")
+    is_sign = plate is not None and plate["entrance_id"] is None
+    if plate is None or (family == "plate" and is_sign) or (family == "sign" and not is_sign):
+        raise NotFound(f"no {family or 'plate'} {plate_id}", field="id")
     plate["status_label"] = STATUS_LABELS[plate["status"]]
     plate["url"] = qr_url(plate["token"])
-    plate["address"] = addresses.address(conn, plate["entrance_id"], plate["building_no"],
-                                         plate["unit"])
+    plate["address"] = (None if is_sign else addresses.address(
+        conn, plate["entrance_id"], plate["building_no"], plate["unit"]))
     if events:
-        plate["events"] = fetch_all(conn, _Q["events"], {"id": plate_id})
+        plate["events"] = events_of(conn, plate_id)
     return plate
+
+
+def events_of(conn, plate_id: int) -> list[dict]:
+    """Every step of a plate's (or sign's) history, oldest first."""
+    return fetch_all(conn, _Q["events"], {"id": plate_id})
 
 
 def list_plates(conn, *, status: str | None = None, road: int | None = None,
@@ -184,7 +193,8 @@ def _photo(value: Any) -> tuple[bytes, str]:
     raise InvalidInput("photo must be a JPEG or PNG image", field="photo")
 
 
-def _position(changes: dict) -> tuple[float | None, float | None]:
+def position(changes: dict) -> tuple[float | None, float | None]:
+    """``lon`` and ``lat`` of a change, checked to lie in China; (None, None) for none."""
     lon, lat = changes.get("lon"), changes.get("lat")
     if lon is None and lat is None:
         return None, None
@@ -202,8 +212,10 @@ NOTE_ONLY = "note"              # an officer's note: kept, answers no public rep
 REPORTS_CLOSED = "reports_closed"
 
 
-def update(conn, actor: Actor, plate_id: int, changes: Any) -> dict:
-    """Move a plate along its lifecycle, revoke or reissue its token; based on a version."""
+def update(conn, actor: Actor, plate_id: int, changes: Any, *,
+           family: str | None = "plate") -> dict:
+    """Move a plate (or a sign, with ``family="sign"``) along its lifecycle, revoke or
+    reissue its token; based on a version."""
     if not isinstance(changes, dict):
         raise InvalidInput("the body must be an object", field="body")
     unknown = set(changes) - set(EDITABLE)
@@ -212,8 +224,8 @@ def update(conn, actor: Actor, plate_id: int, changes: Any) -> dict:
         raise InvalidInput(f"{field} cannot be changed here; the fields are "
                            f"{', '.join(EDITABLE)}", field=field)
     if fetch_value(conn, _Q["lock_plate"], {"id": plate_id}) is None:
-        raise NotFound(f"no plate {plate_id}", field="id")
-    plate = get(conn, plate_id, events=False)
+        raise NotFound(f"no {family or 'plate'} {plate_id}", field="id")
+    plate = get(conn, plate_id, events=False, family=family)
     version = changes.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidInput("version is required: send the version your change is based on",
@@ -238,25 +250,25 @@ def update(conn, actor: Actor, plate_id: int, changes: Any) -> dict:
         raise InvalidInput("installed_on, position and photo go with status installed",
                            field="status")
     if closing:
-        _event(conn, plate_id, REPORTS_CLOSED, status, status, actor.name, note)
+        event(conn, plate_id, REPORTS_CLOSED, status, status, actor.name, note)
     elif note is not None and not moved:
-        _event(conn, plate_id, NOTE_ONLY, status, status, actor.name, note)
+        event(conn, plate_id, NOTE_ONLY, status, status, actor.name, note)
     if changes.get("revoke"):
         reason = changes["revoke"] if isinstance(changes["revoke"], str) else "revoked"
         execute(conn, _Q["revoke"], {"id": plate_id, "reason": reason[:200]})
-        _event(conn, plate_id, "token_revoked", status, status, actor.name, reason[:200])
+        event(conn, plate_id, "token_revoked", status, status, actor.name, reason[:200])
     if changes.get("reissue"):
         if status in ("replaced", "removed"):
             raise Conflict(f"a {status} plate gets no new QR code", field="reissue")
         token = new_token()
         execute(conn, _Q["reissue"], {"id": plate_id, "token": token})
-        _event(conn, plate_id, "token_reissued", status, status, actor.name,
+        event(conn, plate_id, "token_reissued", status, status, actor.name,
                "a new QR token; the old one no longer answers")
     audit.record(conn, actor, "close_reports" if closing else "update", "plate", plate_id,
                  before={"status": plate["status"], "version": plate["version"],
                          "pending_reports": closing or None},
                  after={k: v for k, v in changes.items() if k != "photo"})
-    return {**get(conn, plate_id), **result}
+    return {**get(conn, plate_id, family=family), **result}
 
 
 def _closing(conn, plate_id: int, changes: dict, note: str | None) -> int:
@@ -299,7 +311,7 @@ def _move(conn, actor: Actor, plate: dict, status: Any, changes: dict, note: str
         allowed = ", ".join(NEXT[plate["status"]]) or "nothing (it is closed)"
         raise Conflict(f"a {plate['status']} plate can become {allowed}, not {status}",
                        field="status", current=plate["status"])
-    lon, lat = _position(changes)
+    lon, lat = position(changes)
     photo, photo_type = None, None
     installed_on = plate["installed_on"]
     if status == "installed":
@@ -323,22 +335,31 @@ def _move(conn, actor: Actor, plate: dict, status: Any, changes: dict, note: str
             "installed_on": installed_on, "lon": lon, "lat": lat, "photo": photo,
             "photo_type": photo_type}) is None:
         raise Conflict(f"plate {plate['id']} changed meanwhile; read it again", field="version")
-    _event(conn, plate["id"], status, plate["status"], status, actor.name, note, lon, lat)
+    event(conn, plate["id"], status, plate["status"], status, actor.name, note, lon, lat)
     result: dict[str, Any] = {}
     if status == "replaced":
-        new = create(conn, actor, {"entrance_id": plate["entrance_id"], "kind": plate["kind"],
-                                   "size": plate["size"], "building": plate["building_no"],
-                                   "unit": plate["unit"]}, replaces=plate["id"])
+        new = _replacement(conn, actor, plate)
         result["replacement"] = {"id": new["id"], "token": new["token"], "url": new["url"]}
     if status == "removed":
         execute(conn, _Q["revoke"], {"id": plate["id"], "reason": "plate removed"})
-        _event(conn, plate["id"], "token_revoked", status, status, actor.name, "plate removed")
+        event(conn, plate["id"], "token_revoked", status, status, actor.name, "plate removed")
     if status == "installed" and plate["replaces_id"]:
         execute(conn, _Q["revoke"], {"id": plate["replaces_id"],
                                      "reason": f"replaced by plate {plate['id']}"})
-        _event(conn, plate["replaces_id"], "token_revoked", "replaced", "replaced", actor.name,
+        event(conn, plate["replaces_id"], "token_revoked", "replaced", "replaced", actor.name,
                f"replaced by plate {plate['id']}, now installed")
     return result
+
+
+def _replacement(conn, actor: Actor, plate: dict) -> dict:
+    """The planned plate that replaces ``plate``: for the same door, building or unit; a
+    sign's replacement prints the name it stands for today."""
+    if plate["entrance_id"] is None:
+        from geo.names import signs  # signs build on plates
+        return signs.replacement(conn, actor, plate)
+    return create(conn, actor, {"entrance_id": plate["entrance_id"], "kind": plate["kind"],
+                                "size": plate["size"], "building": plate["building_no"],
+                                "unit": plate["unit"]}, replaces=plate["id"])
 
 
 def photo(conn, plate_id: int) -> tuple[bytes, str]:
@@ -360,11 +381,14 @@ def by_token(conn, token: str) -> dict:
     if found is None:
         raise NotFound("no plate has this QR code; it may be mistyped or not ours",
                        field="token")
-    plate = get(conn, found["id"], events=False)
+    plate = get(conn, found["id"], events=False, family=None)
     withdrawn = found["revoked_at"] or (plate["token_revoked_at"] if found["current"] else None)
     if withdrawn is not None:
         raise Gone(f"this QR code was withdrawn on {withdrawn:%Y-%m-%d} and no longer stands "
                    "for an address", field="token", withdrawn_on=withdrawn.date().isoformat())
+    if plate["address"] is None:
+        from geo.names import signs  # signs build on plates
+        return {"token": token, **signs.public_view(conn, plate["id"])}
     a = plate["address"]
     return {"token": token, "plate": {"kind": plate["kind"], "size": plate["size"],
                                       "status": plate["status"],
@@ -390,6 +414,6 @@ def public_report(conn, token: str, report: Any) -> dict:
     already = fetch_value(conn, _Q["recent_public_report"], {"id": plate_id, "action": action})
     if already is None:
         status = page["plate"]["status"]
-        _event(conn, plate_id, action, status, status, "public", note)
+        event(conn, plate_id, action, status, status, "public", note)
     return {"received": True, "already_reported": already is not None,
             "address": page["address"], "kind": report["kind"]}

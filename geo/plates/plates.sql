@@ -32,7 +32,8 @@ SELECT p.id, p.kind, p.size, p.entrance_id, p.building_id, b.no AS building_no, 
        p.status, p.token, p.token_revoked_at, p.token_revoked_reason, p.replaces_id,
        (SELECT n.id FROM plates n WHERE n.replaces_id = p.id ORDER BY n.id DESC LIMIT 1)
            AS replaced_by, p.printed_address, p.installed_on,
-       ST_X(p.installed_geom) AS installed_lon, ST_Y(p.installed_geom) AS installed_lat,
+       ST_X(coalesce(p.installed_geom, p.geom)) AS installed_lon,
+       ST_Y(coalesce(p.installed_geom, p.geom)) AS installed_lat,
        p.photo IS NOT NULL AS has_photo, p.photo_type, p.version, p.created_by, p.created_at,
        p.updated_at
 FROM plates p LEFT JOIN buildings b ON b.id = p.building_id

@@ -79,7 +79,7 @@ CHECKS = {
     "ns_from": _choice(("north", "south")), "odd_side": _choice(("left", "right")),
     "sides": _choice(("both", "odd", "even")), "spacing_m": _metres,
     "skip_numbers": _numbers, "gap_tolerance": _count, "door_tolerance_m": _metres,
-    "wrong_road_min_m": _metres, "wrong_road_ratio": _ratio,
+    "wrong_road_min_m": _metres, "wrong_road_ratio": _ratio, "sign_radius_m": _metres,
 }
 
 

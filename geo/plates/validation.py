@@ -14,7 +14,7 @@ address checks), in SQL (``civgeo_numbering_findings``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from geo.db import fetch_all, load_queries
 from geo.errors import InvalidInput
@@ -121,9 +121,17 @@ class RoadMap:
     road: dict
     doors: list[dict]
     report: dict
+    signs: list[dict] = field(default_factory=list)
+    spots: list[dict] = field(default_factory=list)
 
 
 def road_map(conn, road_id: int) -> RoadMap:
-    """A road's numbering and its validation, for its map; ``NotFound`` for an unknown road."""
-    return RoadMap(roads.get(conn, road_id), roads.positions(conn, road_id),
-                   validate(conn, road_id))
+    """A road's numbering and its validation, for its map, with its place-name signs and
+    the ends and intersections that need one (``geo.names.signs``); ``NotFound`` for an
+    unknown road."""
+    from geo.names import signs  # signs build on plates
+
+    road = roads.get(conn, road_id)
+    return RoadMap(road, roads.positions(conn, road_id), validate(conn, road_id),
+                   signs.list_signs(conn, road=road_id, active=True),
+                   signs.spots(conn, road=road_id) if road["status"] == "current" else [])

@@ -15,7 +15,7 @@ from tests.factories import committed_token, problem
 
 PUBLIC = {"divisions", "names_points", "names_lines", "names_areas", "network_edges",
           "facilities", "boundary_lines", "roads", "addresses"}
-OFFICERS = {"boundary_markers", "plates", "patrol_tracks"}
+OFFICERS = {"boundary_markers", "plates", "signs", "patrol_tracks"}
 PERSONAL = {"members", "notes", "recorded_by", "created_by", "user_id", "token", "photo",
             "applicant", "contact", "phone", "signed_by"}
 EPSG_4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"

@@ -20,6 +20,8 @@ baseline measured in the same run; the machine is shared, so read them as orders
    topology checks on every real county of China against shapely (``boundaries*.py``).
 9. House-number plates: numbering and validating 1,000,000 doors on 50,000 generated roads
    in SQL, in a database of their own (``plates.py``).
+9b. Place-name signs: the ends and intersections without a street sign, on the Nanjing
+    sample and on a generated district of 2,400 crossing roads (``signs.py``).
 10. Reliability: a 50 MB body refused (413) from its headers, the JSON checks of the input
     boundary, the cost of an Idempotency-Key (``reliability.py``).
 11. Vector tiles: z14 streets and basemap tiles over central Wuhan, cold and warm, against
@@ -149,6 +151,8 @@ def main() -> None:
     reliability.run(url)
     from tests.benchmarks import plates
     plates.run()
+    from tests.benchmarks import signs
+    signs.run(url)
     from tests.benchmarks import tiles
     tiles.run(url)
     from tests.benchmarks import maps

@@ -8,8 +8,10 @@ import re
 import folium
 import pytest
 
-from geo.db import connect, execute, transaction
+from geo.audit import Actor
+from geo.db import connect, execute, fetch_value, transaction
 from geo.errors import NotFound
+from geo.names import signs
 from geo.plates import validation
 from maps import road as road_maps
 from maps.base import MapSettings
@@ -18,10 +20,13 @@ from tests.cli import civgeo
 from tests.geo.plates.sketched import GRID, add_raw_door, add_road, seeded
 
 SETTINGS = MapSettings(basemap="none", assets_url="vendor")
+# A sign and a road end without one, as their marker icons' HTML is written in the page.
+SIGN, GAP = 'class=\\"civgeo-sign\\"', 'class=\\"civgeo-sign-gap\\"'
 
 LAYERS = ["道路 road", "编号方向 numbering direction", "单号侧顺序 order along the odd side",
           "双号侧顺序 order along the even side", "单号侧门牌 doors on the odd side",
-          "双号侧门牌 doors on the even side", "校验问题 validation findings"]
+          "双号侧门牌 doors on the even side", "校验问题 validation findings",
+          "地名标志 place-name signs"]
 
 
 def drawn_map(conn, road_id: int, *, settings: MapSettings) -> folium.Map:
@@ -131,8 +136,25 @@ def test_a_side_numbered_from_the_wrong_end_is_in_the_title(conn):
 def test_a_road_with_no_doors_shows_the_road_and_its_direction(conn):
     road_id = add_road(conn, numbers={})
     m = drawn_map(conn, road_id, settings=SETTINGS)
-    assert layer_names(m) == ["道路 road", "编号方向 numbering direction"]
+    assert layer_names(m) == ["道路 road", "编号方向 numbering direction",
+                              "地名标志 place-name signs"]
     assert "门牌 doors: 0" in html_of(m) and 'class="civgeo-ok"' in html_of(m)
+
+
+def test_the_road_ends_without_a_sign_are_drawn_and_a_sign_closes_one(conn):
+    road_id = add_road(conn, numbers={})
+    west, east = GRID["w"], GRID["e"]
+    html = html_of(drawn_map(conn, road_id, settings=SETTINGS))
+    assert html.count(GAP) == 2 and SIGN not in html
+    assert "缺少路牌 without a sign 2" in html
+    name_id = fetch_value(conn, "SELECT name_id FROM roads WHERE id = %s", (road_id,))
+    signs.create(conn, Actor("地名科", "names_officer"), {
+        "name_id": name_id, "lon": west[0], "lat": west[1] + 0.0001,
+        "printed_roman": "Ceshi Rd."})
+    html = html_of(drawn_map(conn, road_id, settings=SETTINGS))
+    assert html.count(GAP) == 1 and html.count(SIGN) == 1
+    assert "缺少路牌 without a sign 1 · 需更换 outdated 1" in html
+    assert f"{east[0]:.6f}" in html and "需更换的标志 outdated sign" in html
 
 
 def test_user_text_is_inert(conn):

@@ -29,7 +29,8 @@ PAGES = ["/app/names", "/app/names?state=assessed", "/app/names?overdue=true",
          "/app/names/new", "/app/names/register", "/app/names/register?division=430202",
          "/app/names/{id}"]
 # Latin that stays in Chinese pages: the standard's designation and the PDF format.
-LATIN_KEPT = ALLOWED | {"GB", "PDF"}
+# The register's import form names coordinate systems and a file format as they are written.
+LATIN_KEPT = ALLOWED | {"GB", "PDF", "CGCS", "WGS", "GCJ", "Shapefile"}
 
 
 @pytest.fixture

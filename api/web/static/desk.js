@@ -208,6 +208,33 @@
     return m;
   }
 
+  // One geometry drawn on a Leaflet map with Geoman's controls, kept as GeoJSON in the
+  // form field ``geometry`` and said in ``label`` (drawing again replaces it).
+  function drawOne(m, geometry, label) {
+    m.pm.setLang(boot.lang === "zh" ? "zh" : "en");
+    m.pm.addControls({ position: "topleft", drawCircle: false, drawCircleMarker: false,
+                       drawText: false, cutPolygon: false, rotateMode: false });
+    let layer = null;
+    function update() {
+      if (!layer) {
+        geometry.value = "";
+        label.textContent = t("not_drawn");
+        return;
+      }
+      const g = layer.toGeoJSON().geometry;
+      geometry.value = JSON.stringify(g);
+      label.textContent = t("drawn", { type: t(g.type) });
+    }
+    m.on("pm:create", (e) => {
+      if (layer) m.removeLayer(layer);
+      layer = e.layer;
+      layer.on("pm:edit", update);
+      update();
+    });
+    m.on("pm:remove", (e) => { if (e.layer === layer) { layer = null; update(); } });
+    return update;
+  }
+
   global.civgeo = { boot, t, el, num, date, api, ApiError, problemText, showProblem,
-                    formBody, copy, map };
+                    formBody, copy, map, drawOne };
 })(window);

@@ -29,29 +29,7 @@
     const centres = boot.centres || {};
     const centreOf = (code) => centres[code] || centres[code.slice(0, 6)] || centres[code.slice(0, 4) + "00"];
     const m = civgeo.map(mapNode, { center: centreOf(division.value) || [27.84, 113.16], zoom: 13 });
-    m.pm.setLang(boot.lang === "zh" ? "zh" : "en");
-    m.pm.addControls({ position: "topleft", drawCircle: false, drawCircleMarker: false,
-                       drawText: false, cutPolygon: false, rotateMode: false });
-    const geometry = document.getElementById("geometry");
-    const drawn = document.getElementById("drawn");
-    let layer = null;
-    function update() {
-      if (!layer) {
-        geometry.value = "";
-        drawn.textContent = t("not_drawn");
-        return;
-      }
-      const g = layer.toGeoJSON().geometry;
-      geometry.value = JSON.stringify(g);
-      drawn.textContent = t("drawn", { type: t(g.type) });
-    }
-    m.on("pm:create", (e) => {
-      if (layer) m.removeLayer(layer);
-      layer = e.layer;
-      layer.on("pm:edit", update);
-      update();
-    });
-    m.on("pm:remove", (e) => { if (e.layer === layer) { layer = null; update(); } });
+    civgeo.drawOne(m, document.getElementById("geometry"), document.getElementById("drawn"));
     division.addEventListener("change", () => {
       const c = centreOf(division.value);
       if (c) m.setView(c, 13);
@@ -79,19 +57,30 @@
     name.addEventListener("input", romanize);
     category.addEventListener("change", romanize);
 
-    // What each kind needs: a proposed name (naming, renaming), the name it replaces
-    // (renaming, abolition). Disabled fields are left out of the body.
+    // What each kind needs: a proposed name (naming, renaming, filing), the name it replaces
+    // (renaming, abolition), a building or compound category (filing). Disabled fields are
+    // left out of the body.
     const namingFields = document.getElementById("naming-fields");
     const targetBox = document.getElementById("target-box");
     const protective = document.getElementById("protective");
+    const building = (code) => code.startsWith(boot.building_class || "11");
     function showKind() {
       const kind = form.elements.kind.value;
+      const fresh = kind === "naming" || kind === "filing";   // no current name replaced
       namingFields.hidden = kind === "abolition";
       namingFields.querySelectorAll("input, select, textarea").forEach((f) => { f.disabled = kind === "abolition"; });
-      targetBox.hidden = kind === "naming";
-      document.getElementById("target-id").disabled = kind === "naming";
-      protective.hidden = kind === "naming";
-      protective.querySelector("textarea").disabled = kind === "naming";
+      targetBox.hidden = fresh;
+      document.getElementById("target-id").disabled = fresh;
+      protective.hidden = fresh;
+      protective.querySelector("textarea").disabled = fresh;
+      document.getElementById("filing-hint").hidden = kind !== "filing";
+      for (const option of category.options) {
+        option.hidden = option.disabled = kind === "filing" && !building(option.value);
+      }
+      if (kind === "filing" && !building(category.value)) {
+        category.value = [...category.options].find((o) => building(o.value)).value;
+        romanize();
+      }
     }
     form.addEventListener("change", (e) => { if (e.target.name === "kind") showKind(); });
     showKind();
@@ -157,6 +146,10 @@
         .filter(Boolean);
       first.forEach((f) => f.setAttribute("aria-invalid", "true"));
       if (first.length) first[0].focus();
+    } else if (error.status === 422 && p.state === "returned") {
+      // A filing the checks returned: the return is recorded; show it with its findings.
+      box.textContent = t("returned");
+      location.reload();
     } else if (error.status === 409 && p.field === "findings") {
       const blocks = (p.findings || []).filter((f) => f.severity === "block").map((f) => findingText(f.code));
       box.textContent = t("blocked", { findings: blocks.join(SEP) });
@@ -165,7 +158,8 @@
     }
   }
 
-  // What an action sends: the form's fields, with the reports of an assessment as a list.
+  // What an action sends: the form's fields, with the reports of an assessment as a list
+  // (a filing's corrections are the fields named corrections.*).
   function actionBody(form) {
     const body = civgeo.formBody(form);
     if (body.report) {
