@@ -256,7 +256,7 @@ def test_a_names_officer_audits_a_district_and_drafts_renamings(browser, server,
     page.wait_for_selector("#do-propose-name", timeout=30_000)
     page.fill("#propose-name-input", "小夹河社区")
     page.click("#do-propose-name")
-    page.wait_for_function("() => document.body.innerText.includes('小夹河社区')",
+    page.wait_for_function("() => document.body && document.body.innerText.includes('小夹河社区')",
                            timeout=30_000)
     app_id = int(page.url.rstrip("/").split("/")[-1])
     drafted = httpx.get(f"{server}/names/applications/{app_id}", headers=h, timeout=30).json()
